@@ -1,0 +1,85 @@
+"""Everything that touches the OS keyring: the account passwords and, optionally, TOTP secrets.
+
+There is no plaintext fallback: a missing or locked keyring is an error the user must fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ParamSpec, TypeVar
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+
+from checker.errors import KeyringUnavailable
+from checker.redact import register_secret
+
+SERVICE = "linkedin-ai-optout"
+TOTP_SERVICE = "linkedin-ai-optout:totp"
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+@dataclass
+class CredentialStore:
+    """Passwords and TOTP secrets of the configured accounts, kept in a keyring backend."""
+
+    backend: KeyringBackend = field(default_factory=keyring.get_keyring)
+
+    def describe(self) -> str:
+        """The backend's name, as `doctor` shows it."""
+        cls = type(self.backend)
+        return f"{cls.__module__}.{cls.__name__}"
+
+    def set_password(self, email: str, password: str) -> None:
+        self._call(self.backend.set_password, SERVICE, email, password)
+
+    def get_password(self, email: str) -> str | None:
+        password = self._call(self.backend.get_password, SERVICE, email)
+        if password:
+            register_secret(password)
+        return password
+
+    def set_totp_secret(self, email: str, secret: str) -> None:
+        self._call(self.backend.set_password, TOTP_SERVICE, email, secret)
+
+    def get_totp_secret(self, email: str) -> str | None:
+        secret = self._call(self.backend.get_password, TOTP_SERVICE, email)
+        if secret:
+            register_secret(secret)
+        return secret
+
+    def delete(self, email: str) -> bool:
+        """Delete the account's password and TOTP secret; return whether a password was stored."""
+        existed = False
+        for service in (SERVICE, TOTP_SERVICE):
+            try:
+                self._call(self.backend.delete_password, service, email)
+            except keyring.errors.PasswordDeleteError:
+                continue
+            existed = existed or service == SERVICE
+        return existed
+
+    def probe(self) -> None:
+        """Raise KeyringUnavailable unless the backend answers a read."""
+        self._call(self.backend.get_password, SERVICE, "doctor-probe@invalid")
+
+    def _call(self, method: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if isinstance(self.backend, fail.Keyring):
+            raise KeyringUnavailable(
+                "no keyring backend is available: install and unlock one (e.g. gnome-keyring); "
+                "passwords are never stored in plain text"
+            )
+        try:
+            return method(*args, **kwargs)
+        except keyring.errors.KeyringLocked:
+            raise KeyringUnavailable("the keyring is locked: unlock it and try again") from None
+        except keyring.errors.PasswordDeleteError:
+            raise
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(f"the keyring failed: {type(exc).__name__}: {exc}") from None
+

@@ -1,0 +1,99 @@
+"""What a check found and did: switch states, actions, outcomes, and how they fold into an exit code."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from checker.errors import ExitCode
+
+SETTING = "generative_ai_training"
+"""The one setting this tool checks, as it is named in reports and history."""
+
+
+class SwitchState(StrEnum):
+    ON = "on"
+    OFF = "off"
+    UNAVAILABLE = "unavailable"
+    """The account is not offered the setting."""
+    UNKNOWN = "unknown"
+    """The state could not be read; never guessed."""
+
+
+class Action(StrEnum):
+    NONE = "none"
+    SWITCHED_OFF = "switched_off"
+    WOULD_SWITCH_OFF = "would_switch_off"
+    FAILED = "failed"
+
+
+class Outcome(StrEnum):
+    COMPLIANT = "compliant"
+    FIXED = "fixed"
+    WOULD_FIX = "would_fix"
+    NON_COMPLIANT = "non_compliant"
+    FIX_FAILED = "fix_failed"
+    NOT_APPLICABLE = "not_applicable"
+    NEEDS_ATTENTION = "needs_attention"
+    AUTH_FAILED = "auth_failed"
+    UI_CHANGED = "ui_changed"
+    ERROR = "error"
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return _EXIT_CODES[self]
+
+
+_EXIT_CODES = {
+    Outcome.COMPLIANT: ExitCode.OK,
+    Outcome.FIXED: ExitCode.OK,
+    Outcome.NOT_APPLICABLE: ExitCode.OK,
+    Outcome.NON_COMPLIANT: ExitCode.ACTION_NEEDED,
+    Outcome.WOULD_FIX: ExitCode.ACTION_NEEDED,
+    Outcome.FIX_FAILED: ExitCode.ACTION_NEEDED,
+    Outcome.NEEDS_ATTENTION: ExitCode.ATTENTION,
+    Outcome.AUTH_FAILED: ExitCode.ATTENTION,
+    Outcome.UI_CHANGED: ExitCode.FAILURE,
+    Outcome.ERROR: ExitCode.FAILURE,
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """The outcome of checking one account: what was read, what was done, and when."""
+
+    account: str
+    state_before: SwitchState
+    state_after: SwitchState | None
+    action: Action
+    verified: bool
+    outcome: Outcome
+    detail: str
+    started_at: datetime
+    checked_at: datetime
+    setting: str = SETTING
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as it appears in `check --json` (see the README for the schema)."""
+        return {
+            "account": self.account,
+            "setting": self.setting,
+            "state_before": self.state_before.value,
+            "state_after": None if self.state_after is None else self.state_after.value,
+            "action": self.action.value,
+            "verified": self.verified,
+            "outcome": self.outcome.value,
+            "detail": self.detail,
+            "checked_at": self.checked_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        }
+
+
+def fold_exit_code(outcomes: list[Outcome]) -> ExitCode:
+    """The exit code for a run: the highest of the outcomes' codes, OK for an empty run."""
+    return max((outcome.exit_code for outcome in outcomes), default=ExitCode.OK)

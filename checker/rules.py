@@ -1,0 +1,191 @@
+"""Loads and validates `selectors/*.toml`: where things are on LinkedIn's pages, as typed rules.
+
+A malformed file fails loudly, naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
+
+from checker.errors import ConfigError
+from checker.resources import data_dir
+
+# Targets the code looks up; a rules file without one of them is rejected up front.
+REQUIRED_TARGETS = frozenset(
+    {
+        "login_username", "login_password", "login_submit", "login_error",
+        "remember_me_other_account", "challenge_email_pin", "challenge_authenticator",
+        "challenge_captcha", "challenge_restricted", "challenge_code_input", "challenge_submit",
+        "me_menu", "settings_link", "data_privacy_link", "privacy_page", "ai_setting_link",
+        "ai_switch", "page_busy",
+    }
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CssLayer(_Strict):
+    css: str = Field(min_length=1)
+
+
+class RoleLayer(_Strict):
+    role: Literal["button", "link", "switch", "checkbox", "heading", "alert", "textbox"]
+    name: str | None = None
+
+
+class LabelLayer(_Strict):
+    label: str
+
+
+class TextLayer(_Strict):
+    text: str
+
+
+_LAYER_KINDS = ("css", "role", "label", "text")
+
+
+def _layer_kind(value: Any) -> str | None:
+    if isinstance(value, BaseModel):
+        return next(kind for kind in _LAYER_KINDS if kind in type(value).model_fields)
+    if isinstance(value, dict):
+        return next((kind for kind in _LAYER_KINDS if kind in value), None)
+    return None
+
+
+Layer = Annotated[
+    Annotated[CssLayer, Tag("css")]
+    | Annotated[RoleLayer, Tag("role")]
+    | Annotated[LabelLayer, Tag("label")]
+    | Annotated[TextLayer, Tag("text")],
+    Discriminator(
+        _layer_kind,
+        custom_error_type="layer_kind",
+        custom_error_message="a layer needs one of the keys css, role, label or text",
+    ),
+]
+
+
+class Target(_Strict):
+    what: str
+    state: Literal["visible", "attached"] = "visible"
+    layers: Annotated[list[Layer], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _language_independent_first(self) -> Target:
+        kinds = [isinstance(layer, CssLayer) for layer in self.layers]
+        if kinds != sorted(kinds, reverse=True):
+            raise ValueError("css layers must come before role, label and text layers")
+        return self
+
+
+class Paths(_Strict):
+    feed: str
+    setting: str
+    login_submit: str
+    challenges: list[str]
+
+
+class Rules(_Strict):
+    schema_: Literal[1] = Field(alias="schema")
+    paths: Paths
+    targets: dict[str, Target]
+    text: dict[str, dict[str, str]]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rules:
+        missing = REQUIRED_TARGETS - self.targets.keys()
+        if missing:
+            raise ValueError(f"missing targets: {', '.join(sorted(missing))}")
+        if not self.text:
+            raise ValueError("no [text.<language>] table")
+        for language, table in self.text.items():
+            for target_name, target in self.targets.items():
+                for key in _text_keys(target):
+                    if key not in table:
+                        raise ValueError(
+                            f"targets.{target_name} uses text key {key!r} missing from text.{language}"
+                        )
+        return self
+
+    def names(self, key: str) -> list[str]:
+        """The text under `key` in every language, without repeats."""
+        return list(dict.fromkeys(table[key] for table in self.text.values()))
+
+    def name_pattern(self, key: str) -> re.Pattern[str]:
+        """A pattern matching an accessible name that starts with the text under `key`."""
+        alternatives = "|".join(re.escape(name) for name in self.names(key))
+        # A lookahead, not \b: the pattern runs in the browser, where \b is ASCII-only.
+        return re.compile(rf"^\s*(?:{alternatives})(?=\s|$)", re.IGNORECASE)
+
+
+def _text_keys(target: Target) -> list[str]:
+    keys: list[str] = []
+    for layer in target.layers:
+        if isinstance(layer, RoleLayer) and layer.name:
+            keys.append(layer.name)
+        elif isinstance(layer, LabelLayer):
+            keys.append(layer.label)
+        elif isinstance(layer, TextLayer):
+            keys.append(layer.text)
+    return keys
+
+
+def default_rules_path() -> Path:
+    return data_dir("selectors") / "linkedin.toml"
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    """Read and validate a rules file; raise ConfigError naming the file and the key."""
+    path = path or default_rules_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return Rules.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = ".".join(str(part) for part in _file_location(first["loc"]))
+        raise ConfigError(f"{path}: {location or 'top level'}: {_message(first)}") from None
+
+
+def _file_location(loc: tuple[int | str, ...]) -> list[int | str]:
+    """The error's location as keys of the file: pydantic adds the chosen layer kind after
+    `layers.N`, which is not a key the user wrote."""
+    keys: list[int | str] = []
+    for index, part in enumerate(loc):
+        after_layer_index = index >= 2 and loc[index - 2] == "layers" and isinstance(loc[index - 1], int)
+        if not (after_layer_index and part in _LAYER_KINDS):
+            keys.append(part)
+    return keys
+
+
+def _message(error: object) -> str:
+    assert isinstance(error, dict)
+    if error.get("type") == "extra_forbidden":
+        return "unknown key"
+    return str(error.get("msg", "invalid"))
+
+
+@cache
+def shipped_rules() -> Rules:
+    """The rules shipped with the tool, loaded once."""
+    return load_rules()
