@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, BrowserType, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
-from checker.errors import BrowserNotFound
+from checker.errors import BrowserNotFound, CheckerError
 
 BROWSER_ENV = "LINKEDIN_AI_OPTOUT_BROWSER"
 
@@ -51,7 +52,9 @@ class BrowserChoice:
     source: str
 
 
-def find_browser(chromium: BrowserType, explicit: str | None = None, *, headed: bool = False) -> BrowserChoice:
+def find_browser(
+    chromium: BrowserType, explicit: str | None = None, *, headed: bool = False
+) -> BrowserChoice:
     """Choose a browser binary, or raise BrowserNotFound saying how to get one."""
     if explicit:
         path = Path(explicit).expanduser()
@@ -85,9 +88,13 @@ async def running_playwright() -> AsyncIterator[Playwright]:
 async def launched_browser(
     playwright: Playwright, choice: BrowserChoice, *, headed: bool = False
 ) -> AsyncIterator[Browser]:
-    browser = await playwright.chromium.launch(
-        executable_path=choice.path, headless=not headed, args=LAUNCH_ARGS
-    )
+    try:
+        browser = await playwright.chromium.launch(
+            executable_path=choice.path, headless=not headed, args=LAUNCH_ARGS
+        )
+    except PlaywrightError as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise CheckerError(f"could not start the browser {choice.path}: {reason}") from None
     try:
         yield browser
     finally:

@@ -83,3 +83,23 @@ class CredentialStore:
         except keyring.errors.KeyringError as exc:
             raise KeyringUnavailable(f"the keyring failed: {type(exc).__name__}: {exc}") from None
 
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives only as long as the process: for `demo`, which must leave the user's
+    real keyring untouched. Never chosen automatically (priority 0 keeps it out of discovery)."""
+
+    priority = 0
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self._items.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("not found")

@@ -100,13 +100,12 @@ class History:
         """The recorded checks, newest first."""
         if not self.path.exists():
             return []
-        where, params = ("WHERE account = ?", [account]) if account else ("", [])
         with self._connect() as db:
             rows = db.execute(
                 "SELECT account, setting, state_before, state_after, action, verified, outcome,"
-                " detail, started_at, checked_at, tool_version, browser_version"
-                f" FROM checks {where} ORDER BY checked_at DESC, id DESC LIMIT ?",  # noqa: S608
-                [*params, limit],
+                " detail, started_at, checked_at, tool_version, browser_version FROM checks"
+                " WHERE ?1 IS NULL OR account = ?1 ORDER BY checked_at DESC, id DESC LIMIT ?2",
+                (account, limit),
             ).fetchall()
         return [_entry(row) for row in rows]
 
@@ -120,8 +119,20 @@ def _parse(text: str) -> datetime:
 
 
 def _entry(row: tuple[Any, ...]) -> HistoryEntry:
-    (account, setting, before, after, action, verified, outcome, detail, started, checked,
-     tool_version, browser_version) = row
+    (
+        account,
+        setting,
+        before,
+        after,
+        action,
+        verified,
+        outcome,
+        detail,
+        started,
+        checked,
+        tool_version,
+        browser_version,
+    ) = row
     result = CheckResult(
         account=account,
         setting=setting,

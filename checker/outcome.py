@@ -97,3 +97,12 @@ class CheckResult:
 def fold_exit_code(outcomes: list[Outcome]) -> ExitCode:
     """The exit code for a run: the highest of the outcomes' codes, OK for an empty run."""
     return max((outcome.exit_code for outcome in outcomes), default=ExitCode.OK)
+
+
+class CheckFailed(Exception):
+    """A check that ends before a verified result: the outcome it ends with and why, in one sentence."""
+
+    def __init__(self, outcome: Outcome, detail: str) -> None:
+        super().__init__(detail)
+        self.outcome = outcome
+        self.detail = detail

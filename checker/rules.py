@@ -27,11 +27,24 @@ from checker.resources import data_dir
 # Targets the code looks up; a rules file without one of them is rejected up front.
 REQUIRED_TARGETS = frozenset(
     {
-        "login_username", "login_password", "login_submit", "login_error",
-        "remember_me_other_account", "challenge_email_pin", "challenge_authenticator",
-        "challenge_captcha", "challenge_restricted", "challenge_code_input", "challenge_submit",
-        "me_menu", "settings_link", "data_privacy_link", "privacy_page", "ai_setting_link",
-        "ai_switch", "page_busy",
+        "login_username",
+        "login_password",
+        "login_submit",
+        "login_error",
+        "remember_me_other_account",
+        "challenge_email_pin",
+        "challenge_authenticator",
+        "challenge_captcha",
+        "challenge_restricted",
+        "challenge_code_input",
+        "challenge_submit",
+        "me_menu",
+        "settings_link",
+        "data_privacy_link",
+        "privacy_page",
+        "ai_setting_link",
+        "ai_switch",
+        "page_busy",
     }
 )
 

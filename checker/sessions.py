@@ -46,6 +46,10 @@ class SessionStore:
     def forget(self, email: str, origin: str) -> None:
         self.path(email, origin).unlink(missing_ok=True)
 
+    def has_any(self, email: str) -> bool:
+        folder = self.root / _digest(email)
+        return folder.is_dir() and any(folder.iterdir())
+
     def forget_account(self, email: str) -> bool:
         """Delete every saved session of `email`; return whether there was any."""
         folder = self.root / _digest(email)

@@ -1,0 +1,79 @@
+"""`doctor`: what the tool would use, and whether each part works."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from checker import __version__
+from checker.browser import find_browser, launched_browser, running_playwright
+from checker.config import home_dir
+from checker.credentials import CredentialStore
+from checker.errors import CheckerError
+from checker.rules import default_rules_path, load_rules
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing doctor looked at."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+async def diagnose(credentials: CredentialStore, *, browser_path: str | None) -> list[Finding]:
+    findings = [Finding("version", True, __version__)]
+    findings.append(_home())
+    findings.append(_rules())
+    findings.append(_keyring(credentials))
+    findings.append(await _browser(browser_path))
+    return findings
+
+
+def _home() -> Finding:
+    try:
+        home = home_dir()
+    except OSError as exc:
+        return Finding("data directory", False, f"cannot create it: {exc}")
+    return Finding("data directory", _writable(home), str(home))
+
+
+def _writable(path: Path) -> bool:
+    probe = path / ".doctor-probe"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        return False
+    return True
+
+
+def _rules() -> Finding:
+    try:
+        rules = load_rules()
+    except CheckerError as exc:
+        return Finding("selector files", False, str(exc))
+    languages = ", ".join(rules.text)
+    return Finding(
+        "selector files", True, f"{default_rules_path()}: {len(rules.targets)} targets; {languages}"
+    )
+
+
+def _keyring(credentials: CredentialStore) -> Finding:
+    try:
+        credentials.probe()
+    except CheckerError as exc:
+        return Finding("keyring", False, f"{credentials.describe()}: {exc}")
+    return Finding("keyring", True, f"{credentials.describe()}: answers")
+
+
+async def _browser(browser_path: str | None) -> Finding:
+    try:
+        async with running_playwright() as playwright:
+            choice = find_browser(playwright.chromium, browser_path)
+            async with launched_browser(playwright, choice) as browser:
+                version = browser.version
+    except CheckerError as exc:
+        return Finding("browser", False, str(exc))
+    return Finding("browser", True, f"{choice.path} ({choice.source}), Chromium {version}")

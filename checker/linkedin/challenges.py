@@ -1,0 +1,57 @@
+"""Login challenges: recognising them, and answering the one kind the tool can answer.
+
+An authenticator-code challenge is answered only when the account has a TOTP secret stored; every
+other challenge (emailed PIN, CAPTCHA, restricted account) needs a person and is only reported.
+The tool never tries to get around a CAPTCHA.
+"""
+
+from __future__ import annotations
+
+import pyotp
+import structlog
+from playwright.async_api import Page
+
+from checker.linkedin.locate import Site, find, find_any
+from checker.outcome import CheckFailed, Outcome
+
+log = structlog.get_logger()
+
+CHALLENGE_TARGETS = [
+    "challenge_captcha",
+    "challenge_restricted",
+    "challenge_email_pin",
+    "challenge_authenticator",
+]
+
+_ASKS_FOR = {
+    "challenge_captcha": "a security check (CAPTCHA)",
+    "challenge_restricted": "attention: the account is restricted",
+    "challenge_email_pin": "the verification PIN it emailed",
+    "challenge_authenticator": "a code from an authenticator app, and no TOTP secret is stored",
+    None: "a verification step the tool does not recognise",
+}
+
+
+async def identify_challenge(page: Page, site: Site) -> str | None:
+    """The challenge target shown on the page (waiting for it to render), or None."""
+    found = await find_any(page, site, CHALLENGE_TARGETS)
+    return found.target if found else None
+
+
+def needs_a_person(email: str, challenge: str | None) -> CheckFailed:
+    return CheckFailed(
+        Outcome.NEEDS_ATTENTION,
+        f"LinkedIn asks {email} for {_ASKS_FOR[challenge]}; sign in once in a browser, then run again",
+    )
+
+
+async def answer_with_totp(page: Page, site: Site, email: str, totp_secret: str) -> None:
+    """Submit one code from the stored TOTP secret. Never retried: a refusal needs a person."""
+    field = await find(page, site, "challenge_code_input")
+    submit = await find(page, site, "challenge_submit")
+    if field is None or submit is None:
+        raise needs_a_person(email, "challenge_authenticator")
+    await field.locator.fill(pyotp.TOTP(totp_secret).now())
+    async with page.expect_navigation():
+        await submit.locator.click()
+    log.info("authenticator code submitted")

@@ -1,0 +1,122 @@
+"""Finding things on a page by the layered rules of `selectors/linkedin.toml`.
+
+All layers of the wanted targets are raced in one wait; the first target in the caller's order,
+and within it the first layer in the file's order, wins. The layer that matched is logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from urllib.parse import urlsplit
+
+import structlog
+from playwright.async_api import Locator, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from checker.rules import CssLayer, LabelLayer, Layer, RoleLayer, Rules, Target
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class Site:
+    """The LinkedIn being talked to: its origin, the rules for its pages, how long to wait."""
+
+    origin: str
+    rules: Rules
+    timeout_ms: float
+
+    def url(self, path: str) -> str:
+        return self.origin + path
+
+    def owns(self, url: str) -> bool:
+        """Whether `url` has exactly this site's origin (scheme, host and port)."""
+        return origin_of(url) == self.origin
+
+    def is_challenge(self, url: str) -> bool:
+        path = urlsplit(url).path
+        return any(path.startswith(prefix) for prefix in self.rules.paths.challenges)
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    port = parts.port if parts.port not in (None, default_port) else None
+    return f"{parts.scheme}://{netloc}" + (f":{port}" if port else "")
+
+
+@dataclass(frozen=True)
+class Found:
+    """A target found on the page, and which layer of its rules found it."""
+
+    target: str
+    layer: str
+    locator: Locator
+
+
+def _layer_locator(page: Page, rules: Rules, layer: Layer) -> tuple[str, Locator]:
+    if isinstance(layer, CssLayer):
+        return "css", page.locator(layer.css)
+    if isinstance(layer, RoleLayer):
+        name = rules.name_pattern(layer.name) if layer.name else None
+        return "role", page.get_by_role(layer.role, name=name)
+    if isinstance(layer, LabelLayer):
+        return "label", page.get_by_label(rules.name_pattern(layer.label))
+    return "text", page.get_by_text(rules.name_pattern(layer.text))
+
+
+def _candidates(page: Page, rules: Rules, name: str) -> list[tuple[str, Locator]]:
+    target: Target = rules.targets[name]
+    candidates = []
+    for index, layer in enumerate(target.layers):
+        kind, locator = _layer_locator(page, rules, layer)
+        if target.state == "visible":
+            locator = locator.filter(visible=True)
+        candidates.append((f"{kind}[{index}]", locator))
+    return candidates
+
+
+async def find_any(
+    page: Page, site: Site, names: list[str], *, timeout_ms: float | None = None
+) -> Found | None:
+    """Wait until one of the targets `names` is on the page; None when none shows in time."""
+    candidates = [(name, layer, loc) for name in names for layer, loc in _candidates(page, site.rules, name)]
+    anything = reduce(lambda a, b: a.or_(b), (loc for _, _, loc in candidates))
+    try:
+        await anything.first.wait_for(state="attached", timeout=timeout_ms or site.timeout_ms)
+    except PlaywrightTimeoutError:
+        return None
+    for name, layer, locator in candidates:
+        if await locator.count():
+            language_dependent = not layer.startswith("css")
+            (log.warning if language_dependent else log.debug)(
+                "target found", target=name, layer=layer, fallback=language_dependent
+            )
+            return Found(name, layer, locator.first)
+    return None
+
+
+async def find(page: Page, site: Site, name: str, *, timeout_ms: float | None = None) -> Found | None:
+    """Wait for the target `name`; None when it does not show in time."""
+    return await find_any(page, site, [name], timeout_ms=timeout_ms)
+
+
+async def present(page: Page, site: Site, name: str) -> bool:
+    """Whether the target `name` is on the page right now, without waiting."""
+    for _, locator in _candidates(page, site.rules, name):
+        if await locator.count():
+            return True
+    return False
+
+
+async def settled(page: Page, site: Site) -> bool:
+    """Wait until the page no longer shows `page_busy`; False when it still does after the timeout."""
+    busy = reduce(lambda a, b: a.or_(b), (loc for _, loc in _candidates(page, site.rules, "page_busy")))
+    try:
+        await busy.first.wait_for(state="detached", timeout=site.timeout_ms)
+    except PlaywrightTimeoutError:
+        return False
+    return True

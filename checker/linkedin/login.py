@@ -1,0 +1,122 @@
+"""Signing in: reuse the saved session when it works, else submit the password once.
+
+The password is typed only into the main frame of a page whose origin is exactly the site's
+origin; a login page anywhere else is refused before the password is even read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import structlog
+from playwright.async_api import Page
+
+from checker.linkedin.challenges import (
+    CHALLENGE_TARGETS,
+    answer_with_totp,
+    identify_challenge,
+    needs_a_person,
+)
+from checker.linkedin.locate import Site, find, find_any, origin_of
+from checker.outcome import CheckFailed, Outcome
+
+log = structlog.get_logger()
+
+SIGNED_IN = "me_menu"
+_LANDINGS = [SIGNED_IN, "remember_me_other_account", "login_username", *CHALLENGE_TARGETS]
+
+
+@dataclass(frozen=True)
+class AccountSecrets:
+    """Lazy access to an account's secrets, so the keyring is read only when a login is needed."""
+
+    email: str
+    password: Callable[[], str | None]
+    totp_secret: Callable[[], str | None]
+
+
+async def open_signed_in(page: Page, site: Site, secrets: AccountSecrets) -> bool:
+    """Open the feed signed in. Return True when that took a password, False when the saved
+    session was enough. Raise CheckFailed for everything that stops a check here."""
+    await page.goto(site.url(site.rules.paths.feed))
+    landing = await _landing(page, site, secrets.email, "opening the feed")
+    if landing == SIGNED_IN:
+        log.info("saved session accepted")
+        return False
+    if landing == "remember_me_other_account":
+        chooser = await find(page, site, "remember_me_other_account")
+        assert chooser is not None
+        await chooser.locator.click()
+    await _submit_password(page, site, secrets)
+    return True
+
+
+async def _landing(page: Page, site: Site, email: str, doing: str) -> str:
+    """Which known page we are on: signed in, a login form, or a challenge (raised)."""
+    found = await find_any(page, site, _LANDINGS)
+    if site.is_challenge(page.url) or (found and found.target in CHALLENGE_TARGETS):
+        raise needs_a_person(email, found.target if found else await identify_challenge(page, site))
+    if found is None:
+        raise CheckFailed(
+            Outcome.UI_CHANGED,
+            f"after {doing}, the page at {urlsplit(page.url).path} shows neither the feed nor a login form",
+        )
+    return found.target
+
+
+def _require_own_origin(page: Page, site: Site) -> None:
+    if not site.owns(page.main_frame.url):
+        raise CheckFailed(
+            Outcome.ERROR,
+            f"refused to sign in: the login page is on {origin_of(page.url)}, not {site.origin}; "
+            "no password was sent",
+        )
+
+
+async def _submit_password(page: Page, site: Site, secrets: AccountSecrets) -> None:
+    email = secrets.email
+    _require_own_origin(page, site)
+    username = await find(page, site, "login_username")
+    password_field = await find(page, site, "login_password")
+    submit = await find(page, site, "login_submit")
+    if username is None or password_field is None or submit is None:
+        raise CheckFailed(Outcome.UI_CHANGED, "the login form is not recognised")
+    password = secrets.password()
+    if not password:
+        raise CheckFailed(
+            Outcome.AUTH_FAILED,
+            f"no password in the keyring for {email}: run `linkedin-ai-optout accounts add {email}`",
+        )
+    await username.locator.fill(email)
+    _require_own_origin(page, site)
+    await password_field.locator.fill(password)
+    _require_own_origin(page, site)
+    async with page.expect_navigation():
+        await submit.locator.click()
+    log.info("password submitted", login_layer=submit.layer)
+    await _after_password(page, site, secrets)
+
+
+async def _after_password(page: Page, site: Site, secrets: AccountSecrets) -> None:
+    email = secrets.email
+    found = await find_any(page, site, [SIGNED_IN, "login_error", *CHALLENGE_TARGETS])
+    challenge = found.target if found and found.target in CHALLENGE_TARGETS else None
+    if challenge or site.is_challenge(page.url):
+        challenge = challenge or await identify_challenge(page, site)
+        totp_secret = secrets.totp_secret() if challenge == "challenge_authenticator" else None
+        if not totp_secret:
+            raise needs_a_person(email, challenge)
+        await answer_with_totp(page, site, email, totp_secret)
+        if await find(page, site, SIGNED_IN) is None:
+            raise CheckFailed(
+                Outcome.NEEDS_ATTENTION,
+                f"LinkedIn did not accept the authenticator code for {email}; sign in once in a browser",
+            )
+        return
+    if found is None:
+        raise CheckFailed(Outcome.UI_CHANGED, "after signing in, the page is not recognised")
+    if found.target == "login_error":
+        message = " ".join((await found.locator.inner_text()).split())
+        raise CheckFailed(Outcome.AUTH_FAILED, f"LinkedIn rejected the credentials of {email}: {message}")

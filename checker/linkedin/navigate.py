@@ -1,0 +1,76 @@
+"""Reaching the setting the way a person does: Me -> Settings & Privacy -> Data privacy ->
+Data for Generative AI Improvement; the setting's own URL when a step of that path is missing.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import structlog
+from playwright.async_api import Page
+
+from checker.linkedin.locate import Found, Site, find, find_any, present, settled
+from checker.outcome import CheckFailed, Outcome
+
+log = structlog.get_logger()
+
+_MENU_PATH = ["me_menu", "settings_link", "data_privacy_link"]
+
+
+async def open_setting(page: Page, site: Site) -> Found:
+    """Bring the page to the setting and return its switch.
+
+    Raise CheckFailed: not_applicable when the Data privacy page lists no such item and the
+    setting's URL does not show it either; ui_changed when the pages are not recognised.
+    """
+    switch = await _by_menu(page, site)
+    if switch is not None:
+        return switch
+    log.warning("menu path incomplete; opening the setting's URL", path=site.rules.paths.setting)
+    await page.goto(site.url(site.rules.paths.setting))
+    found = await find_any(page, site, ["ai_switch", "privacy_page"])
+    if found is not None and found.target == "ai_switch":
+        return found
+    if found is not None and not await _lists_setting(page, site):
+        raise CheckFailed(
+            Outcome.NOT_APPLICABLE,
+            "LinkedIn does not offer this account the setting: Data privacy lists no "
+            "'Data for Generative AI Improvement' and its page leads back to Data privacy",
+        )
+    if await present(page, site, "page_busy"):
+        raise CheckFailed(Outcome.ERROR, f"timed out: the page at {_path(page)} never finished rendering")
+    raise CheckFailed(
+        Outcome.UI_CHANGED,
+        f"the setting's page at {_path(page)} shows no switch the rules recognise",
+    )
+
+
+async def _by_menu(page: Page, site: Site) -> Found | None:
+    """Follow the menu path; the switch, or None at the first step that is missing."""
+    for step in _MENU_PATH:
+        found = await find(page, site, step)
+        if found is None:
+            log.warning("menu step missing", step=step, at=_path(page))
+            return None
+        await found.locator.click()
+    if await find(page, site, "privacy_page") is None:
+        log.warning("menu step missing", step="privacy_page", at=_path(page))
+        return None
+    if not await _lists_setting(page, site):
+        log.info("Data privacy lists no generative-AI item")
+        return None
+    item = await find(page, site, "ai_setting_link")
+    assert item is not None
+    await item.locator.click()
+    return await find(page, site, "ai_switch")
+
+
+async def _lists_setting(page: Page, site: Site) -> bool:
+    """Whether the Data privacy page, once rendered, lists the setting."""
+    if not await settled(page, site):
+        raise CheckFailed(Outcome.ERROR, f"timed out: the page at {_path(page)} never finished rendering")
+    return await present(page, site, "ai_setting_link")
+
+
+def _path(page: Page) -> str:
+    return urlsplit(page.url).path
