@@ -116,3 +116,22 @@ async def new_context(
         yield context
     finally:
         await context.close()
+
+
+async def describe_browser(explicit: str | None = None) -> str:
+    """Start the browser the tool would use and say which it is; raise CheckerError when none starts."""
+    async with running_playwright() as playwright:
+        choice = find_browser(playwright.chromium, explicit)
+        async with launched_browser(playwright, choice) as browser:
+            return f"{choice.path} ({choice.source}), Chromium {browser.version}"
+
+
+if __name__ == "__main__":
+    # `python -m checker.browser`: the browser the tool would use; exit 0 only when it starts.
+    import asyncio
+
+    try:
+        print(asyncio.run(describe_browser(os.environ.get(BROWSER_ENV))))
+    except CheckerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(int(exc.exit_code))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checker import __version__
-from checker.browser import find_browser, launched_browser, running_playwright
+from checker.browser import describe_browser
 from checker.config import home_dir
 from checker.credentials import CredentialStore
 from checker.errors import CheckerError
@@ -70,10 +70,6 @@ def _keyring(credentials: CredentialStore) -> Finding:
 
 async def _browser(browser_path: str | None) -> Finding:
     try:
-        async with running_playwright() as playwright:
-            choice = find_browser(playwright.chromium, browser_path)
-            async with launched_browser(playwright, choice) as browser:
-                version = browser.version
+        return Finding("browser", True, await describe_browser(browser_path))
     except CheckerError as exc:
         return Finding("browser", False, str(exc))
-    return Finding("browser", True, f"{choice.path} ({choice.source}), Chromium {version}")
