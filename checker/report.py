@@ -32,8 +32,9 @@ def results_document(results: list[CheckResult], exit_code: ExitCode) -> dict[st
 
 def print_results(console: Console, results: list[CheckResult], *, title: str | None = None) -> None:
     table = Table(title=title, title_justify="left")
-    for column in ("account", "before", "after", "action", "outcome", "detail"):
-        table.add_column(column, overflow="fold")
+    for column in ("account", "before", "after", "action", "outcome"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("detail", overflow="fold")
     for result in results:
         table.add_row(
             result.account,
@@ -51,8 +52,9 @@ def print_history(console: Console, entries: list[HistoryEntry]) -> None:
         console.print("No checks recorded yet.")
         return
     table = Table()
-    for column in ("checked at (UTC)", "account", "before", "after", "action", "outcome", "detail"):
-        table.add_column(column, overflow="fold")
+    for column in ("checked at (UTC)", "account", "before", "after", "action", "outcome"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("detail", overflow="fold")
     for entry in entries:
         result = entry.result
         table.add_row(

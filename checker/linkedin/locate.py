@@ -14,6 +14,7 @@ import structlog
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from checker.outcome import CheckFailed, Outcome
 from checker.rules import CssLayer, LabelLayer, Layer, RoleLayer, Rules, Target
 
 log = structlog.get_logger()
@@ -46,6 +47,15 @@ def origin_of(url: str) -> str:
     default_port = {"http": 80, "https": 443}.get(parts.scheme)
     port = parts.port if parts.port not in (None, default_port) else None
     return f"{parts.scheme}://{netloc}" + (f":{port}" if port else "")
+
+
+async def open_page(page: Page, site: Site, path: str) -> None:
+    """Go to `path` on the site; an HTTP error (LinkedIn answers bots with 999) ends the check."""
+    response = await page.goto(site.url(path))
+    if response is not None and response.status >= 400:
+        raise CheckFailed(
+            Outcome.ERROR, f"LinkedIn answered HTTP {response.status} for {urlsplit(response.url).path}"
+        )
 
 
 @dataclass(frozen=True)

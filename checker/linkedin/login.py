@@ -19,7 +19,7 @@ from checker.linkedin.challenges import (
     identify_challenge,
     needs_a_person,
 )
-from checker.linkedin.locate import Site, find, find_any, origin_of
+from checker.linkedin.locate import Site, find, find_any, open_page, origin_of
 from checker.outcome import CheckFailed, Outcome
 
 log = structlog.get_logger()
@@ -40,7 +40,7 @@ class AccountSecrets:
 async def open_signed_in(page: Page, site: Site, secrets: AccountSecrets) -> bool:
     """Open the feed signed in. Return True when that took a password, False when the saved
     session was enough. Raise CheckFailed for everything that stops a check here."""
-    await page.goto(site.url(site.rules.paths.feed))
+    await open_page(page, site, site.rules.paths.feed)
     landing = await _landing(page, site, secrets.email, "opening the feed")
     if landing == SIGNED_IN:
         log.info("saved session accepted")

@@ -9,60 +9,60 @@ from urllib.parse import urlsplit
 import structlog
 from playwright.async_api import Page
 
-from checker.linkedin.locate import Found, Site, find, find_any, present, settled
+from checker.linkedin.locate import Found, Site, find, open_page, present, settled
 from checker.outcome import CheckFailed, Outcome
 
 log = structlog.get_logger()
 
-_MENU_PATH = ["me_menu", "settings_link", "data_privacy_link"]
+_MENU_PATH = ["me_menu", "settings_link", "data_privacy_link", "privacy_page"]
 
 
 async def open_setting(page: Page, site: Site) -> Found:
     """Bring the page to the setting and return its switch.
 
     Raise CheckFailed: not_applicable when the Data privacy page lists no such item and the
-    setting's URL does not show it either; ui_changed when the pages are not recognised.
+    setting's URL leads back to Data privacy; ui_changed when the pages are not recognised.
     """
-    switch = await _by_menu(page, site)
+    if not await _follow_menu(page, site):
+        log.warning("menu path incomplete; opening the setting's URL", path=site.rules.paths.setting)
+        await open_page(page, site, site.rules.paths.setting)
+    if _path(page) != site.rules.paths.setting:
+        if await find(page, site, "privacy_page") and not await _lists_setting(page, site):
+            raise CheckFailed(
+                Outcome.NOT_APPLICABLE,
+                "LinkedIn does not offer this account the setting: Data privacy lists no "
+                "'Data for Generative AI Improvement' and its page leads back to Data privacy",
+            )
+        raise CheckFailed(
+            Outcome.UI_CHANGED, f"the setting's page led to {_path(page)}, which is not recognised"
+        )
+    switch = await find(page, site, "ai_switch")
     if switch is not None:
         return switch
-    log.warning("menu path incomplete; opening the setting's URL", path=site.rules.paths.setting)
-    await page.goto(site.url(site.rules.paths.setting))
-    found = await find_any(page, site, ["ai_switch", "privacy_page"])
-    if found is not None and found.target == "ai_switch":
-        return found
-    if found is not None and not await _lists_setting(page, site):
-        raise CheckFailed(
-            Outcome.NOT_APPLICABLE,
-            "LinkedIn does not offer this account the setting: Data privacy lists no "
-            "'Data for Generative AI Improvement' and its page leads back to Data privacy",
-        )
     if await present(page, site, "page_busy"):
         raise CheckFailed(Outcome.ERROR, f"timed out: the page at {_path(page)} never finished rendering")
     raise CheckFailed(
-        Outcome.UI_CHANGED,
-        f"the setting's page at {_path(page)} shows no switch the rules recognise",
+        Outcome.UI_CHANGED, f"the setting's page at {_path(page)} shows no switch the rules recognise"
     )
 
 
-async def _by_menu(page: Page, site: Site) -> Found | None:
-    """Follow the menu path; the switch, or None at the first step that is missing."""
+async def _follow_menu(page: Page, site: Site) -> bool:
+    """Follow the menu to the setting's page; False at the first step that is missing."""
     for step in _MENU_PATH:
         found = await find(page, site, step)
         if found is None:
             log.warning("menu step missing", step=step, at=_path(page))
-            return None
-        await found.locator.click()
-    if await find(page, site, "privacy_page") is None:
-        log.warning("menu step missing", step="privacy_page", at=_path(page))
-        return None
+            return False
+        if step != "privacy_page":
+            await found.locator.click()
     if not await _lists_setting(page, site):
         log.info("Data privacy lists no generative-AI item")
-        return None
+        return False
     item = await find(page, site, "ai_setting_link")
     assert item is not None
-    await item.locator.click()
-    return await find(page, site, "ai_switch")
+    async with page.expect_navigation():
+        await item.locator.click()
+    return True
 
 
 async def _lists_setting(page: Page, site: Site) -> bool:

@@ -1,0 +1,93 @@
+"""Shared test fixtures: an isolated home per test, the real keyring, the fixture site, the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backends import SecretService
+from typer.testing import CliRunner, Result
+
+from checker.cli import app
+from checker.credentials import CredentialStore
+from checker.fixture_site import Account, FixtureSite
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data directory; the user's is never touched."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LINKEDIN_AI_OPTOUT_HOME", str(home))
+    monkeypatch.delenv("LINKEDIN_AI_OPTOUT_LOG_LEVEL", raising=False)
+    return home
+
+
+@pytest.fixture
+def real_keyring() -> Iterator[CredentialStore]:
+    """The real Secret Service (gnome-keyring); entries the test made are deleted afterwards."""
+    backend = keyring.get_keyring()
+    if not isinstance(backend, SecretService.Keyring):
+        pytest.fail(
+            f"these tests need a running Secret Service, found {type(backend).__name__}: "
+            "run them with `make test` (gnome-keyring under dbus-run-session)"
+        )
+    yield CredentialStore(backend)
+    _delete_the_tools_items()
+
+
+def _delete_the_tools_items() -> None:
+    import secretstorage
+
+    with secretstorage.dbus_init() as connection:
+        for item in secretstorage.get_default_collection(connection).get_all_items():
+            if item.get_attributes().get("service", "").startswith("linkedin-ai-optout"):
+                item.delete()
+
+
+@pytest.fixture
+def site() -> Iterator[FixtureSite]:
+    with FixtureSite() as running:
+        yield running
+
+
+@dataclass
+class Cli:
+    """The real command line, invoked in-process."""
+
+    runner: CliRunner
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        return self.runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+    def json(self, *args: str) -> tuple[int, dict[str, Any]]:
+        result = self(*args, "--json")
+        return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli(CliRunner())
+
+
+@pytest.fixture
+def member(cli: Cli, site: FixtureSite, real_keyring: CredentialStore) -> Account:
+    """A member of the fixture site whose password is in the keyring and whose setting is on."""
+    account = Account(email="member@example.com", password="correct horse battery staple")
+    site.add_account(account)
+    add_account(cli, account.email, account.password)
+    return site.account(account.email)
+
+
+def add_account(cli: Cli, email: str, password: str) -> None:
+    result = cli("accounts", "add", email, "--password-stdin", input=password + "\n")
+    assert result.exit_code == 0, result.stderr
+
+
+def check_args(site: FixtureSite, *extra: str) -> list[str]:
+    """`check` against the fixture site, quick to give up on pages it does not recognise."""
+    return ["check", "--base-url", site.base_url, "--pace", "0", "--timeout", "5", *extra]

@@ -1,0 +1,94 @@
+"""`accounts add/list/remove` through the CLI, against the real Secret Service."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from checker.credentials import SERVICE, CredentialStore
+from tests.conftest import Cli
+
+
+def test_add_reads_the_password_from_stdin_into_the_keyring(cli: Cli, real_keyring: CredentialStore) -> None:
+    result = cli("accounts", "add", "a@example.com", "--password-stdin", input="s3cret pass\nignored\n")
+    assert result.exit_code == 0
+    assert real_keyring.backend.get_password(SERVICE, "a@example.com") == "s3cret pass"
+    assert "s3cret" not in result.stdout + result.stderr
+
+
+def test_add_prompts_for_the_password_without_echoing_it(cli: Cli, real_keyring: CredentialStore) -> None:
+    result = cli("accounts", "add", "a@example.com", input="typed-secret\n")
+    assert result.exit_code == 0
+    assert real_keyring.backend.get_password(SERVICE, "a@example.com") == "typed-secret"
+    assert "typed-secret" not in result.stdout + result.stderr
+
+
+def test_an_empty_password_is_refused_and_nothing_is_written(
+    cli: Cli, real_keyring: CredentialStore, isolated_home: Path
+) -> None:
+    result = cli("accounts", "add", "a@example.com", "--password-stdin", input="\n")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: empty password: nothing was stored"
+    assert real_keyring.backend.get_password(SERVICE, "a@example.com") is None
+    assert not (isolated_home / "accounts.json").exists()
+
+
+def test_an_invalid_totp_secret_is_refused_and_nothing_is_written(cli: Cli, real_keyring: CredentialStore) -> None:
+    result = cli("accounts", "add", "a@example.com", "--password-stdin", "--totp", input="pw\nnot base32!\n")
+    assert result.exit_code == 2
+    assert "TOTP secret is not valid base32" in result.stderr
+    assert real_keyring.backend.get_password(SERVICE, "a@example.com") is None
+
+
+def test_a_bad_email_is_a_one_line_usage_error(cli: Cli) -> None:
+    result = cli("accounts", "add", "not-an-email", "--password-stdin", input="pw\n")
+    assert result.exit_code == 2
+    assert result.stderr == "error: not an email address: 'not-an-email'\n"
+
+
+def test_list_shows_accounts_in_json(cli: Cli, real_keyring: CredentialStore) -> None:
+    for email in ("b@example.com", "a@example.com"):
+        cli("accounts", "add", email, "--password-stdin", input="pw\n")
+    code, document = cli.json("accounts", "list")
+    assert code == 0
+    assert document == {
+        "accounts": [
+            {"email": "b@example.com", "session_saved": False},
+            {"email": "a@example.com", "session_saved": False},
+        ]
+    }
+
+
+def test_remove_deletes_the_keyring_entry_and_saved_sessions(
+    cli: Cli, real_keyring: CredentialStore, isolated_home: Path
+) -> None:
+    cli("accounts", "add", "a@example.com", "--password-stdin", input="pw\n")
+    from checker.sessions import SessionStore
+
+    sessions = SessionStore.in_home(isolated_home)
+    sessions.save("a@example.com", "http://127.0.0.1:1", {"cookies": [], "origins": []})
+    result = cli("accounts", "remove", "a@example.com")
+    assert result.exit_code == 0
+    assert real_keyring.backend.get_password(SERVICE, "a@example.com") is None
+    assert not sessions.has_any("a@example.com")
+    assert cli.json("accounts", "list")[1] == {"accounts": []}
+
+
+def test_removing_an_unknown_account_is_a_usage_error(cli: Cli) -> None:
+    result = cli("accounts", "remove", "nobody@example.com")
+    assert (result.exit_code, result.stderr) == (2, "error: unknown account: nobody@example.com\n")
+
+
+def test_without_a_keyring_backend_add_fails_with_exit_4_and_no_plaintext_fallback(isolated_home: Path) -> None:
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    result = subprocess.run(
+        [sys.executable, "-m", "checker", "accounts", "add", "a@example.com", "--password-stdin"],
+        input="pw\n", capture_output=True, text=True, env=env, check=False,
+    )
+    assert result.returncode == 4
+    assert result.stderr.startswith("error: no keyring backend is available")
+    assert len(result.stderr.splitlines()) == 1
+    assert not (isolated_home / "accounts.json").exists()

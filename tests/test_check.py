@@ -1,0 +1,242 @@
+"""`check` end to end: the real CLI, a real Chromium, the real keyring, the fixture site."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from checker.fixture_site import Account, FixtureSite
+from tests.conftest import Cli, add_account, check_args
+
+
+def run_check(cli: Cli, site: FixtureSite, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    return cli.json(*check_args(site, *extra))
+
+
+def only(document: dict) -> dict:  # type: ignore[type-arg]
+    [result] = document["results"]
+    return result
+
+
+def test_a_setting_found_on_is_reported_non_compliant_and_left_alone(cli: Cli, site: FixtureSite, member: Account) -> None:
+    code, document = run_check(cli, site)
+    result = only(document)
+    assert (code, document["exit_code"]) == (1, 1)
+    assert result["outcome"] == "non_compliant"
+    assert (result["state_before"], result["state_after"], result["action"]) == ("on", None, "none")
+    assert result["verified"] is True
+    assert site.setting_changes == []
+    assert member.ai_training is True
+
+
+def test_a_setting_found_off_is_compliant(cli: Cli, site: FixtureSite, member: Account) -> None:
+    member.ai_training = False
+    code, document = run_check(cli, site)
+    assert code == 0
+    assert only(document)["outcome"] == "compliant"
+    assert only(document)["state_before"] == "off"
+
+
+def test_apply_switches_the_setting_off_and_verifies_it_after_a_reload(cli: Cli, site: FixtureSite, member: Account) -> None:
+    code, document = run_check(cli, site, "--apply")
+    result = only(document)
+    assert code == 0
+    assert result["outcome"] == "fixed"
+    assert (result["state_before"], result["state_after"], result["action"]) == ("on", "off", "switched_off")
+    assert result["verified"] is True
+    assert member.ai_training is False
+    assert [(c.enabled, c.accepted) for c in site.setting_changes] == [(False, True)]
+
+
+def test_a_dry_run_reports_what_it_would_do_and_sends_no_change(cli: Cli, site: FixtureSite, member: Account) -> None:
+    code, document = run_check(cli, site, "--apply", "--dry-run")
+    result = only(document)
+    assert code == 1
+    assert (result["outcome"], result["action"]) == ("would_fix", "would_switch_off")
+    assert site.setting_changes == []
+    assert not [r for r in site.received if r.method == "POST" and "/api/" in r.path]
+    assert member.ai_training is True
+
+
+def test_a_toggle_that_snaps_back_is_a_failed_fix(cli: Cli, site: FixtureSite, member: Account) -> None:
+    member.toggle_fails = True
+    code, document = run_check(cli, site, "--apply")
+    result = only(document)
+    assert code == 1
+    assert result["outcome"] == "fix_failed"
+    assert (result["state_before"], result["state_after"], result["action"]) == ("on", "on", "failed")
+    assert [(c.enabled, c.accepted) for c in site.setting_changes] == [(False, False)]
+    assert member.ai_training is True
+
+
+def test_an_account_without_the_setting_is_not_applicable(cli: Cli, site: FixtureSite, member: Account) -> None:
+    member.has_setting = False
+    code, document = run_check(cli, site, "--apply")
+    result = only(document)
+    assert code == 0
+    assert (result["outcome"], result["state_before"]) == ("not_applicable", "unavailable")
+    assert site.setting_changes == []
+
+
+def test_changed_markup_is_reported_as_ui_changed_not_guessed(cli: Cli, site: FixtureSite, member: Account) -> None:
+    member.markup = "changed"
+    code, document = run_check(cli, site, "--apply")
+    result = only(document)
+    assert code == 4
+    assert (result["outcome"], result["state_before"]) == ("ui_changed", "unknown")
+    assert site.setting_changes == []
+
+
+def test_drifted_attributes_are_found_by_role_and_the_fallback_is_logged(cli: Cli, site: FixtureSite, member: Account) -> None:
+    member.markup = "drifted"
+    result = cli(*check_args(site, "--apply", "--json"))
+    assert json.loads(result.stdout)["results"][0]["outcome"] == "fixed"
+    assert member.ai_training is False
+    fallbacks = [json.loads(line) for line in result.stderr.splitlines() if '"fallback": true' in line]
+    assert {(event["target"], event["layer"].split("[")[0]) for event in fallbacks} >= {
+        ("me_menu", "role"),
+        ("ai_switch", "role"),
+    }
+
+
+def test_the_french_interface_works_end_to_end(cli: Cli, site: FixtureSite, member: Account) -> None:
+    member.language = "fr"
+    site.login_language = "fr"
+    member.markup = "drifted"  # attributes gone: only the French texts can find the way
+    code, document = run_check(cli, site, "--apply")
+    assert (code, only(document)["outcome"]) == (0, "fixed")
+    assert member.ai_training is False
+
+
+def test_slow_client_side_rendering_is_waited_for(cli: Cli, site: FixtureSite, member: Account) -> None:
+    member.render_delay_ms = 1500
+    code, document = run_check(cli, site)
+    assert only(document)["outcome"] == "non_compliant"
+
+
+@pytest.mark.parametrize("variant", ["classic", "redesign"])
+def test_both_login_pages_sign_in_with_one_password_submission(
+    cli: Cli, site: FixtureSite, member: Account, variant: str
+) -> None:
+    site.login_variant = variant
+    code, document = run_check(cli, site)
+    assert only(document)["outcome"] == "non_compliant"
+    assert [(a.email, a.correct) for a in site.login_attempts] == [(member.email, True)]
+
+
+def test_a_saved_session_is_reused_without_a_password(cli: Cli, site: FixtureSite, member: Account) -> None:
+    run_check(cli, site)
+    run_check(cli, site)
+    assert site.password_submissions(member.email) == 1
+
+
+def test_an_expired_session_signs_in_again_through_the_remember_me_chooser(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    run_check(cli, site)
+    site.expire_sessions(member.email)
+    code, document = run_check(cli, site)
+    assert only(document)["outcome"] == "non_compliant"
+    assert site.password_submissions(member.email) == 2
+    assert any(r.path.startswith("/login?fromSignIn=true") for r in site.received)
+
+
+def test_a_wrong_password_is_auth_failed_after_exactly_one_submission(cli: Cli, site: FixtureSite, member: Account) -> None:
+    member.password = "the password changed on the site"
+    code, document = run_check(cli, site)
+    result = only(document)
+    assert code == 3
+    assert result["outcome"] == "auth_failed"
+    assert "not the right password" in result["detail"]
+    assert [a.correct for a in site.login_attempts] == [False]
+
+
+def test_an_account_with_no_password_in_the_keyring_is_auth_failed_without_a_submission(
+    cli: Cli, site: FixtureSite, member: Account, real_keyring
+) -> None:
+    real_keyring.backend.delete_password("linkedin-ai-optout", member.email)
+    code, document = run_check(cli, site)
+    assert (code, only(document)["outcome"]) == (3, "auth_failed")
+    assert "no password in the keyring" in only(document)["detail"]
+    assert site.login_attempts == []
+
+
+@pytest.mark.parametrize(
+    ("challenge", "words"),
+    [
+        ("email_pin", "PIN it emailed"),
+        ("authenticator", "authenticator app"),
+        ("captcha", "CAPTCHA"),
+        ("restricted", "restricted"),
+    ],
+)
+def test_a_challenge_needs_attention_and_is_never_answered(
+    cli: Cli, site: FixtureSite, member: Account, challenge: str, words: str
+) -> None:
+    member.challenge = challenge
+    member.totp_secret = "JBSWY3DPEHPK3PXP"  # the site has one; the tool does not
+    code, document = run_check(cli, site, "--apply")
+    result = only(document)
+    assert code == 3
+    assert result["outcome"] == "needs_attention"
+    assert words in result["detail"]
+    assert site.challenge_attempts == []
+    assert site.setting_changes == []
+
+
+def test_an_authenticator_challenge_is_answered_once_with_a_stored_totp_secret(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    import pyotp
+
+    secret = pyotp.random_base32()
+    member.challenge = "authenticator"
+    member.totp_secret = secret
+    result = cli("accounts", "add", member.email, "--password-stdin", "--totp", input=f"{member.password}\n{secret}\n")
+    assert result.exit_code == 0
+    code, document = run_check(cli, site, "--apply")
+    assert (code, only(document)["outcome"]) == (0, "fixed")
+    assert [(kind, correct) for _, kind, correct in site.challenge_attempts] == [("authenticator", True)]
+
+
+def test_a_login_page_on_another_origin_gets_no_password(cli: Cli, site: FixtureSite, member: Account) -> None:
+    site.login_origin = f"http://localhost:{site.port}"
+    code, document = run_check(cli, site)
+    result = only(document)
+    assert (code, result["outcome"]) == (4, "error")
+    assert "refused to sign in" in result["detail"]
+    assert site.login_attempts == []
+
+
+@pytest.mark.parametrize("status", [999, 503])
+def test_a_site_that_denies_requests_is_an_error_naming_the_status(
+    cli: Cli, site: FixtureSite, member: Account, status: int
+) -> None:
+    site.fail_status = status
+    code, document = run_check(cli, site)
+    assert (code, only(document)["outcome"]) == (4, "error")
+    assert f"HTTP {status}" in only(document)["detail"]
+
+
+def test_an_unreachable_site_is_an_error(cli: Cli, member: Account) -> None:
+    site = FixtureSite()
+    with site:
+        base_url = site.base_url
+    code, document = cli.json("check", "--base-url", base_url, "--pace", "0", "--timeout", "5")
+    assert (code, only(document)["outcome"]) == (4, "error")
+
+
+def test_many_accounts_fold_into_the_highest_exit_code(cli: Cli, site: FixtureSite, member: Account) -> None:
+    site.add_account(Account(email="off@example.com", password="pw-off", ai_training=False))
+    site.add_account(Account(email="pin@example.com", password="pw-pin", challenge="email_pin"))
+    add_account(cli, "off@example.com", "pw-off")
+    add_account(cli, "pin@example.com", "pw-pin")
+    code, document = run_check(cli, site)
+    outcomes = {r["account"]: r["outcome"] for r in document["results"]}
+    assert outcomes == {
+        member.email: "non_compliant",
+        "off@example.com": "compliant",
+        "pin@example.com": "needs_attention",
+    }
+    assert code == document["exit_code"] == 3

@@ -1,0 +1,54 @@
+"""Outcomes, their exit codes, and the JSON shape of a result."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from checker.errors import ExitCode
+from checker.outcome import Action, CheckResult, Outcome, SwitchState, fold_exit_code
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "code"),
+    [
+        ([], 0),
+        ([Outcome.COMPLIANT, Outcome.FIXED, Outcome.NOT_APPLICABLE], 0),
+        ([Outcome.COMPLIANT, Outcome.NON_COMPLIANT], 1),
+        ([Outcome.WOULD_FIX], 1),
+        ([Outcome.FIX_FAILED, Outcome.FIXED], 1),
+        ([Outcome.NON_COMPLIANT, Outcome.NEEDS_ATTENTION], 3),
+        ([Outcome.AUTH_FAILED, Outcome.WOULD_FIX], 3),
+        ([Outcome.AUTH_FAILED, Outcome.UI_CHANGED, Outcome.FIX_FAILED], 4),
+        ([Outcome.ERROR], 4),
+    ],
+)
+def test_the_highest_exit_code_of_the_outcomes_wins(outcomes: list[Outcome], code: int) -> None:
+    assert fold_exit_code(outcomes) == ExitCode(code)
+
+
+def test_a_result_serialises_to_the_documented_schema() -> None:
+    moment = datetime(2026, 11, 23, 9, 30, 5, 123456, tzinfo=UTC)
+    result = CheckResult(
+        account="a@example.com",
+        state_before=SwitchState.ON,
+        state_after=SwitchState.OFF,
+        action=Action.SWITCHED_OFF,
+        verified=True,
+        outcome=Outcome.FIXED,
+        detail="switched off",
+        started_at=moment,
+        checked_at=moment,
+    )
+    assert result.to_json() == {
+        "account": "a@example.com",
+        "setting": "generative_ai_training",
+        "state_before": "on",
+        "state_after": "off",
+        "action": "switched_off",
+        "verified": True,
+        "outcome": "fixed",
+        "detail": "switched off",
+        "checked_at": "2026-11-23T09:30:05Z",
+    }
