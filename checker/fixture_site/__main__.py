@@ -1,0 +1,71 @@
+"""Serve the fixture site on its own until Ctrl-C: `python -m checker.fixture_site --help`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import threading
+from collections.abc import Sequence
+
+from checker.fixture_site.model import LANGUAGES, LOGIN_VARIANTS, Account
+from checker.fixture_site.server import FixtureSite
+
+_DEFAULT_ACCOUNT = ("demo@example.com", "demo-password")
+
+
+def _account(value: str) -> tuple[str, str]:
+    email, _, password = value.partition(":")
+    if not email or not password:
+        raise argparse.ArgumentTypeError(f"expected EMAIL:PASSWORD, got {value!r}")
+    return email, password
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m checker.fixture_site",
+        description="Serve the offline LinkedIn double on 127.0.0.1.",
+    )
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    parser.add_argument(
+        "--account",
+        type=_account,
+        action="append",
+        metavar="EMAIL:PASSWORD",
+        help=f"an account to create; repeatable (default {':'.join(_DEFAULT_ACCOUNT)})",
+    )
+    parser.add_argument("--language", choices=sorted(LANGUAGES), default="en", help="language of every page")
+    parser.add_argument(
+        "--variant", choices=sorted(LOGIN_VARIANTS), default="classic", help="login page variant"
+    )
+    parser.add_argument(
+        "--setting",
+        choices=("on", "off"),
+        default="on",
+        help="initial state of the generative-AI setting",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    accounts: list[tuple[str, str]] = args.account or [_DEFAULT_ACCOUNT]
+    site = FixtureSite(login_variant=args.variant, login_language=args.language, port=args.port)
+    for email, password in accounts:
+        account = Account(
+            email=email, password=password, language=args.language, ai_training=args.setting == "on"
+        )
+        try:
+            site.add_account(account)
+        except ValueError as error:  # the same email twice
+            parser.error(str(error))
+    with site:
+        emails = ", ".join(email for email, _ in accounts)
+        print(f"Fixture site at {site.base_url} (accounts: {emails})", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the way to stop it
+            threading.Event().wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""The fixture site's vocabulary: the accounts it knows and the records of what it received."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import NamedTuple
+
+LANGUAGES = frozenset({"en", "fr"})
+CHALLENGES = frozenset({"email_pin", "authenticator", "captcha", "restricted"})
+MARKUPS = frozenset({"standard", "drifted", "changed"})
+LOGIN_VARIANTS = frozenset({"classic", "redesign"})
+
+
+def _require(value: object, allowed: frozenset[str], field: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"{field} must be one of {sorted(allowed)}, not {value!r}")
+
+
+@dataclass
+class Account:
+    """A LinkedIn member as the site stores it; tests read and change it while the site runs."""
+
+    email: str
+    password: str
+    ai_training: bool = True
+    has_setting: bool = True
+    language: str = "en"
+    challenge: str | None = None
+    email_pin: str = "123456"
+    totp_secret: str | None = None
+    toggle_fails: bool = False
+    render_delay_ms: int = 0
+    markup: str = "standard"
+
+    def __post_init__(self) -> None:
+        _require(self.language, LANGUAGES, "language")
+        _require(self.markup, MARKUPS, "markup")
+        if self.challenge is not None:
+            _require(self.challenge, CHALLENGES, "challenge")
+        if self.challenge == "authenticator" and not self.totp_secret:
+            raise ValueError("an authenticator challenge needs a totp_secret")
+        if self.render_delay_ms < 0:
+            raise ValueError(f"render_delay_ms must not be negative, not {self.render_delay_ms}")
+
+
+class LoginOutcome(Enum):
+    """What a password submission amounts to; the values double as the error texts' keys."""
+
+    ACCEPTED = "accepted"
+    UNKNOWN_ACCOUNT = "unknown_account"
+    WRONG_PASSWORD = "wrong_password"  # noqa: S105 -- a text key, not a password
+
+
+class ToggleOutcome(Enum):
+    """How the site answers a request to switch the AI-training setting."""
+
+    ACCEPTED = 200
+    FORBIDDEN = 403  # no session, or the csrf-token header does not match JSESSIONID
+    NO_SETTING = 404  # the member's region has no such setting
+    FAILED = 500  # the account is set up to fail, as LinkedIn's API sometimes does
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """One password submission: the email as typed, whether it matched, and the Host it went to."""
+
+    email: str
+    correct: bool
+    host: str
+
+
+class ChallengeAttempt(NamedTuple):
+    """One code submitted to a checkpoint challenge (a tuple, so tests may compare plain tuples)."""
+
+    email: str
+    kind: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """One request to switch the AI-training setting; `email` is "" when it carried no session."""
+
+    email: str
+    enabled: bool
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class Received:
+    """One HTTP request: the target with its query, the Host header, and who was signed in."""
+
+    method: str
+    path: str
+    host: str
+    email: str | None

@@ -1,0 +1,241 @@
+"""The fixture site's pages, each rendered as a whole HTML document.
+
+Pages shown before the site knows who is signing in use the site's login
+language; pages after sign-in use the member's language and markup variant.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from checker.fixture_site import urls
+from checker.fixture_site.model import Account, LoginOutcome
+from checker.fixture_site.templates import Html, escape, join, script_json, tag, templates
+
+# The settings navigation: section slug and the key of its label.
+SECTIONS = {
+    "account": "account_preferences",
+    "sign-in-and-security": "sign_in_security",
+    "visibility": "visibility",
+    "privacy": "data_privacy",
+    "ads": "advertising_data",
+}
+
+# Per challenge kind: the heading, the hint, and the id LinkedIn gives the code field.
+_PIN_CHALLENGES = {
+    "email_pin": ("pin_heading", "pin_hint", "input__email_verification_pin"),
+    "authenticator": ("authenticator_heading", "authenticator_hint", "input__phone_verification_pin"),
+}
+
+_ME_TRIGGER = "global-nav__primary-link global-nav__primary-link-me-menu-trigger"
+
+
+def _alert(text: str) -> Html:
+    return tag("div", text, role="alert", class_="alert") if text else Html("")
+
+
+def _display_name(email: str) -> str:
+    """The name LinkedIn would show for the member, made up from the email's local part."""
+    words = re.split(r"[._+-]+", email.partition("@")[0])
+    return " ".join(word.capitalize() for word in words if word) or email
+
+
+def login_form(
+    variant: str,
+    language: str,
+    *,
+    username: str = "",
+    session_redirect: str = "",
+    error: LoginOutcome | None = None,
+) -> bytes:
+    """The login page in its classic or redesigned variant, with `error` shown if given."""
+    t = templates()
+    render = _classic_login if variant == "classic" else _redesigned_login
+    body = render(language, username, session_redirect, error)
+    return t.document(language, t.text(language, "sign_in"), body)
+
+
+def _classic_login(language: str, username: str, session_redirect: str, error: LoginOutcome | None) -> Html:
+    t = templates()
+
+    # Each error has its own slot under its field; the other slot stays empty and hidden.
+    def field_error(field: str, shown_for: LoginOutcome) -> Html:
+        text = t.text(language, shown_for.value) if error is shown_for else ""
+        return tag(
+            "div",
+            text,
+            id=f"error-for-{field}",
+            class_="form__label--error",
+            role="alert",
+            hidden=not text,
+        )
+
+    return t.render(
+        "login_classic",
+        language,
+        action=urls.LOGIN_SUBMIT,
+        csrf=secrets.token_urlsafe(16),
+        session_redirect=session_redirect,
+        username=username,
+        username_error=field_error("username", LoginOutcome.UNKNOWN_ACCOUNT),
+        password_error=field_error("password", LoginOutcome.WRONG_PASSWORD),
+    )
+
+
+def _redesigned_login(
+    language: str, username: str, session_redirect: str, error: LoginOutcome | None
+) -> Html:
+    t = templates()
+    # React-style ids, new on every render, so that nothing can rely on them.
+    ids = f"_r_{secrets.token_hex(2)}"
+    state = {
+        "action": urls.LOGIN_SUBMIT,
+        "loginCsrfParam": secrets.token_urlsafe(16),
+        "sessionRedirect": session_redirect,
+    }
+    return t.render(
+        "login_redesign",
+        language,
+        username_id=f"{ids}0_",
+        password_id=f"{ids}1_",
+        username=username,
+        alert=_alert(t.text(language, error.value) if error else ""),
+        state=script_json(state),
+    )
+
+
+def chooser(language: str, email: str, session_redirect: str) -> bytes:
+    """The remember-me page offering the remembered member or another account."""
+    t = templates()
+    body = t.render(
+        "chooser",
+        language,
+        email=email,
+        name=_display_name(email),
+        account_url=urls.login(fromSignIn="true", username=email, session_redirect=session_redirect),
+        other_url=urls.login(fromSignIn="true", session_redirect=session_redirect),
+    )
+    return t.document(language, t.text(language, "welcome_back"), body)
+
+
+def challenge(kind: str, language: str, token: str, *, failed: bool = False) -> bytes:
+    """A checkpoint challenge page; `failed` adds the alert for a rejected code."""
+    t = templates()
+    alert = _alert(t.text(language, "wrong_pin") if failed else "")
+    if kind not in _PIN_CHALLENGES:
+        body = t.render("challenge_captcha", language, alert=alert, frame_url=urls.CAPTCHA_FRAME)
+        return t.document(language, t.text(language, "captcha_heading"), body)
+    heading, hint, input_id = _PIN_CHALLENGES[kind]
+    body = t.render(
+        "challenge_pin",
+        language,
+        heading=t.text(language, heading),
+        hint=t.text(language, hint),
+        alert=alert,
+        action=urls.CHALLENGE_VERIFY,
+        token=token,
+        input_id=input_id,
+    )
+    return t.document(language, t.text(language, heading), body)
+
+
+def captcha_frame(language: str) -> bytes:
+    t = templates()
+    return t.document(language, "Captcha", t.render("captcha_frame", language))
+
+
+def restricted(language: str) -> bytes:
+    t = templates()
+    body = t.render("restricted", language)
+    return t.document(language, t.text(language, "restricted_heading"), body)
+
+
+def not_found(language: str) -> bytes:
+    t = templates()
+    body = t.render("not_found", language, feed_url=urls.FEED)
+    return t.document(language, t.text(language, "not_found"), body)
+
+
+def feed(account: Account) -> bytes:
+    """The home feed with the global navigation and its Me menu."""
+    t = templates()
+    language = account.language
+    body = t.render(
+        "feed",
+        language,
+        # "drifted" pages lose the trigger's own class and keep only the generic one.
+        me_class="global-nav__primary-link" if account.markup == "drifted" else _ME_TRIGGER,
+        settings_url=urls.link(urls.hub("account"), account.markup),
+        logout_url=urls.LOGOUT,
+    )
+    return t.document(language, t.text(language, "feed_heading"), body)
+
+
+def settings_hub(account: Account, section: str) -> bytes:
+    """A settings category: the privacy one lists its settings, the others only a heading."""
+    if section == "privacy":
+        return _settings_page(account, section, "data_privacy", _privacy_content(account))
+    return settings_heading(account, section, SECTIONS[section])
+
+
+def settings_heading(account: Account, section: str, title_key: str) -> bytes:
+    """A settings page under `section` that shows no more than its heading."""
+    t = templates()
+    heading = t.render("settings_heading", account.language, heading=t.text(account.language, title_key))
+    return _settings_page(account, section, title_key, heading)
+
+
+def ai_setting(account: Account) -> bytes:
+    """The Data for Generative AI Improvement page, its control in the account's markup."""
+    t = templates()
+    language = account.language
+    control = t.render(f"toggle_{account.markup}", language)
+    setting = {
+        "enabled": account.ai_training,
+        "error": t.text(language, "toggle_error"),
+        "apiUrl": urls.AI_SETTING_API,
+    }
+    content = t.render("ai_setting", language, control=control)
+    return _settings_page(account, "privacy", "data_for_ai", content, setting)
+
+
+def _privacy_content(account: Account) -> Html:
+    t = templates()
+    language = account.language
+    items = [
+        tag("a", t.text(language, "manage_data"), class_="settings-item", href=urls.MANAGE_DATA),
+        tag("a", t.text(language, "get_copy"), class_="settings-item", href=urls.DOWNLOAD_DATA),
+    ]
+    if account.has_setting:
+        state = t.text(language, "on" if account.ai_training else "off")
+        label = Html(
+            f"{escape(t.text(language, 'data_for_ai'))} {tag('span', state, class_='settings-item__state')}"
+        )
+        href = urls.link(urls.AI_SETTING, account.markup)
+        items.append(tag("a", label, class_="settings-item", href=href))
+    return t.render("privacy", language, items=join(tag("li", item) for item in items))
+
+
+def _settings_page(
+    account: Account,
+    section: str,
+    title_key: str,
+    content: Html,
+    setting: dict[str, object] | None = None,
+) -> bytes:
+    # The content travels in a <template>: it exists in the page only once the script ran.
+    t = templates()
+    language = account.language
+    nav = join(
+        tag(
+            "a",
+            t.text(language, label),
+            href=urls.link(urls.hub(slug), account.markup),
+            aria_current="page" if slug == section else None,
+        )
+        for slug, label in SECTIONS.items()
+    )
+    state = {"renderDelayMs": account.render_delay_ms, "setting": setting}
+    body = t.render("settings", language, nav=nav, content=content, state=script_json(state))
+    return t.document(language, t.text(language, title_key), body)

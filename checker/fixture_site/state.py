@@ -1,0 +1,272 @@
+"""Everything the fixture site remembers, behind one lock.
+
+Request threads and the test that owns the site both touch this state: the
+accounts, the session tokens, the pending challenges, the site's options and
+the append-only records of what arrived. Records are handed out as copies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, Self, TypeVar, cast, overload
+from urllib.parse import urlsplit
+
+import pyotp
+
+from checker.fixture_site.model import (
+    LANGUAGES,
+    LOGIN_VARIANTS,
+    Account,
+    ChallengeAttempt,
+    LoginAttempt,
+    LoginOutcome,
+    Received,
+    SettingChange,
+    ToggleOutcome,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Session:
+    """The cookie values of one sign-in."""
+
+    li_at: str
+    jsessionid: str  # "ajax:<19 digits>", without the quotes the cookie wraps it in
+    li_rm: str
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A checkpoint challenge waiting for its code: who signed in and what they must pass."""
+
+    token: str
+    email: str
+    kind: str
+
+
+class _Option(Generic[T]):
+    """A site option: checked when set, read and written under the site's lock."""
+
+    def __init__(self, valid: Callable[[T], bool], expected: str) -> None:
+        self._valid = valid
+        self._expected = expected
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, site: None, owner: type) -> Self: ...
+    @overload
+    def __get__(self, site: SiteState, owner: type | None = None) -> T: ...
+    def __get__(self, site: SiteState | None, owner: type | None = None) -> T | Self:
+        if site is None:
+            return self  # looked up on the class, as help() does
+        with site._lock:
+            return cast(T, site._options[self._name])
+
+    def __set__(self, site: SiteState, value: T) -> None:
+        if not self._valid(value):
+            raise ValueError(f"{self._name} must be {self._expected}, not {value!r}")
+        with site._lock:
+            site._options[self._name] = value
+
+
+def _is_origin(value: str | None) -> bool:
+    if value is None:
+        return True
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and parts.path == ""
+
+
+def _is_status(value: int | None) -> bool:
+    return value is None or (isinstance(value, int) and 100 <= value <= 999)
+
+
+def _key(email: str) -> str:
+    # LinkedIn treats the address case-insensitively, whitespace typed around it included.
+    return email.strip().lower()
+
+
+def _pin_accepted(account: Account, kind: str, pin: str) -> bool:
+    if kind == "email_pin":
+        return pin == account.email_pin
+    if kind == "authenticator" and account.totp_secret:
+        return pyotp.TOTP(account.totp_secret).verify(pin, valid_window=1)
+    return False  # a captcha lets nobody through
+
+
+class SiteState:
+    """The accounts, sessions, options and records of one fixture site."""
+
+    login_variant = _Option[str](lambda v: v in LOGIN_VARIANTS, "'classic' or 'redesign'")
+    login_language = _Option[str](lambda v: v in LANGUAGES, "'en' or 'fr'")
+    login_origin = _Option[str | None](_is_origin, "None or an origin like 'http://localhost:80'")
+    fail_status = _Option[int | None](_is_status, "None or an HTTP status between 100 and 999")
+
+    def __init__(
+        self,
+        *,
+        login_variant: str = "classic",
+        login_language: str = "en",
+        login_origin: str | None = None,
+        fail_status: int | None = None,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._options: dict[str, object] = {}
+        self.login_variant = login_variant
+        self.login_language = login_language
+        self.login_origin = login_origin
+        self.fail_status = fail_status
+        self._accounts: dict[str, Account] = {}
+        self._sessions: dict[str, str] = {}  # li_at -> email
+        self._remembered: dict[str, str] = {}  # li_rm -> email
+        self._tickets: dict[str, Ticket] = {}
+        self._login_attempts: list[LoginAttempt] = []
+        self._challenge_attempts: list[ChallengeAttempt] = []
+        self._setting_changes: list[SettingChange] = []
+        self._received: list[Received] = []
+
+    # -- accounts -------------------------------------------------------------
+
+    def add_account(self, account: Account) -> None:
+        """Register a member; allowed while the site runs."""
+        with self._lock:
+            if _key(account.email) in self._accounts:
+                raise ValueError(f"there is already an account for {account.email}")
+            self._accounts[_key(account.email)] = account
+
+    def account(self, email: str) -> Account:
+        """The live account object: changes to it apply from the next request on."""
+        with self._lock:
+            return self._accounts[_key(email)]
+
+    def snapshot(self, email: str) -> Account:
+        """A copy of the account, so one response renders from one consistent state."""
+        with self._lock:
+            return dataclasses.replace(self._accounts[_key(email)])
+
+    # -- records --------------------------------------------------------------
+
+    @property
+    def login_attempts(self) -> list[LoginAttempt]:
+        """Every password submission received, in order."""
+        with self._lock:
+            return list(self._login_attempts)
+
+    @property
+    def challenge_attempts(self) -> list[ChallengeAttempt]:
+        """Every code submitted to a checkpoint challenge, in order."""
+        with self._lock:
+            return list(self._challenge_attempts)
+
+    @property
+    def setting_changes(self) -> list[SettingChange]:
+        """Every request to switch the AI-training setting, in order."""
+        with self._lock:
+            return list(self._setting_changes)
+
+    @property
+    def received(self) -> list[Received]:
+        """Every HTTP request, in order."""
+        with self._lock:
+            return list(self._received)
+
+    def password_submissions(self, email: str) -> int:
+        """How many times a password was submitted for this email."""
+        with self._lock:
+            return sum(_key(attempt.email) == _key(email) for attempt in self._login_attempts)
+
+    def record(self, received: Received) -> None:
+        with self._lock:
+            self._received.append(received)
+
+    # -- sessions -------------------------------------------------------------
+
+    def signed_in_email(self, li_at: str | None) -> str | None:
+        """The member a li_at cookie belongs to, if it is still valid."""
+        with self._lock:
+            return self._sessions.get(li_at or "")
+
+    def remembered_email(self, li_rm: str | None) -> str | None:
+        """The member a remember-me cookie stands for, if the site issued it."""
+        with self._lock:
+            return self._remembered.get(li_rm or "")
+
+    def open_session(self, email: str) -> Session:
+        session = Session(
+            li_at=secrets.token_urlsafe(24),
+            jsessionid=f"ajax:{secrets.randbelow(10**19):019d}",
+            li_rm=secrets.token_urlsafe(24),
+        )
+        with self._lock:
+            self._sessions[session.li_at] = email
+            self._remembered[session.li_rm] = email
+        return session
+
+    def close_session(self, li_at: str | None) -> None:
+        with self._lock:
+            self._sessions.pop(li_at or "", None)
+
+    def expire_sessions(self, email: str) -> None:
+        """Invalidate every li_at of the member; remember-me cookies stay valid."""
+        with self._lock:
+            self._sessions = {
+                token: owner for token, owner in self._sessions.items() if _key(owner) != _key(email)
+            }
+
+    # -- signing in -----------------------------------------------------------
+
+    def submit_password(self, email: str, password: str, host: str) -> LoginOutcome:
+        """Check and record one password submission."""
+        with self._lock:
+            account = self._accounts.get(_key(email))
+            correct = account is not None and account.password == password
+            self._login_attempts.append(LoginAttempt(email=email, correct=correct, host=host))
+        if account is None:
+            return LoginOutcome.UNKNOWN_ACCOUNT
+        return LoginOutcome.ACCEPTED if correct else LoginOutcome.WRONG_PASSWORD
+
+    def issue_ticket(self, email: str, kind: str) -> str:
+        ticket = Ticket(token=secrets.token_urlsafe(16), email=email, kind=kind)
+        with self._lock:
+            self._tickets[ticket.token] = ticket
+        return ticket.token
+
+    def ticket(self, token: str) -> Ticket | None:
+        with self._lock:
+            return self._tickets.get(token)
+
+    def verify(self, ticket: Ticket, pin: str) -> bool:
+        """Check and record a code for the challenge; a passed challenge is used up."""
+        with self._lock:
+            correct = _pin_accepted(self._accounts[_key(ticket.email)], ticket.kind, pin)
+            self._challenge_attempts.append(ChallengeAttempt(ticket.email, ticket.kind, correct))
+            if correct:
+                self._tickets.pop(ticket.token, None)
+        return correct
+
+    # -- the setting ----------------------------------------------------------
+
+    def toggle(self, email: str | None, enabled: bool, *, csrf_ok: bool) -> ToggleOutcome:
+        """Apply and record one request to switch the AI-training setting."""
+        with self._lock:
+            account = self._accounts[_key(email)] if email else None
+            if account is None or not csrf_ok:
+                outcome = ToggleOutcome.FORBIDDEN
+            elif not account.has_setting:
+                outcome = ToggleOutcome.NO_SETTING
+            elif account.toggle_fails:
+                outcome = ToggleOutcome.FAILED
+            else:
+                outcome = ToggleOutcome.ACCEPTED
+                account.ai_training = enabled
+            accepted = outcome is ToggleOutcome.ACCEPTED
+            self._setting_changes.append(SettingChange(email or "", enabled, accepted))
+        return outcome

@@ -1,0 +1,53 @@
+"""The fixture site's addresses, which are LinkedIn's, in one place for the pages and the routes."""
+
+from urllib.parse import urlencode
+
+HOME = "/"
+LOGIN = "/login"
+LOGIN_SUBMIT = "/checkpoint/lg/login-submit"
+CHALLENGE = "/checkpoint/challenge/"  # followed by the challenge's token
+CHALLENGE_VERIFY = "/checkpoint/challenge/verify"
+CAPTCHA_FRAME = "/checkpoint/challenge/captcha-frame"
+RESTRICTED = "/checkpoint/restricted"
+FEED = "/feed/"
+LOGOUT = "/m/logout/"
+HUB = "/mypreferences/d/categories/"  # followed by the section's slug
+AI_SETTING = "/mypreferences/d/settings/data-for-ai-improvement"
+AI_SETTING_API = "/mypreferences/d/api/settings/data-for-ai-improvement"
+MANAGE_DATA = "/mypreferences/d/settings/manage-data-and-activity"
+DOWNLOAD_DATA = "/mypreferences/d/download-my-data"
+
+
+def hub(section: str) -> str:
+    return HUB + section
+
+
+# LinkedIn's older settings addresses: they still redirect, and "drifted" pages link to them.
+LEGACY = {
+    "/psettings/": hub("account"),
+    "/psettings/data-privacy": hub("privacy"),
+    "/psettings/data-for-ai-improvement": AI_SETTING,
+}
+_LEGACY_OF = {current: legacy for legacy, current in LEGACY.items()}
+
+
+def link(url: str, markup: str) -> str:
+    """The address pages in the given markup variant use for `url`."""
+    return _LEGACY_OF.get(url, url) if markup == "drifted" else url
+
+
+def challenge(token: str) -> str:
+    return CHALLENGE + token
+
+
+def login(**params: str) -> str:
+    """The login page's address with the given query parameters; empty ones are left out."""
+    query = urlencode({name: value for name, value in params.items() if value})
+    return f"{LOGIN}?{query}" if query else LOGIN
+
+
+def same_site(target: str) -> str:
+    """Where to land after signing in: `target` if it is a path on this site, else the feed."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return FEED
