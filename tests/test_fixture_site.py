@@ -1,0 +1,599 @@
+"""The fixture site over plain HTTP: sessions, redirects, challenges, the setting API, failures, records."""
+
+from __future__ import annotations
+
+import html
+import http.client
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pyotp
+import pytest
+
+from checker.fixture_site import (
+    Account,
+    FixtureSite,
+    LoginAttempt,
+    Received,
+    SettingChange,
+)
+from checker.resources import data_dir
+
+EMAIL = "alice.example@example.com"
+PASSWORD = "correct horse"
+SETTING = "/mypreferences/d/settings/data-for-ai-improvement"
+PRIVACY = "/mypreferences/d/categories/privacy"
+API = "/mypreferences/d/api/settings/data-for-ai-improvement"
+
+
+@dataclass
+class Reply:
+    status: int
+    reason: str
+    headers: http.client.HTTPMessage
+    text: str
+
+    @property
+    def location(self) -> str:
+        return self.headers["Location"]
+
+
+@dataclass
+class Client:
+    """A cookie-keeping HTTP client that never follows redirects, so tests see every hop."""
+
+    site: FixtureSite
+    host: str | None = None  # a Host header other than the site's own
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def get(self, target: str) -> Reply:
+        return self._send("GET", target)
+
+    def post_form(self, target: str, fields: dict[str, str]) -> Reply:
+        content_type = {"Content-Type": "application/x-www-form-urlencoded"}
+        return self._send("POST", target, urlencode(fields).encode(), content_type)
+
+    def post_json(self, target: str, value: object, headers: dict[str, str] | None = None) -> Reply:
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        return self._send("POST", target, json.dumps(value).encode(), all_headers)
+
+    def csrf_token(self) -> str:
+        return self.cookies["JSESSIONID"].strip('"')
+
+    def _send(
+        self, method: str, target: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> Reply:
+        all_headers = dict(headers or {})
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        if self.host:
+            all_headers["Host"] = self.host
+        connection = http.client.HTTPConnection("127.0.0.1", self.site.port, timeout=10)
+        try:
+            connection.request(method, target, body, all_headers)
+            response = connection.getresponse()
+            reply = Reply(response.status, response.reason, response.headers, response.read().decode())
+        finally:
+            connection.close()
+        for header in reply.headers.get_all("Set-Cookie") or []:
+            self._keep(header)
+        return reply
+
+    def _keep(self, set_cookie: str) -> None:
+        for name, morsel in SimpleCookie(set_cookie).items():
+            if morsel["max-age"] == "0":
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = morsel.coded_value
+
+
+@pytest.fixture
+def site() -> Iterator[FixtureSite]:
+    """A running site with Alice's account, not signed in."""
+    with FixtureSite() as running:
+        running.add_account(Account(email=EMAIL, password=PASSWORD))
+        yield running
+
+
+@pytest.fixture
+def client(site: FixtureSite) -> Client:
+    return Client(site)
+
+
+def sign_in(client: Client, password: str = PASSWORD, session_redirect: str = "") -> Reply:
+    fields = {"session_key": EMAIL, "session_password": password, "session_redirect": session_redirect}
+    return client.post_form("/checkpoint/lg/login-submit", fields)
+
+
+def markup(reply: Reply) -> str:
+    """The page without its scripts, whose code mentions the very markup it builds."""
+    return re.sub(r"<script>.*?</script>", "", reply.text, flags=re.DOTALL)
+
+
+def element(reply: Reply, element_id: str) -> str:
+    """The opening tag and text of the element with that id."""
+    found = re.search(rf'<[^>]*\bid="{element_id}"[^>]*>[^<]*', reply.text)
+    assert found, f"no #{element_id} in the page"
+    return found.group(0)
+
+
+# -- signing in -----------------------------------------------------------------
+
+
+def test_signing_in_sets_linkedins_session_cookies_and_lands_on_the_feed(client: Client) -> None:
+    reply = sign_in(client)
+    assert (reply.status, reply.location) == (303, "/feed/")
+    set_cookies = reply.headers.get_all("Set-Cookie") or []
+    li_at, jsessionid, li_rm = (
+        next(c for c in set_cookies if c.startswith(n)) for n in ("li_at=", "JSESSIONID=", "li_rm=")
+    )
+    assert "HttpOnly" in li_at
+    assert "Path=/" in li_at
+    assert re.match(r'JSESSIONID="ajax:\d{19}"; Path=/', jsessionid)
+    assert "HttpOnly" in li_rm
+    assert "Max-Age=31536000" in li_rm
+    assert client.get("/feed/").status == 200
+
+
+def test_a_successful_sign_in_is_recorded_with_the_host_it_went_to(site: FixtureSite, client: Client) -> None:
+    sign_in(client)
+    assert site.login_attempts == [LoginAttempt(EMAIL, correct=True, host=f"127.0.0.1:{site.port}")]
+    assert site.password_submissions(EMAIL.upper()) == 1
+
+
+def test_wrong_password_renders_the_form_again_with_an_alert(site: FixtureSite, client: Client) -> None:
+    reply = sign_in(client, password="wrong")
+    assert reply.status == 200
+    assert 'action="/checkpoint/lg/login-submit"' in reply.text
+    password_error = element(reply, "error-for-password")
+    assert "hidden" not in password_error
+    assert html.escape("That's not the right password.") in password_error
+    assert element(reply, "error-for-username").endswith(" hidden>")
+    assert f'value="{EMAIL}"' in reply.text
+    assert "li_at" not in client.cookies
+    assert site.login_attempts == [LoginAttempt(EMAIL, correct=False, host=f"127.0.0.1:{site.port}")]
+
+
+def test_an_unknown_email_is_reported_under_the_email_field(site: FixtureSite, client: Client) -> None:
+    reply = client.post_form(
+        "/checkpoint/lg/login-submit", {"session_key": "bob@example.com", "session_password": "x"}
+    )
+    assert html.escape("Couldn't find a LinkedIn account") in element(reply, "error-for-username")
+    assert element(reply, "error-for-password").endswith(" hidden>")
+    assert site.login_attempts[0].correct is False
+
+
+def test_the_login_form_carries_a_csrf_param_and_the_session_redirect(client: Client) -> None:
+    reply = client.get("/login?session_redirect=%2Fmypreferences%2Fd%2Fcategories%2Fprivacy")
+    assert re.search(r'name="loginCsrfParam" value="[\w-]{16,}"', reply.text)
+    assert 'name="session_redirect" value="/mypreferences/d/categories/privacy"' in reply.text
+    assert '<html lang="en">' in reply.text
+    assert "<title>Sign in | LinkedIn</title>" in reply.text
+
+
+def test_the_redesigned_login_page_has_no_form_and_new_ids_on_every_render(
+    site: FixtureSite, client: Client
+) -> None:
+    site.login_variant = "redesign"
+    first, second = client.get("/login"), client.get("/login")
+    assert "<form" not in markup(first)
+    assert '<button type="button">Sign in</button>' in first.text
+    ids = [re.findall(r'<input id="(_r_\w+_)"', page.text) for page in (first, second)]
+    assert len(ids[0]) == 2
+    assert ids[0] != ids[1]
+
+
+def test_the_redesigned_login_page_shows_a_wrong_password_in_a_plain_alert(
+    site: FixtureSite, client: Client
+) -> None:
+    site.login_variant = "redesign"
+    reply = sign_in(client, password="wrong")
+    assert '<div role="alert" class="alert">That&#x27;s not the right password.' in reply.text
+    assert "error-for-password" not in reply.text
+
+
+def test_login_pages_speak_the_login_language(site: FixtureSite, client: Client) -> None:
+    site.login_language = "fr"
+    reply = client.get("/login")
+    assert '<html lang="fr">' in reply.text
+    assert '<label for="password">Mot de passe</label>' in reply.text
+    assert 'aria-label="S&#x27;identifier"' in reply.text
+
+
+# -- sessions and redirects -----------------------------------------------------
+
+
+def test_a_protected_page_redirects_to_login_with_a_session_redirect(client: Client) -> None:
+    reply = client.get(PRIVACY)
+    assert (reply.status, reply.location) == (
+        302,
+        "/login?session_redirect=%2Fmypreferences%2Fd%2Fcategories%2Fprivacy",
+    )
+
+
+def test_signing_in_returns_to_the_session_redirect(client: Client) -> None:
+    assert sign_in(client, session_redirect=PRIVACY).location == PRIVACY
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/feed/", "feed/"])
+def test_signing_in_ignores_a_session_redirect_off_the_site(client: Client, target: str) -> None:
+    assert sign_in(client, session_redirect=target).location == "/feed/"
+
+
+def test_the_root_leads_to_the_feed_or_to_login(client: Client) -> None:
+    assert client.get("/").location == "/login"
+    sign_in(client)
+    assert client.get("/").location == "/feed/"
+
+
+def test_expired_sessions_force_a_new_login_through_the_remember_me_chooser(
+    site: FixtureSite, client: Client
+) -> None:
+    sign_in(client)
+    site.expire_sessions(EMAIL)
+    assert client.get("/feed/").location == "/login?session_redirect=%2Ffeed%2F"
+    chooser = client.get("/login?session_redirect=%2Ffeed%2F")
+    assert '<main class="remember-me">' in chooser.text
+    assert "<h1>Welcome back</h1>" in chooser.text
+    assert f'data-email="{EMAIL}"' in chooser.text
+    assert ">Alice Example</button>" in chooser.text
+    assert (
+        'href="/login?fromSignIn=true&amp;session_redirect=%2Ffeed%2F">Sign in using another account'
+        in chooser.text
+    )
+    form = client.get("/login?fromSignIn=true&session_redirect=%2Ffeed%2F")
+    assert 'class="login__form"' in form.text
+
+
+def test_signing_out_ends_the_session_but_keeps_the_member_remembered(client: Client) -> None:
+    sign_in(client)
+    reply = client.get("/m/logout/")
+    assert (reply.status, reply.location) == (302, "/login")
+    assert set(client.cookies) == {"li_rm"}
+    assert client.get("/feed/").status == 302
+    assert "remember-me" in client.get("/login").text
+
+
+def test_a_stolen_session_cookie_stops_working_after_sign_out(client: Client) -> None:
+    sign_in(client)
+    stolen = dict(client.cookies)
+    client.get("/m/logout/")
+    client.cookies = stolen
+    assert client.get("/feed/").status == 302
+
+
+# -- challenges -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("challenge", "marker"),
+    [
+        ("email_pin", 'id="input__email_verification_pin"'),
+        ("authenticator", 'id="input__phone_verification_pin"'),
+        ("captcha", '<iframe id="captcha-internal" title="Captcha"'),
+    ],
+)
+def test_a_challenged_sign_in_goes_to_a_checkpoint_without_session_cookies(
+    site: FixtureSite, client: Client, challenge: str, marker: str
+) -> None:
+    account = site.account(EMAIL)
+    account.challenge, account.totp_secret = challenge, pyotp.random_base32()
+    reply = sign_in(client)
+    assert reply.status == 303
+    assert reply.location.startswith("/checkpoint/challenge/")
+    assert "li_at" not in client.cookies
+    assert marker in client.get(reply.location).text
+    assert site.login_attempts[0].correct is True
+
+
+def test_the_email_pin_challenge_rejects_a_wrong_pin_then_signs_in(site: FixtureSite, client: Client) -> None:
+    site.account(EMAIL).challenge = "email_pin"
+    token = sign_in(client).location.removeprefix("/checkpoint/challenge/")
+    wrong = client.post_form("/checkpoint/challenge/verify", {"token": token, "pin": "000000"})
+    assert wrong.status == 200
+    assert '<div role="alert" class="alert">' in wrong.text
+    right = client.post_form("/checkpoint/challenge/verify", {"token": token, "pin": "123456"})
+    assert (right.status, right.location) == (303, "/feed/")
+    assert client.get("/feed/").status == 200
+    assert site.challenge_attempts == [(EMAIL, "email_pin", False), (EMAIL, "email_pin", True)]
+
+
+def test_the_authenticator_challenge_accepts_a_current_totp_code(site: FixtureSite, client: Client) -> None:
+    secret = pyotp.random_base32()
+    account = site.account(EMAIL)
+    account.challenge, account.totp_secret = "authenticator", secret
+    token = sign_in(client).location.removeprefix("/checkpoint/challenge/")
+    reply = client.post_form(
+        "/checkpoint/challenge/verify", {"token": token, "pin": pyotp.TOTP(secret).now()}
+    )
+    assert reply.location == "/feed/"
+    assert [attempt.correct for attempt in site.challenge_attempts] == [True]
+
+
+def test_a_passed_challenge_cannot_be_used_again(site: FixtureSite, client: Client) -> None:
+    site.account(EMAIL).challenge = "email_pin"
+    token = sign_in(client).location.removeprefix("/checkpoint/challenge/")
+    client.post_form("/checkpoint/challenge/verify", {"token": token, "pin": "123456"})
+    assert client.get(f"/checkpoint/challenge/{token}").location == "/login"
+
+
+def test_the_captcha_frame_lets_nobody_through(site: FixtureSite, client: Client) -> None:
+    site.account(EMAIL).challenge = "captcha"
+    token = sign_in(client).location.removeprefix("/checkpoint/challenge/")
+    assert "not a robot" in client.get("/checkpoint/challenge/captcha-frame").text
+    reply = client.post_form("/checkpoint/challenge/verify", {"token": token, "pin": "123456"})
+    assert reply.status == 200
+    assert "li_at" not in client.cookies
+
+
+def test_a_restricted_account_lands_on_the_restricted_page(site: FixtureSite, client: Client) -> None:
+    site.account(EMAIL).challenge = "restricted"
+    reply = sign_in(client)
+    assert (reply.status, reply.location) == (303, "/checkpoint/restricted")
+    assert "li_at" not in client.cookies
+    page = client.get("/checkpoint/restricted").text
+    assert '<main class="restricted-account" data-test-id="restricted-account">' in page
+    assert "<h1>Your account has been restricted</h1>" in page
+
+
+# -- pages after sign-in --------------------------------------------------------
+
+
+def test_the_feed_has_the_me_menu_hidden_until_opened(client: Client) -> None:
+    sign_in(client)
+    feed = client.get("/feed/").text
+    assert 'class="global-nav__primary-link global-nav__primary-link-me-menu-trigger"' in feed
+    assert '<div id="me-menu" class="global-nav__me-content" hidden>' in feed
+    assert 'href="/mypreferences/d/categories/account">Settings &amp; Privacy</a>' in feed
+
+
+def test_pages_after_sign_in_speak_the_members_language(site: FixtureSite, client: Client) -> None:
+    site.account(EMAIL).language = "fr"
+    sign_in(client)
+    feed = client.get("/feed/").text
+    assert '<html lang="fr">' in feed
+    assert "Préférences et confidentialité" in feed
+
+
+def test_settings_content_waits_in_a_template_for_the_script(site: FixtureSite, client: Client) -> None:
+    site.account(EMAIL).render_delay_ms = 750
+    sign_in(client)
+    page = client.get(SETTING).text
+    assert '<main id="settings-main" aria-busy="true">' in page
+    assert re.search(r'<template id="settings-content">.*role="switch".*</template>', page, re.DOTALL)
+    state = json.loads(re.findall(r'id="settings-state">(.*?)</script>', page)[0])
+    assert state["renderDelayMs"] == 750
+    assert state["setting"]["enabled"] is True
+
+
+def test_the_privacy_hub_lists_the_setting_with_its_state(site: FixtureSite, client: Client) -> None:
+    site.account(EMAIL).ai_training = False
+    sign_in(client)
+    page = client.get(PRIVACY).text
+    item = f'<a class="settings-item" href="{SETTING}">Data for Generative AI Improvement '
+    assert item + '<span class="settings-item__state">Off</span></a>' in page
+    assert f'<a href="{PRIVACY}" aria-current="page">Data privacy</a>' in page
+
+
+def test_a_member_without_the_setting_is_sent_back_to_the_privacy_hub(
+    site: FixtureSite, client: Client
+) -> None:
+    site.account(EMAIL).has_setting = False
+    sign_in(client)
+    assert (client.get(SETTING).status, client.get(SETTING).location) == (302, PRIVACY)
+    assert "data-for-ai-improvement" not in client.get(PRIVACY).text
+
+
+def test_drifted_markup_links_to_legacy_addresses_that_redirect(site: FixtureSite, client: Client) -> None:
+    site.account(EMAIL).markup = "drifted"
+    sign_in(client)
+    feed = client.get("/feed/").text
+    assert "global-nav__primary-link-me-menu-trigger" not in feed
+    assert 'href="/psettings/"' in feed
+    assert 'href="/psettings/data-for-ai-improvement"' in client.get(PRIVACY).text
+    setting = client.get(SETTING).text
+    assert "allowDataForGenerativeAI" not in setting
+    assert 'role="switch" aria-label="Use my data for training content creation AI models"' in setting
+    assert client.get("/psettings/").location == "/mypreferences/d/categories/account"
+    assert client.get("/psettings/data-privacy").location == PRIVACY
+    assert client.get("/psettings/data-for-ai-improvement").location == SETTING
+
+
+def test_changed_markup_has_no_switch_on_the_setting_page(site: FixtureSite, client: Client) -> None:
+    site.account(EMAIL).markup = "changed"
+    sign_in(client)
+    page = markup(client.get(SETTING))
+    assert 'role="switch"' not in page
+    assert "checkbox" not in page
+    toggle = '<div class="toggle-v3" data-state="off" tabindex="0">'
+    assert toggle + "<span>Let LinkedIn improve AI with my content</span></div>" in page
+
+
+def test_an_unknown_page_is_a_404(client: Client) -> None:
+    reply = client.get("/in/someone-else/")
+    assert reply.status == 404
+    assert "Page not found" in reply.text
+    assert client.get("/mypreferences/d/categories/nonsense").status == 302  # login first
+
+
+# -- the setting API ------------------------------------------------------------
+
+
+def test_the_toggle_api_stores_the_setting_when_the_csrf_token_matches(
+    site: FixtureSite, client: Client
+) -> None:
+    sign_in(client)
+    reply = client.post_json(API, {"enabled": False}, {"csrf-token": client.csrf_token()})
+    assert (reply.status, json.loads(reply.text)) == (200, {"enabled": False})
+    assert site.account(EMAIL).ai_training is False
+    assert site.setting_changes == [SettingChange(EMAIL, enabled=False, accepted=True)]
+
+
+@pytest.mark.parametrize("headers", [{}, {"csrf-token": "ajax:0000000000000000000"}])
+def test_the_toggle_api_refuses_a_request_without_the_right_csrf_token(
+    site: FixtureSite, client: Client, headers: dict[str, str]
+) -> None:
+    sign_in(client)
+    assert client.post_json(API, {"enabled": False}, headers).status == 403
+    assert site.account(EMAIL).ai_training is True
+    assert site.setting_changes == [SettingChange(EMAIL, enabled=False, accepted=False)]
+
+
+def test_the_toggle_api_refuses_a_request_without_a_session(site: FixtureSite, client: Client) -> None:
+    assert client.post_json(API, {"enabled": False}, {"csrf-token": "ajax:1"}).status == 403
+    assert site.setting_changes == [SettingChange("", enabled=False, accepted=False)]
+
+
+def test_a_failing_toggle_answers_500_and_keeps_the_state(site: FixtureSite, client: Client) -> None:
+    site.account(EMAIL).toggle_fails = True
+    sign_in(client)
+    assert client.post_json(API, {"enabled": False}, {"csrf-token": client.csrf_token()}).status == 500
+    assert site.account(EMAIL).ai_training is True
+    assert site.setting_changes == [SettingChange(EMAIL, enabled=False, accepted=False)]
+
+
+def test_the_toggle_api_rejects_a_body_without_a_boolean(site: FixtureSite, client: Client) -> None:
+    sign_in(client)
+    assert client.post_json(API, {"enabled": "no"}, {"csrf-token": client.csrf_token()}).status == 400
+    assert site.account(EMAIL).ai_training is True
+
+
+# -- a login page elsewhere, and failures -----------------------------------------
+
+
+def test_login_origin_sends_every_login_to_the_foreign_origin(site: FixtureSite, client: Client) -> None:
+    foreign = f"http://localhost:{site.port}"
+    site.login_origin = foreign
+    assert client.get("/feed/").location == f"{foreign}/login?session_redirect=%2Ffeed%2F"
+    assert client.get("/login?fromSignIn=true").location == f"{foreign}/login?fromSignIn=true"
+    assert client.get("/").location == f"{foreign}/login"
+
+
+def test_the_foreign_login_page_is_served_and_records_what_it_receives(site: FixtureSite) -> None:
+    foreign = f"localhost:{site.port}"
+    site.login_origin = f"http://{foreign}"
+    elsewhere = Client(site, host=foreign)
+    assert elsewhere.get("/login").status == 200
+    sign_in(elsewhere)
+    assert site.login_attempts == [LoginAttempt(EMAIL, correct=True, host=foreign)]
+
+
+@pytest.mark.parametrize(("status", "reason"), [(999, "Request denied"), (503, "Service Unavailable")])
+def test_fail_status_answers_every_request_with_it(
+    site: FixtureSite, client: Client, status: int, reason: str
+) -> None:
+    site.fail_status = status
+    for reply in (client.get("/login"), client.get("/feed/"), sign_in(client)):
+        assert (reply.status, reply.reason) == (status, reason)
+        assert reply.text == f"<html><body>{reason}</body></html>"
+    assert site.login_attempts == []
+    site.fail_status = None
+    assert client.get("/login").status == 200
+
+
+# -- records, options, lifecycle ------------------------------------------------
+
+
+def test_received_records_every_request_with_its_host_and_member(site: FixtureSite, client: Client) -> None:
+    client.get("/login?session_redirect=%2Ffeed%2F")
+    sign_in(client)
+    client.get("/feed/")
+    host = f"127.0.0.1:{site.port}"
+    assert site.received == [
+        Received("GET", "/login?session_redirect=%2Ffeed%2F", host, None),
+        Received("POST", "/checkpoint/lg/login-submit", host, None),
+        Received("GET", "/feed/", host, EMAIL),
+    ]
+
+
+def test_records_are_copies(site: FixtureSite, client: Client) -> None:
+    client.get("/")
+    site.received.clear()
+    assert len(site.received) == 1
+
+
+def test_every_page_has_a_length_and_is_not_cached(client: Client) -> None:
+    for reply in (client.get("/login"), client.get("/nowhere"), sign_in(client), client.get("/feed/")):
+        assert reply.headers["Content-Length"] == str(len(reply.text.encode()))
+        assert reply.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"language": "de"},
+        {"markup": "x"},
+        {"challenge": "sms"},
+        {"challenge": "authenticator"},  # without a TOTP secret it could never be passed
+        {"render_delay_ms": -1},
+    ],
+)
+def test_an_account_with_an_unknown_value_is_refused(fields: dict[str, object]) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 -- each case has its own message
+        Account(email=EMAIL, password=PASSWORD, **fields)  # type: ignore[arg-type]
+
+
+def test_site_options_are_checked_when_set() -> None:
+    with pytest.raises(ValueError, match="login_variant"):
+        FixtureSite(login_variant="modern")
+    site = FixtureSite()
+    with pytest.raises(ValueError, match="login_origin"):
+        site.login_origin = "localhost:8080"
+    with pytest.raises(ValueError, match="fail_status"):
+        site.fail_status = 42
+    assert site.fail_status is None
+
+
+def test_an_account_is_added_only_once(site: FixtureSite) -> None:
+    with pytest.raises(ValueError, match="already"):
+        site.add_account(Account(email=EMAIL.upper(), password="other"))
+
+
+def test_stopping_closes_connections_a_client_keeps_open() -> None:
+    site = FixtureSite()
+    site.start()
+    port = site.port
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.request("GET", "/login")
+    connection.getresponse().read()  # the connection stays open: HTTP/1.1 keep-alive
+    site.stop()
+    with pytest.raises(OSError):  # noqa: PT011 -- refused or reset, depending on timing
+        socket.create_connection(("127.0.0.1", port), timeout=1)
+    with pytest.raises(RuntimeError):
+        _ = site.base_url
+    connection.close()
+
+
+def test_english_and_french_have_the_same_texts() -> None:
+    with (data_dir("fixtures") / "linkedin" / "strings.toml").open("rb") as file:
+        strings = tomllib.load(file)
+    assert set(strings) == {"en", "fr"}
+    assert set(strings["en"]) == set(strings["fr"])
+
+
+def test_the_site_runs_on_its_own_until_interrupted() -> None:
+    command = [sys.executable, "-m", "checker.fixture_site", "--port", "0", "--account", "b@example.com:pw"]
+    repository = Path(__file__).resolve().parent.parent  # importable from there without installing
+    with subprocess.Popen(command, cwd=repository, stdout=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        found = re.fullmatch(
+            r"Fixture site at http://127\.0\.0\.1:(\d+) \(accounts: b@example\.com\)\n", banner
+        )
+        assert found, banner
+        connection = http.client.HTTPConnection("127.0.0.1", int(found.group(1)), timeout=5)
+        connection.request("GET", "/login")
+        assert connection.getresponse().status == 200
+        connection.close()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
