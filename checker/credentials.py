@@ -6,7 +6,7 @@ There is no plaintext fallback: a missing or locked keyring is an error the user
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
 import keyring
@@ -26,9 +26,19 @@ _R = TypeVar("_R")
 
 @dataclass
 class CredentialStore:
-    """Passwords and TOTP secrets of the configured accounts, kept in a keyring backend."""
+    """Passwords and TOTP secrets of the configured accounts, kept in a keyring backend.
 
-    backend: KeyringBackend = field(default_factory=keyring.get_keyring)
+    The OS keyring is looked up on first use only: a check whose saved session still works
+    never needs it, and finding the backend (a D-Bus round trip on Linux) costs startup time.
+    """
+
+    _backend: KeyringBackend | None = None
+
+    @property
+    def backend(self) -> KeyringBackend:
+        if self._backend is None:
+            self._backend = keyring.get_keyring()
+        return self._backend
 
     def describe(self) -> str:
         """The backend's name, as `doctor` shows it."""

@@ -6,6 +6,7 @@ and within it the first layer in the file's order, wins. The layer that matched 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from functools import reduce
 from urllib.parse import urlsplit
@@ -99,8 +100,10 @@ async def find_any(
         await anything.first.wait_for(state="attached", timeout=timeout_ms or site.timeout_ms)
     except PlaywrightTimeoutError:
         return None
-    for name, layer, locator in candidates:
-        if await locator.count():
+    # One round trip for all candidates, not one each: this runs at every step.
+    counts = await asyncio.gather(*(locator.count() for _, _, locator in candidates))
+    for (name, layer, locator), count in zip(candidates, counts, strict=True):
+        if count:
             language_dependent = not layer.startswith("css")
             (log.warning if language_dependent else log.debug)(
                 "target found", target=name, layer=layer, fallback=language_dependent
@@ -116,10 +119,8 @@ async def find(page: Page, site: Site, name: str, *, timeout_ms: float | None = 
 
 async def present(page: Page, site: Site, name: str) -> bool:
     """Whether the target `name` is on the page right now, without waiting."""
-    for _, locator in _candidates(page, site.rules, name):
-        if await locator.count():
-            return True
-    return False
+    counts = await asyncio.gather(*(locator.count() for _, locator in _candidates(page, site.rules, name)))
+    return any(counts)
 
 
 async def settled(page: Page, site: Site) -> bool:
