@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -36,7 +35,9 @@ def test_an_empty_password_is_refused_and_nothing_is_written(
     assert not (isolated_home / "accounts.json").exists()
 
 
-def test_an_invalid_totp_secret_is_refused_and_nothing_is_written(cli: Cli, real_keyring: CredentialStore) -> None:
+def test_an_invalid_totp_secret_is_refused_and_nothing_is_written(
+    cli: Cli, real_keyring: CredentialStore
+) -> None:
     result = cli("accounts", "add", "a@example.com", "--password-stdin", "--totp", input="pw\nnot base32!\n")
     assert result.exit_code == 2
     assert "TOTP secret is not valid base32" in result.stderr
@@ -82,11 +83,17 @@ def test_removing_an_unknown_account_is_a_usage_error(cli: Cli) -> None:
     assert (result.exit_code, result.stderr) == (2, "error: unknown account: nobody@example.com\n")
 
 
-def test_without_a_keyring_backend_add_fails_with_exit_4_and_no_plaintext_fallback(isolated_home: Path) -> None:
+def test_without_a_keyring_backend_add_fails_with_exit_4_and_no_plaintext_fallback(
+    isolated_home: Path,
+) -> None:
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     result = subprocess.run(
         [sys.executable, "-m", "checker", "accounts", "add", "a@example.com", "--password-stdin"],
-        input="pw\n", capture_output=True, text=True, env=env, check=False,
+        input="pw\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert result.returncode == 4
     assert result.stderr.startswith("error: no keyring backend is available")

@@ -19,7 +19,9 @@ def only(document: dict) -> dict:  # type: ignore[type-arg]
     return result
 
 
-def test_a_setting_found_on_is_reported_non_compliant_and_left_alone(cli: Cli, site: FixtureSite, member: Account) -> None:
+def test_a_setting_found_on_is_reported_non_compliant_and_left_alone(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
     code, document = run_check(cli, site)
     result = only(document)
     assert (code, document["exit_code"]) == (1, 1)
@@ -38,7 +40,9 @@ def test_a_setting_found_off_is_compliant(cli: Cli, site: FixtureSite, member: A
     assert only(document)["state_before"] == "off"
 
 
-def test_apply_switches_the_setting_off_and_verifies_it_after_a_reload(cli: Cli, site: FixtureSite, member: Account) -> None:
+def test_apply_switches_the_setting_off_and_verifies_it_after_a_reload(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
     code, document = run_check(cli, site, "--apply")
     result = only(document)
     assert code == 0
@@ -49,7 +53,9 @@ def test_apply_switches_the_setting_off_and_verifies_it_after_a_reload(cli: Cli,
     assert [(c.enabled, c.accepted) for c in site.setting_changes] == [(False, True)]
 
 
-def test_a_dry_run_reports_what_it_would_do_and_sends_no_change(cli: Cli, site: FixtureSite, member: Account) -> None:
+def test_a_dry_run_reports_what_it_would_do_and_sends_no_change(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
     code, document = run_check(cli, site, "--apply", "--dry-run")
     result = only(document)
     assert code == 1
@@ -70,7 +76,9 @@ def test_a_toggle_that_snaps_back_is_a_failed_fix(cli: Cli, site: FixtureSite, m
     assert member.ai_training is True
 
 
-def test_an_account_without_the_setting_is_not_applicable(cli: Cli, site: FixtureSite, member: Account) -> None:
+def test_an_account_without_the_setting_is_not_applicable(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
     member.has_setting = False
     code, document = run_check(cli, site, "--apply")
     result = only(document)
@@ -79,7 +87,9 @@ def test_an_account_without_the_setting_is_not_applicable(cli: Cli, site: Fixtur
     assert site.setting_changes == []
 
 
-def test_changed_markup_is_reported_as_ui_changed_not_guessed(cli: Cli, site: FixtureSite, member: Account) -> None:
+def test_changed_markup_is_reported_as_ui_changed_not_guessed(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
     member.markup = "changed"
     code, document = run_check(cli, site, "--apply")
     result = only(document)
@@ -88,7 +98,9 @@ def test_changed_markup_is_reported_as_ui_changed_not_guessed(cli: Cli, site: Fi
     assert site.setting_changes == []
 
 
-def test_drifted_attributes_are_found_by_role_and_the_fallback_is_logged(cli: Cli, site: FixtureSite, member: Account) -> None:
+def test_drifted_attributes_are_found_by_role_and_the_fallback_is_logged(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
     member.markup = "drifted"
     result = cli(*check_args(site, "--apply", "--json"))
     assert json.loads(result.stdout)["results"][0]["outcome"] == "fixed"
@@ -112,7 +124,7 @@ def test_the_french_interface_works_end_to_end(cli: Cli, site: FixtureSite, memb
 def test_slow_client_side_rendering_is_waited_for(cli: Cli, site: FixtureSite, member: Account) -> None:
     member.render_delay_ms = 1500
     code, document = run_check(cli, site)
-    assert only(document)["outcome"] == "non_compliant"
+    assert (code, only(document)["outcome"]) == (1, "non_compliant")
 
 
 @pytest.mark.parametrize("variant", ["classic", "redesign"])
@@ -121,7 +133,7 @@ def test_both_login_pages_sign_in_with_one_password_submission(
 ) -> None:
     site.login_variant = variant
     code, document = run_check(cli, site)
-    assert only(document)["outcome"] == "non_compliant"
+    assert (code, only(document)["outcome"]) == (1, "non_compliant")
     assert [(a.email, a.correct) for a in site.login_attempts] == [(member.email, True)]
 
 
@@ -137,12 +149,14 @@ def test_an_expired_session_signs_in_again_through_the_remember_me_chooser(
     run_check(cli, site)
     site.expire_sessions(member.email)
     code, document = run_check(cli, site)
-    assert only(document)["outcome"] == "non_compliant"
+    assert (code, only(document)["outcome"]) == (1, "non_compliant")
     assert site.password_submissions(member.email) == 2
     assert any(r.path.startswith("/login?fromSignIn=true") for r in site.received)
 
 
-def test_a_wrong_password_is_auth_failed_after_exactly_one_submission(cli: Cli, site: FixtureSite, member: Account) -> None:
+def test_a_wrong_password_is_auth_failed_after_exactly_one_submission(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
     member.password = "the password changed on the site"
     code, document = run_check(cli, site)
     result = only(document)
@@ -193,14 +207,18 @@ def test_an_authenticator_challenge_is_answered_once_with_a_stored_totp_secret(
     secret = pyotp.random_base32()
     member.challenge = "authenticator"
     member.totp_secret = secret
-    result = cli("accounts", "add", member.email, "--password-stdin", "--totp", input=f"{member.password}\n{secret}\n")
+    result = cli(
+        "accounts", "add", member.email, "--password-stdin", "--totp", input=f"{member.password}\n{secret}\n"
+    )
     assert result.exit_code == 0
     code, document = run_check(cli, site, "--apply")
     assert (code, only(document)["outcome"]) == (0, "fixed")
     assert [(kind, correct) for _, kind, correct in site.challenge_attempts] == [("authenticator", True)]
 
 
-def test_a_login_page_on_another_origin_gets_no_password(cli: Cli, site: FixtureSite, member: Account) -> None:
+def test_a_login_page_on_another_origin_gets_no_password(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
     site.login_origin = f"http://localhost:{site.port}"
     code, document = run_check(cli, site)
     result = only(document)

@@ -58,10 +58,12 @@ def test_the_home_directory_follows_the_environment_and_is_private(isolated_home
 
 def test_the_accounts_file_keeps_order_ignores_repeats_and_is_private(tmp_path: Path) -> None:
     accounts = AccountList(tmp_path / "accounts.json")
-    assert accounts.add("b@example.com") and accounts.add("a@example.com")
+    assert accounts.add("b@example.com")
+    assert accounts.add("a@example.com")
     assert not accounts.add("b@example.com")
     assert accounts.emails() == ["b@example.com", "a@example.com"]
-    assert accounts.remove("b@example.com") and not accounts.remove("b@example.com")
+    assert accounts.remove("b@example.com")
+    assert not accounts.remove("b@example.com")
     assert stat.S_IMODE(accounts.path.stat().st_mode) == 0o600
 
 

@@ -15,8 +15,15 @@ from tests.conftest import Cli, check_args
 def result(account: str, outcome: Outcome, minutes: int) -> CheckResult:
     moment = datetime(2026, 11, 23, 8, 0, tzinfo=UTC) + timedelta(minutes=minutes)
     return CheckResult(
-        account=account, state_before=SwitchState.ON, state_after=None, action=Action.NONE,
-        verified=True, outcome=outcome, detail="d", started_at=moment, checked_at=moment,
+        account=account,
+        state_before=SwitchState.ON,
+        state_after=None,
+        action=Action.NONE,
+        verified=True,
+        outcome=outcome,
+        detail="d",
+        started_at=moment,
+        checked_at=moment,
     )
 
 
@@ -25,7 +32,11 @@ def test_entries_come_back_newest_first_filtered_and_limited(tmp_path: Path) -> 
     history.record(result("a@example.com", Outcome.NON_COMPLIANT, 1), tool_version="t", browser_version="b")
     history.record(result("b@example.com", Outcome.COMPLIANT, 2), tool_version="t", browser_version="b")
     history.record(result("a@example.com", Outcome.FIXED, 3), tool_version="t", browser_version=None)
-    assert [e.result.outcome for e in history.entries()] == [Outcome.FIXED, Outcome.COMPLIANT, Outcome.NON_COMPLIANT]
+    assert [e.result.outcome for e in history.entries()] == [
+        Outcome.FIXED,
+        Outcome.COMPLIANT,
+        Outcome.NON_COMPLIANT,
+    ]
     assert [e.result.outcome for e in history.entries(account="a@example.com", limit=1)] == [Outcome.FIXED]
 
 

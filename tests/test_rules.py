@@ -30,15 +30,24 @@ def test_the_shipped_rules_load_with_english_and_french() -> None:
 
 def test_name_patterns_match_every_language_and_not_longer_words() -> None:
     pattern = load_rules().name_pattern("me")
-    assert pattern.match("Me") and pattern.match("vous")
+    assert pattern.match("Me")
+    assert pattern.match("vous")
     assert not pattern.match("Messaging")
 
 
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('{ css = "#username" }', '{ csss = "#username" }', "targets.login_username.layers.0: a layer needs one of"),
-        ('{ css = "#username" }', '{ css = "#username", role = "link" }', "targets.login_username.layers.0.role: unknown key"),
+        (
+            '{ css = "#username" }',
+            '{ csss = "#username" }',
+            "targets.login_username.layers.0: a layer needs one of",
+        ),
+        (
+            '{ css = "#username" }',
+            '{ css = "#username", role = "link" }',
+            "targets.login_username.layers.0.role: unknown key",
+        ),
         ("schema = 1", "schema = 1\ncolour = 2", "colour: unknown key"),
         ('me = "Me"\n', "", "targets.me_menu uses text key 'me' missing from text.en"),
         ("[targets.page_busy]", "[targets.page_bsy]", "missing targets: page_busy"),
@@ -61,7 +70,7 @@ def test_a_text_layer_before_a_css_layer_is_rejected(tmp_path: Path) -> None:
         '  { css = "a.signin-other-account" },\n  { role = "link", name = "another_account" },',
         '  { role = "link", name = "another_account" },\n  { css = "a.signin-other-account" },',
     )
-    with pytest.raises(ConfigError, match="remember_me_other_account.*css layers must come before"):
+    with pytest.raises(ConfigError, match=r"remember_me_other_account.*css layers must come before"):
         load_rules(write(tmp_path, text))
 
 

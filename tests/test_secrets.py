@@ -28,7 +28,8 @@ def test_the_canary_password_appears_nowhere_the_tool_writes(
     ]
     assert [a.correct for a in site.login_attempts] == [True]  # the password did reach the site
     for result in results:
-        assert CANARY not in result.stdout and CANARY not in result.stderr
+        assert CANARY not in result.stdout
+        assert CANARY not in result.stderr
     for path in every_file_under(isolated_home):
         assert CANARY.encode() not in path.read_bytes(), path
 
@@ -58,5 +59,7 @@ def test_saved_sessions_are_readable_by_the_owner_only(
 def test_registered_secrets_are_masked_in_text_and_log_events() -> None:
     register_secret("hunter2-unique")
     assert scrub("typed hunter2-unique twice: hunter2-unique") == f"typed {MASK} twice: {MASK}"
-    event = redact_event(None, "info", {"event": "x hunter2-unique", "password": "anything", "li_at": "tok", "n": 3})
+    event = redact_event(
+        None, "info", {"event": "x hunter2-unique", "password": "anything", "li_at": "tok", "n": 3}
+    )
     assert event == {"event": f"x {MASK}", "password": MASK, "li_at": MASK, "n": 3}
