@@ -13,6 +13,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from checker import __version__
 from checker.browser import find_browser, launched_browser, new_context, running_playwright
 from checker.credentials import CredentialStore
+from checker.errors import KeyringUnavailable
 from checker.history import History
 from checker.linkedin.locate import Site
 from checker.linkedin.login import AccountSecrets, open_signed_in
@@ -102,6 +103,9 @@ class _AccountCheck:
             if failure.outcome is Outcome.NOT_APPLICABLE:
                 return self._result(Outcome.NOT_APPLICABLE, failure.detail, before=SwitchState.UNAVAILABLE)
             return self._result(failure.outcome, failure.detail)
+        except KeyringUnavailable as exc:
+            # The other accounts may still have working sessions: this one fails, the run goes on.
+            return self._result(Outcome.ERROR, str(exc))
         except PlaywrightTimeoutError as exc:
             return self._result(Outcome.ERROR, f"timed out: {_first_line(exc)}")
         except PlaywrightError as exc:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -258,3 +261,29 @@ def test_many_accounts_fold_into_the_highest_exit_code(cli: Cli, site: FixtureSi
         "pin@example.com": "needs_attention",
     }
     assert code == document["exit_code"] == 3
+
+
+def test_an_unusable_keyring_fails_only_the_accounts_that_need_a_password(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    site.add_account(Account(email="fresh@example.com", password="pw-fresh"))
+    add_account(cli, "fresh@example.com", "pw-fresh")
+    cli.json(*check_args(site, member.email))  # saves the member's session
+    # The keyring backend is chosen once per process: run the CLI as a user would.
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    process = subprocess.run(
+        [sys.executable, "-m", "checker", *check_args(site, "--json")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    outcomes = {r["account"]: (r["outcome"], r["detail"]) for r in json.loads(process.stdout)["results"]}
+    assert process.returncode == 4
+    assert outcomes[member.email][0] == "non_compliant"
+    assert outcomes["fresh@example.com"] == (
+        "error",
+        "no keyring backend is available: install and unlock one (e.g. gnome-keyring); "
+        "passwords are never stored in plain text",
+    )
+    assert site.password_submissions("fresh@example.com") == 0
