@@ -10,6 +10,8 @@ from pathlib import Path
 from checker.credentials import SERVICE, CredentialStore
 from tests.conftest import Cli
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def test_add_reads_the_password_from_stdin_into_the_keyring(cli: Cli, real_keyring: CredentialStore) -> None:
     result = cli("accounts", "add", "a@example.com", "--password-stdin", input="s3cret pass\nignored\n")
@@ -98,4 +100,31 @@ def test_without_a_keyring_backend_add_fails_with_exit_4_and_no_plaintext_fallba
     assert result.returncode == 4
     assert result.stderr.startswith("error: no keyring backend is available")
     assert len(result.stderr.splitlines()) == 1
+    assert not (isolated_home / "accounts.json").exists()
+
+
+LOCK_THEN_ADD = """
+import subprocess, sys, secretstorage
+with secretstorage.dbus_init() as connection:
+    secretstorage.get_default_collection(connection).lock()
+result = subprocess.run(
+    [sys.executable, "-m", "checker", "accounts", "add", "a@example.com", "--password-stdin"],
+    input="pw\\n", capture_output=True, text=True,
+)
+sys.stderr.write(result.stderr)
+sys.exit(result.returncode)
+"""
+
+
+def test_a_locked_keyring_is_exit_4_with_no_plaintext_fallback(isolated_home: Path) -> None:
+    # Its own keyring on its own D-Bus session, so locking it leaves the other tests' alone.
+    result = subprocess.run(
+        [str(ROOT / "scripts" / "with-test-keyring"), sys.executable, "-c", LOCK_THEN_ADD],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 4
+    assert "error: the keyring is locked: unlock it and try again" in result.stderr.splitlines()
     assert not (isolated_home / "accounts.json").exists()
