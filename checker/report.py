@@ -31,39 +31,32 @@ def results_document(results: list[CheckResult], exit_code: ExitCode) -> dict[st
 
 
 def print_results(console: Console, results: list[CheckResult], *, title: str | None = None) -> None:
-    table = Table(title=title, title_justify="left")
-    for column in ("account", "before", "after", "action", "outcome"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("detail", overflow="fold")
-    for result in results:
-        table.add_row(
-            result.account,
-            result.state_before.value,
-            result.state_after.value if result.state_after else "-",
-            result.action.value,
-            f"[{_STYLE[result.outcome]}]{result.outcome.value}[/]",
-            result.detail,
-        )
-    console.print(table)
+    console.print(_table(results, title=title))
 
 
 def print_history(console: Console, entries: list[HistoryEntry]) -> None:
     if not entries:
         console.print("No checks recorded yet.")
         return
-    table = Table()
-    for column in ("checked at (UTC)", "account", "before", "after", "action", "outcome"):
+    console.print(_table([entry.result for entry in entries], with_time=True))
+
+
+def _table(results: list[CheckResult], *, title: str | None = None, with_time: bool = False) -> Table:
+    table = Table(title=title, title_justify="left")
+    short = ["account", "before", "after", "action", "outcome"]
+    for column in ["checked at (UTC)", *short] if with_time else short:
         table.add_column(column, no_wrap=True)
     table.add_column("detail", overflow="fold")
-    for entry in entries:
-        result = entry.result
-        table.add_row(
-            result.checked_at.strftime("%Y-%m-%d %H:%M:%S"),
+    for result in results:
+        cells = [
             result.account,
             result.state_before.value,
             result.state_after.value if result.state_after else "-",
             result.action.value,
             f"[{_STYLE[result.outcome]}]{result.outcome.value}[/]",
             result.detail,
-        )
-    console.print(table)
+        ]
+        if with_time:
+            cells.insert(0, result.checked_at.strftime("%Y-%m-%d %H:%M:%S"))
+        table.add_row(*cells)
+    return table

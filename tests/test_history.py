@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from checker.fixture_site import FixtureSite
+from checker.fixture_site import Account, FixtureSite
 from checker.history import History
 from checker.outcome import Action, CheckResult, Outcome, SwitchState
 from tests.conftest import Cli, check_args
@@ -65,3 +66,14 @@ def test_every_check_is_recorded_with_tool_and_browser_versions(
 def test_history_shows_a_friendly_line_when_empty(cli: Cli) -> None:
     result = cli("history")
     assert (result.exit_code, result.stdout.strip()) == (0, "No checks recorded yet.")
+
+
+def test_history_prints_a_table_with_time_account_and_outcome(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    cli(*check_args(site))
+    result = cli("history")
+    assert result.exit_code == 0
+    [row] = [line for line in result.stdout.splitlines() if member.email in line]
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", row)
+    assert "non_compliant" in row
