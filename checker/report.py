@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
@@ -31,32 +32,35 @@ def results_document(results: list[CheckResult], exit_code: ExitCode) -> dict[st
 
 
 def print_results(console: Console, results: list[CheckResult], *, title: str | None = None) -> None:
-    console.print(_table(results, title=title))
+    console.print(_table(results, _CHECK_COLUMNS, title=title))
 
 
 def print_history(console: Console, entries: list[HistoryEntry]) -> None:
     if not entries:
         console.print("No checks recorded yet.")
         return
-    console.print(_table([entry.result for entry in entries], with_time=True))
+    # Narrower than the check table: the states and the action are in `history --json`.
+    console.print(_table([entry.result for entry in entries], _HISTORY_COLUMNS))
 
 
-def _table(results: list[CheckResult], *, title: str | None = None, with_time: bool = False) -> Table:
+_CELLS: dict[str, Callable[[CheckResult], str]] = {
+    "checked at (UTC)": lambda r: r.checked_at.strftime("%Y-%m-%d %H:%M:%S"),
+    "account": lambda r: r.account,
+    "before": lambda r: r.state_before.value,
+    "after": lambda r: r.state_after.value if r.state_after else "-",
+    "action": lambda r: r.action.value,
+    "outcome": lambda r: f"[{_STYLE[r.outcome]}]{r.outcome.value}[/]",
+    "detail": lambda r: r.detail,
+}
+_CHECK_COLUMNS = ["account", "before", "after", "action", "outcome", "detail"]
+_HISTORY_COLUMNS = ["checked at (UTC)", "account", "outcome", "detail"]
+
+
+def _table(results: list[CheckResult], columns: list[str], *, title: str | None = None) -> Table:
     table = Table(title=title, title_justify="left")
-    short = ["account", "before", "after", "action", "outcome"]
-    for column in ["checked at (UTC)", *short] if with_time else short:
-        table.add_column(column, no_wrap=True)
-    table.add_column("detail", overflow="fold")
+    for column in columns:
+        # Only the sentence may wrap: a wrapped email or outcome is misread.
+        table.add_column(column, no_wrap=column != "detail", overflow="fold")
     for result in results:
-        cells = [
-            result.account,
-            result.state_before.value,
-            result.state_after.value if result.state_after else "-",
-            result.action.value,
-            f"[{_STYLE[result.outcome]}]{result.outcome.value}[/]",
-            result.detail,
-        ]
-        if with_time:
-            cells.insert(0, result.checked_at.strftime("%Y-%m-%d %H:%M:%S"))
-        table.add_row(*cells)
+        table.add_row(*(_CELLS[column](result) for column in columns))
     return table
