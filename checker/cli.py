@@ -30,7 +30,7 @@ from checker.logs import configure_logging
 from checker.outcome import CheckResult, fold_exit_code
 from checker.redact import register_secret, scrub
 from checker.report import print_history, print_results, results_document
-from checker.rules import shipped_rules
+from checker.rules import load_rules
 from checker.runner import CheckOptions, Runner
 from checker.sessions import SessionStore
 
@@ -228,7 +228,7 @@ def check(
     if not wanted:
         raise UsageError("no accounts configured: add one with: linkedin-ai-optout accounts add EMAIL")
     runner = Runner(
-        site=Site(origin=origin, rules=shipped_rules(), timeout_ms=timeout * 1000),
+        site=Site(origin=origin, rules=load_rules(), timeout_ms=timeout * 1000),
         credentials=CredentialStore(),
         sessions=SessionStore.in_home(home),
         history=History.in_home(home),

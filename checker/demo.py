@@ -15,7 +15,7 @@ from checker.fixture_site import Account, FixtureSite
 from checker.history import History
 from checker.linkedin.locate import Site
 from checker.outcome import CheckResult, Outcome
-from checker.rules import shipped_rules
+from checker.rules import load_rules
 from checker.runner import CheckOptions, Runner
 from checker.sessions import SessionStore
 
@@ -39,7 +39,7 @@ async def run_demo(show: ShowStep, *, browser_path: str | None, headed: bool, ti
         fixture.add_account(Account(email=DEMO_EMAIL, password=DEMO_PASSWORD, ai_training=True))
         credentials = CredentialStore(MemoryKeyring())
         credentials.set_password(DEMO_EMAIL, DEMO_PASSWORD)
-        site = Site(origin=fixture.base_url, rules=shipped_rules(), timeout_ms=timeout_ms)
+        site = Site(origin=fixture.base_url, rules=load_rules(), timeout_ms=timeout_ms)
         for label, options in STEPS:
             runner = Runner(
                 site=site,

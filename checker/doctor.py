@@ -10,7 +10,7 @@ from checker.browser import describe_browser
 from checker.config import home_dir
 from checker.credentials import CredentialStore
 from checker.errors import CheckerError
-from checker.rules import default_rules_path, load_rules
+from checker.rules import load_rules, rules_path
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,7 @@ def _rules() -> Finding:
     except CheckerError as exc:
         return Finding("selector files", False, str(exc))
     languages = ", ".join(rules.text)
-    return Finding(
-        "selector files", True, f"{default_rules_path()}: {len(rules.targets)} targets; {languages}"
-    )
+    return Finding("selector files", True, f"{rules_path()}: {len(rules.targets)} targets; {languages}")
 
 
 def _keyring(credentials: CredentialStore) -> Finding:

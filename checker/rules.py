@@ -5,9 +5,9 @@ A malformed file fails loudly, naming the file and the key.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -159,13 +159,19 @@ def _text_keys(target: Target) -> list[str]:
     return keys
 
 
-def default_rules_path() -> Path:
-    return data_dir("selectors") / "linkedin.toml"
+SELECTORS_ENV = "LINKEDIN_AI_OPTOUT_SELECTORS"
+
+
+def rules_path() -> Path:
+    """The selector file in use: `$LINKEDIN_AI_OPTOUT_SELECTORS` when set (a patched copy, for
+    when LinkedIn changes before a release does), else the one shipped with the tool."""
+    override = os.environ.get(SELECTORS_ENV)
+    return Path(override).expanduser() if override else data_dir("selectors") / "linkedin.toml"
 
 
 def load_rules(path: Path | None = None) -> Rules:
     """Read and validate a rules file; raise ConfigError naming the file and the key."""
-    path = path or default_rules_path()
+    path = path or rules_path()
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -196,9 +202,3 @@ def _message(error: object) -> str:
     if error.get("type") == "extra_forbidden":
         return "unknown key"
     return str(error.get("msg", "invalid"))
-
-
-@cache
-def shipped_rules() -> Rules:
-    """The rules shipped with the tool, loaded once."""
-    return load_rules()

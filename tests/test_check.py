@@ -124,6 +124,15 @@ def test_the_french_interface_works_end_to_end(cli: Cli, site: FixtureSite, memb
     assert member.ai_training is False
 
 
+def test_a_page_that_never_finishes_rendering_is_a_timeout_error(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    member.render_delay_ms = 60_000
+    code, document = cli.json(*check_args(site)[:-2], "--timeout", "2")
+    assert (code, only(document)["outcome"]) == (4, "error")
+    assert "never finished rendering" in only(document)["detail"]
+
+
 def test_slow_client_side_rendering_is_waited_for(cli: Cli, site: FixtureSite, member: Account) -> None:
     member.render_delay_ms = 1500
     code, document = run_check(cli, site)

@@ -7,11 +7,13 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from checker import __version__
 from checker.fixture_site import Account, FixtureSite
+from checker.rules import rules_path
 from tests.conftest import Cli, check_args
 
 
@@ -102,3 +104,34 @@ def test_a_missing_browser_path_is_a_one_line_error_with_exit_4(
     result = cli(*check_args(site, "--browser-path", "/nonexistent/chrome"))
     assert result.exit_code == 4
     assert result.stderr == "error: browser not found or not executable: /nonexistent/chrome\n"
+
+
+def test_a_malformed_selector_file_stops_check_with_exit_4_naming_file_and_key(
+    cli: Cli, site: FixtureSite, member: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patched = tmp_path / "linkedin.toml"
+    patched.write_text(
+        rules_path().read_text().replace("[targets.me_menu]\n", "[targets.me_menu]\nwho = 1\n")
+    )
+    monkeypatch.setenv("LINKEDIN_AI_OPTOUT_SELECTORS", str(patched))
+    result = cli(*check_args(site))
+    assert result.exit_code == 4
+    assert result.stderr == f"error: {patched}: targets.me_menu.who: unknown key\n"
+    assert site.received == []
+    code, document = cli.json("doctor")
+    assert code == 4
+    assert [f["name"] for f in document["findings"] if not f["ok"]] == ["selector files"]
+
+
+def test_check_uses_the_selector_file_named_by_the_environment(
+    cli: Cli, site: FixtureSite, member: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rules that no longer know the switch: check must now say ui_changed, not non_compliant.
+    patched = tmp_path / "linkedin.toml"
+    text = rules_path().read_text()
+    text = text.replace("allowDataForGenerativeAI", "renamedByLinkedIn")
+    text = text.replace('switch_label = "Use my data', 'switch_label = "Not my data')
+    patched.write_text(text)
+    monkeypatch.setenv("LINKEDIN_AI_OPTOUT_SELECTORS", str(patched))
+    code, document = cli.json(*check_args(site))
+    assert (code, document["results"][0]["outcome"]) == (4, "ui_changed")

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from checker.errors import ConfigError
-from checker.rules import default_rules_path, load_rules
+from checker.rules import load_rules, rules_path
 
 
 def shipped_text() -> str:
-    return default_rules_path().read_text(encoding="utf-8")
+    return rules_path().read_text(encoding="utf-8")
 
 
 def write(tmp_path: Path, text: str) -> Path:
