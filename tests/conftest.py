@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,10 @@ from typing import Any
 import keyring
 import pytest
 from keyring.backends import SecretService
+from playwright.async_api import Browser
 from typer.testing import CliRunner, Result
 
+from checker.browser import BROWSER_ENV, find_browser, launched_browser, running_playwright
 from checker.cli import app
 from checker.credentials import CredentialStore
 from checker.fixture_site import Account, FixtureSite
@@ -47,6 +50,15 @@ def _delete_the_tools_items() -> None:
         for item in secretstorage.get_default_collection(connection).get_all_items():
             if item.get_attributes().get("service", "").startswith("linkedin-ai-optout"):
                 item.delete()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """One Chromium for the tests that drive pages directly, found the way the tool finds it."""
+    async with running_playwright() as playwright:
+        choice = find_browser(playwright.chromium, os.environ.get(BROWSER_ENV))
+        async with launched_browser(playwright, choice) as launched:
+            yield launched
 
 
 @pytest.fixture

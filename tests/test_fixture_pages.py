@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from checker.fixture_site import Account, FixtureSite, LoginAttempt, SettingChange
 
@@ -15,27 +14,6 @@ PASSWORD = "correct horse"
 SETTING = "/mypreferences/d/settings/data-for-ai-improvement"
 API = "/mypreferences/d/api/settings/data-for-ai-improvement"
 SWITCH_LABEL = "Use my data for training content creation AI models"
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    """One headless Chromium for the module: LINKEDIN_AI_OPTOUT_BROWSER, else Debian's."""
-    executable = os.environ.get("LINKEDIN_AI_OPTOUT_BROWSER", "/usr/bin/chromium-headless-shell")
-    playwright = await async_playwright().start()
-    try:
-        browser = await playwright.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        await browser.close()
-    finally:
-        await playwright.stop()
 
 
 @pytest.fixture
