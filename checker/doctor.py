@@ -20,6 +20,8 @@ class Finding:
     name: str
     ok: bool
     detail: str
+    fix: str = ""
+    """What to do about a failed finding, as one sentence; empty when ok."""
 
 
 async def diagnose(credentials: CredentialStore, *, browser_path: str | None) -> list[Finding]:
