@@ -109,6 +109,8 @@ async def new_context(
     context = await browser.new_context(
         storage_state=storage_state,  # type: ignore[arg-type]
         viewport={"width": 1280, "height": 900},
+        # A service worker's requests would bypass the routing that guards the password.
+        service_workers="block",
     )
     context.set_default_timeout(timeout_ms)
     context.set_default_navigation_timeout(timeout_ms * 3)

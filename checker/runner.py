@@ -116,8 +116,8 @@ class _AccountCheck:
         page = await context.new_page()
         secrets = AccountSecrets(
             email=self.email,
-            password=lambda: runner.credentials.get_password(self.email),
-            totp_secret=lambda: runner.credentials.get_totp_secret(self.email),
+            password=lambda: asyncio.to_thread(runner.credentials.get_password, self.email),
+            totp_secret=lambda: asyncio.to_thread(runner.credentials.get_totp_secret, self.email),
         )
         await open_signed_in(page, runner.site, secrets)
         runner.sessions.save(self.email, runner.site.origin, dict(await context.storage_state()))

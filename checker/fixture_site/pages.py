@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from checker.fixture_site import urls
+from checker.fixture_site import traps, urls
 from checker.fixture_site.model import Account, LoginOutcome
 from checker.fixture_site.templates import Html, escape, join, script_json, tag, templates
 
@@ -48,15 +48,36 @@ def login_form(
     username: str = "",
     session_redirect: str = "",
     error: LoginOutcome | None = None,
+    trap: str | None = None,
+    trap_origin: str = "",
 ) -> bytes:
-    """The login page in its classic or redesigned variant, with `error` shown if given."""
+    """The login page in its classic or redesigned variant, with `error` shown if given; a `trap`
+    (see traps.py) turns it into a classic page that would hand the password to `trap_origin`."""
     t = templates()
-    render = _classic_login if variant == "classic" else _redesigned_login
-    body = render(language, username, session_redirect, error)
+    if variant == "classic" or trap:
+        body = _classic_login(
+            language, username, session_redirect, error, traps.classic_slots(trap, trap_origin)
+        )
+    else:
+        body = _redesigned_login(language, username, session_redirect, error)
     return t.document(language, t.text(language, "sign_in"), body)
 
 
-def _classic_login(language: str, username: str, session_redirect: str, error: LoginOutcome | None) -> Html:
+def login_frame(language: str, trap_origin: str) -> bytes:
+    """The frame of the `password_in_frame` trap: a password form posting to the other origin."""
+    t = templates()
+    password = t.render("login_password", language, password_error="")
+    body = t.render("login_frame", language, action=trap_origin + urls.LOGIN_SUBMIT, password_part=password)
+    return t.document(language, t.text(language, "password"), body)
+
+
+def _classic_login(
+    language: str,
+    username: str,
+    session_redirect: str,
+    error: LoginOutcome | None,
+    overrides: dict[str, str],
+) -> Html:
     t = templates()
 
     # Each error has its own slot under its field; the other slot stays empty and hidden.
@@ -71,15 +92,24 @@ def _classic_login(language: str, username: str, session_redirect: str, error: L
             hidden=not text,
         )
 
+    password = t.render(
+        "login_password", language, password_error=field_error("password", LoginOutcome.WRONG_PASSWORD)
+    )
+    slots: dict[str, str] = {
+        "action": urls.LOGIN_SUBMIT,
+        "password_part": password,
+        "submit_extra": Html(""),
+        "after_form": Html(""),
+        **overrides,
+    }
     return t.render(
         "login_classic",
         language,
-        action=urls.LOGIN_SUBMIT,
         csrf=secrets.token_urlsafe(16),
         session_redirect=session_redirect,
         username=username,
         username_error=field_error("username", LoginOutcome.UNKNOWN_ACCOUNT),
-        password_error=field_error("password", LoginOutcome.WRONG_PASSWORD),
+        **slots,
     )
 
 

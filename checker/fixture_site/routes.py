@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from http.cookies import Morsel
 from urllib.parse import parse_qsl, urlsplit
 
-from checker.fixture_site import pages, urls
+from checker.fixture_site import pages, traps, urls
 from checker.fixture_site.model import Account, LoginOutcome, ToggleOutcome
 from checker.fixture_site.state import Session, SiteState
 
@@ -148,8 +148,14 @@ def _login(site: SiteState, request: Request) -> Response:
             site.login_language,
             username=query.get("username", ""),
             session_redirect=session_redirect,
+            trap=site.login_trap,
+            trap_origin=site.trap_origin,
         )
     )
+
+
+def _login_frame(site: SiteState, request: Request) -> Response:
+    return _page(pages.login_frame(site.login_language, site.trap_origin))
 
 
 def _submit_login(site: SiteState, request: Request) -> Response:
@@ -283,6 +289,7 @@ def _denied(status: int) -> Response:
 _ROUTES: dict[tuple[str, str], Route] = {
     ("GET", urls.HOME): _home,
     ("GET", urls.LOGIN): _login,
+    ("GET", traps.FRAME_PATH): _login_frame,
     ("POST", urls.LOGIN_SUBMIT): _submit_login,
     ("GET", urls.CAPTCHA_FRAME): _captcha_frame,
     ("POST", urls.CHALLENGE_VERIFY): _verify,

@@ -28,6 +28,7 @@ from checker.fixture_site.model import (
     SettingChange,
     ToggleOutcome,
 )
+from checker.fixture_site.traps import TRAPS
 
 T = TypeVar("T")
 
@@ -109,6 +110,10 @@ class SiteState:
     login_language = _Option[str](lambda v: v in LANGUAGES, "'en' or 'fr'")
     login_origin = _Option[str | None](_is_origin, "None or an origin like 'http://localhost:80'")
     fail_status = _Option[int | None](_is_status, "None or an HTTP status between 100 and 999")
+    login_trap = _Option[str | None](lambda v: v is None or v in TRAPS, f"None or one of {sorted(TRAPS)}")
+    trap_origin = _Option[str](
+        lambda v: v == "" or _is_origin(v), "'' or an origin like 'http://127.0.0.1:80'"
+    )
 
     def __init__(
         self,
@@ -124,6 +129,8 @@ class SiteState:
         self.login_language = login_language
         self.login_origin = login_origin
         self.fail_status = fail_status
+        self.login_trap = None
+        self.trap_origin = ""
         self._accounts: dict[str, Account] = {}
         self._sessions: dict[str, str] = {}  # li_at -> email
         self._remembered: dict[str, str] = {}  # li_rm -> email

@@ -1,17 +1,17 @@
 """Signing in: reuse the saved session when it works, else submit the password once.
 
-The password is typed only into the main frame of a page whose origin is exactly the site's
-origin; a login page anywhere else is refused before the password is even read.
+A login page on any other origin than the site's is refused before the password is even read;
+where the password may go while it is typed is guard.py's job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import structlog
-from playwright.async_api import Page
+from playwright.async_api import ElementHandle, Page
 
 from checker.linkedin.challenges import (
     CHALLENGE_TARGETS,
@@ -19,7 +19,8 @@ from checker.linkedin.challenges import (
     identify_challenge,
     needs_a_person,
 )
-from checker.linkedin.locate import Site, find, find_any, open_page, origin_of
+from checker.linkedin.guard import LoginGuard, refused
+from checker.linkedin.locate import Found, Site, find, find_any, open_page, origin_of
 from checker.outcome import CheckFailed, Outcome
 
 log = structlog.get_logger()
@@ -33,8 +34,8 @@ class AccountSecrets:
     """Lazy access to an account's secrets, so the keyring is read only when a login is needed."""
 
     email: str
-    password: Callable[[], str | None]
-    totp_secret: Callable[[], str | None]
+    password: Callable[[], Awaitable[str | None]]
+    totp_secret: Callable[[], Awaitable[str | None]]
 
 
 async def open_signed_in(page: Page, site: Site, secrets: AccountSecrets) -> bool:
@@ -66,37 +67,53 @@ async def _landing(page: Page, site: Site, email: str, doing: str) -> str:
     return found.target
 
 
-def _require_own_origin(page: Page, site: Site) -> None:
-    if not site.owns(page.main_frame.url):
-        raise CheckFailed(
-            Outcome.ERROR,
-            f"refused to sign in: the login page is on {origin_of(page.url)}, not {site.origin}; "
-            "no password was sent",
-        )
-
-
 async def _submit_password(page: Page, site: Site, secrets: AccountSecrets) -> None:
     email = secrets.email
-    _require_own_origin(page, site)
+    if not site.owns(page.main_frame.url):
+        raise refused(
+            f"the login page is on {origin_of(page.main_frame.url)}, not {site.origin}", password_typed=False
+        )
+    # Each wait ends at the first missing part, so a form that is not there costs one timeout.
     username = await find(page, site, "login_username")
-    password_field = await find(page, site, "login_password")
-    submit = await find(page, site, "login_submit")
+    password_field = username and await find(page, site, "login_password")
+    submit = password_field and await find(page, site, "login_submit")
+    if framed := await _framed_password_field(page):
+        raise refused(
+            f"a password field is inside a frame ({framed}), not the page itself", password_typed=False
+        )
     if username is None or password_field is None or submit is None:
         raise CheckFailed(Outcome.UI_CHANGED, "the login form is not recognised")
-    password = secrets.password()
-    if not password:
-        raise CheckFailed(
-            Outcome.AUTH_FAILED,
-            f"no password in the keyring for {email}: run `linkedin-ai-optout accounts add {email}`",
-        )
-    await username.locator.fill(email)
-    _require_own_origin(page, site)
-    await password_field.locator.fill(password)
-    _require_own_origin(page, site)
-    async with page.expect_navigation():
-        await submit.locator.click()
+    async with LoginGuard(page, site) as guard:
+        fields = [await _handle(found) for found in (username, password_field, submit)]
+        await guard.refuse_foreign_form(fields[1], "password field")
+        await guard.refuse_foreign_form(fields[2], "Sign in button")
+        password = await secrets.password()
+        if not password:
+            raise CheckFailed(
+                Outcome.AUTH_FAILED,
+                f"no password in the keyring for {email}: run `linkedin-ai-optout accounts add {email}`",
+            )
+        await guard.enter(fields[0], email, "email field")
+        await guard.enter(fields[1], password, "password field")
+        async with page.expect_navigation(wait_until="commit"):
+            await guard.click(fields[2], "Sign in button")
+        guard.raise_if_tripped()
     log.info("password submitted", login_layer=submit.layer)
     await _after_password(page, site, secrets)
+
+
+async def _handle(found: Found) -> ElementHandle:
+    handle = await found.locator.element_handle()
+    assert handle is not None  # found just now; element_handle waits for it otherwise
+    return handle
+
+
+async def _framed_password_field(page: Page) -> str | None:
+    """The URL of a frame other than the main one that holds a password field, if any."""
+    for frame in page.frames:
+        if frame is not page.main_frame and await frame.locator("input[type='password']").count():
+            return urlsplit(frame.url)._replace(query="", fragment="").geturl()
+    return None
 
 
 async def _after_password(page: Page, site: Site, secrets: AccountSecrets) -> None:
@@ -105,7 +122,7 @@ async def _after_password(page: Page, site: Site, secrets: AccountSecrets) -> No
     challenge = found.target if found and found.target in CHALLENGE_TARGETS else None
     if challenge or site.is_challenge(page.url):
         challenge = challenge or await identify_challenge(page, site)
-        totp_secret = secrets.totp_secret() if challenge == "challenge_authenticator" else None
+        totp_secret = await secrets.totp_secret() if challenge == "challenge_authenticator" else None
         if not totp_secret:
             raise needs_a_person(email, challenge)
         await answer_with_totp(page, site, email, totp_secret)
