@@ -1,16 +1,26 @@
-"""How results reach people: the JSON documents of `--json`, and rich tables otherwise."""
+"""How results reach people: the JSON documents of `--json`, and plain-text tables for 80 columns.
+
+Everything shown here may come from LinkedIn's pages or from files, so every string goes through
+`printable()` into a `rich.text.Text`: never into a markup string, where `[/x]` would crash rich
+and `[bold]` would style, and never raw, where an escape sequence would reach the terminal.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
-from checker.errors import ExitCode
-from checker.history import HistoryEntry
-from checker.outcome import CheckResult, Outcome
+from checker.outcome import Action, CheckResult, Outcome
+from checker.safe_text import printable
+
+if TYPE_CHECKING:
+    from checker.doctor import Finding
+    from checker.history import HistoryEntry
 
 _STYLE = {
     Outcome.COMPLIANT: "green",
@@ -25,42 +35,127 @@ _STYLE = {
     Outcome.ERROR: "red",
 }
 
+# What the check table says for the outcomes whose meaning is fixed. The full sentence is in
+# `--json` and `history`; at 80 columns it would fill a dozen lines of a narrow column.
+_SHORT_DETAIL = {
+    Outcome.COMPLIANT: "already off",
+    Outcome.FIXED: "switched off; still off after a reload",
+    Outcome.NON_COMPLIANT: "on: run with --apply to switch it off",
+    Outcome.WOULD_FIX: "dry run: --apply would switch it off",
+    Outcome.FIX_FAILED: "clicked, but LinkedIn did not keep the change",
+    Outcome.NOT_APPLICABLE: "not offered to this account",
+}
 
-def results_document(results: list[CheckResult], exit_code: ExitCode) -> dict[str, Any]:
-    """The `check --json` document."""
-    return {"results": [result.to_json() for result in results], "exit_code": int(exit_code)}
+_CLICKED = frozenset({Action.SWITCHED_OFF, Action.FAILED})
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+_TIME_WIDTH = len("YYYY-MM-DD hh:mm:ss")
+_DETAIL_INDENT = 4
+
+
+def results_document(
+    results: list[CheckResult], exit_code: int, *, error: str | None = None
+) -> dict[str, Any]:
+    """The `check --json` document; `error` says why a run that acted on the site is not recorded."""
+    document: dict[str, Any] = {"results": [result.to_json() for result in results]}
+    if error is not None:
+        document["error"] = _error(error, exit_code)
+    document["exit_code"] = int(exit_code)
+    return document
+
+
+def error_document(message: str, exit_code: int) -> dict[str, Any]:
+    """The `--json` document of a run that could not start."""
+    return {"error": _error(message, exit_code), "exit_code": int(exit_code)}
+
+
+def _error(message: str, exit_code: int) -> dict[str, Any]:
+    return {"message": printable(message), "exit_code": int(exit_code)}
 
 
 def print_results(console: Console, results: list[CheckResult], *, title: str | None = None) -> None:
-    console.print(_table(results, _CHECK_COLUMNS, title=title))
-
-
-def print_history(console: Console, entries: list[HistoryEntry]) -> None:
-    if not entries:
-        console.print("No checks recorded yet.")
-        return
-    # Narrower than the check table: the states and the action are in `history --json`.
-    console.print(_table([entry.result for entry in entries], _HISTORY_COLUMNS))
-
-
-_CELLS: dict[str, Callable[[CheckResult], str]] = {
-    "checked at (UTC)": lambda r: r.checked_at.strftime("%Y-%m-%d %H:%M:%S"),
-    "account": lambda r: r.account,
-    "before": lambda r: r.state_before.value,
-    "after": lambda r: r.state_after.value if r.state_after else "-",
-    "action": lambda r: r.action.value,
-    "outcome": lambda r: f"[{_STYLE[r.outcome]}]{r.outcome.value}[/]",
-    "detail": lambda r: r.detail,
-}
-_CHECK_COLUMNS = ["account", "before", "after", "action", "outcome", "detail"]
-_HISTORY_COLUMNS = ["checked at (UTC)", "account", "outcome", "detail"]
-
-
-def _table(results: list[CheckResult], columns: list[str], *, title: str | None = None) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        # Only the sentence may wrap: a wrapped email or outcome is misread.
-        table.add_column(column, no_wrap=column != "detail", overflow="fold")
+    """The check table: account, state, outcome and a short detail per result."""
+    table = Table(
+        title=None if title is None else Text(printable(title)),
+        title_justify="left",
+        # No outer frame and no vertical rules: at 80 columns every column counts for the detail.
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    # A wrapped email, state or outcome is misread; only the detail may wrap, and only between
+    # words: a word too long for its column is cut with an ellipsis, never split.
+    table.add_column("account", no_wrap=True, overflow="ellipsis")
+    table.add_column("state", no_wrap=True, overflow="ellipsis")
+    table.add_column("outcome", no_wrap=True, overflow="ellipsis")
+    table.add_column("detail", overflow="ellipsis")
+    arrow = "->" if console.options.ascii_only else "→"
     for result in results:
-        table.add_row(*(_CELLS[column](result) for column in columns))
-    return table
+        table.add_row(
+            Text(printable(result.account)),
+            Text(_state(result, arrow)),
+            _outcome(result.outcome),
+            Text(_SHORT_DETAIL.get(result.outcome) or printable(result.detail)),
+        )
+    console.print(table)
+
+
+def _state(result: CheckResult, arrow: str) -> str:
+    """`on` when nothing was clicked, `on → off` when it was (`unknown` if never re-read)."""
+    before = result.state_before.value
+    if result.state_after is None and result.action not in _CLICKED:
+        return before
+    after = "unknown" if result.state_after is None else result.state_after.value
+    return f"{before} {arrow} {after}"
+
+
+def _outcome(outcome: Outcome) -> Text:
+    return Text(outcome.value, style=_STYLE[outcome])
+
+
+def print_history(console: Console, entries: list[HistoryEntry], *, account: str | None = None) -> None:
+    """The recorded checks, one line each, with the full detail wrapped by words beneath it.
+
+    `account` is the account the entries were asked for, so that an empty answer names it.
+    """
+    if not entries:
+        console.print(
+            Text(f"No checks recorded for {printable(account)}." if account else "No checks recorded yet.")
+        )
+        return
+    accounts = [Text(printable(entry.result.account)) for entry in entries]
+    # Padded to the longest email so the outcomes line up; the detail goes beneath its line
+    # rather than in a fourth column, where at 80 columns it would get a dozen characters.
+    width = max(len("account"), *(account_text.cell_len for account_text in accounts))
+    header = Text.assemble(
+        "checked at (UTC)".ljust(_TIME_WIDTH),
+        "  ",
+        "account".ljust(width),
+        "  ",
+        "outcome",
+        style="bold",
+    )
+    console.print(header)
+    for entry, account_text in zip(entries, accounts, strict=True):
+        result = entry.result
+        account_text.align("left", width)
+        console.print(
+            Text.assemble(
+                result.checked_at.strftime(_TIME_FORMAT), "  ", account_text, "  ", _outcome(result.outcome)
+            )
+        )
+        detail = Text(printable(result.detail), overflow="ellipsis")
+        console.print(Padding(detail, (0, 0, 0, _DETAIL_INDENT)))
+
+
+def print_findings(console: Console, findings: list[Finding]) -> None:
+    """`doctor`'s findings, one a line, each failure followed by what fixes it."""
+    for finding in findings:
+        mark = Text("ok  ", style="green") if finding.ok else Text("FAIL", style="red")
+        # soft_wrap: the terminal wraps a long line; rich would break a path at its slashes.
+        console.print(
+            Text.assemble(mark, " ", printable(finding.name), ": ", printable(finding.detail)),
+            soft_wrap=True,
+        )
+        if not finding.ok and finding.fix:
+            console.print(Text.assemble("     fix: ", printable(finding.fix)), soft_wrap=True)
