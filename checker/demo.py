@@ -38,7 +38,7 @@ async def run_demo(show: ShowStep, *, browser_path: str | None, headed: bool, ti
     with tempfile.TemporaryDirectory(prefix="linkedin-ai-optout-demo-") as home, FixtureSite() as fixture:
         fixture.add_account(Account(email=DEMO_EMAIL, password=DEMO_PASSWORD, ai_training=True))
         credentials = CredentialStore(MemoryKeyring())
-        credentials.set_password(DEMO_EMAIL, DEMO_PASSWORD)
+        credentials.store(DEMO_EMAIL, DEMO_PASSWORD)
         site = Site(origin=fixture.base_url, rules=load_rules(), timeout_ms=timeout_ms)
         for label, options in STEPS:
             runner = Runner(
@@ -49,8 +49,9 @@ async def run_demo(show: ShowStep, *, browser_path: str | None, headed: bool, ti
                 options=CheckOptions(
                     apply=options.apply, browser_path=browser_path, headed=headed, pace_seconds=0
                 ),
+                home=Path(home),
             )
-            results = await runner.check_accounts([DEMO_EMAIL])
+            results = (await runner.check_accounts([DEMO_EMAIL])).results
             show(f"$ linkedin-ai-optout {label}   (fixture site {fixture.base_url})", results)
             outcomes.extend(result.outcome for result in results)
     return outcomes == EXPECTED
