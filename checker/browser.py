@@ -7,6 +7,8 @@ Chrome or Chromium (a headless-shell build first when running headless: it is li
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
 import sys
 from collections.abc import AsyncIterator
@@ -73,9 +75,15 @@ def find_browser(
         if Path(candidate).is_file():
             return BrowserChoice(candidate, "system")
     raise BrowserNotFound(
-        "no Chromium or Chrome found: run `playwright install chromium`, install your system's "
-        "chromium package, or name one with --browser-path"
+        f"no Chromium or Chrome found: run `{install_command()}`, install your system's chromium "
+        "package (Debian/Ubuntu: chromium), or name one with --browser-path"
     )
+
+
+def install_command() -> str:
+    """The command that installs Playwright's Chromium for this very installation of the tool: a
+    venv or pipx install puts no `playwright` on PATH, but its interpreter always has the module."""
+    return f"{shlex.quote(sys.executable)} -m playwright install chromium"
 
 
 @asynccontextmanager
@@ -88,17 +96,48 @@ async def running_playwright() -> AsyncIterator[Playwright]:
 async def launched_browser(
     playwright: Playwright, choice: BrowserChoice, *, headed: bool = False
 ) -> AsyncIterator[Browser]:
+    if headed and sys.platform.startswith("linux") and not _has_display():
+        raise CheckerError(
+            "--headed needs a display, and none is set ($DISPLAY and $WAYLAND_DISPLAY are empty): "
+            "run without --headed, or under xvfb-run"
+        )
     try:
         browser = await playwright.chromium.launch(
-            executable_path=choice.path, headless=not headed, args=LAUNCH_ARGS
+            executable_path=choice.path,
+            headless=not headed,
+            args=LAUNCH_ARGS,
+            # Ctrl-C and SIGTERM are the tool's to handle (checker/interrupts.py): the browser
+            # must stay up until the account in progress is recorded.
+            handle_sigint=False,
+            handle_sigterm=False,
+            handle_sighup=False,
         )
     except PlaywrightError as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise CheckerError(f"could not start the browser {choice.path}: {reason}") from None
+        raise CheckerError(_launch_failure(choice.path, str(exc))) from None
     try:
         yield browser
     finally:
         await browser.close()
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+# "[pid=123][err] " before each line the browser wrote on stderr, and Chromium's own log prefix.
+_BROWSER_STDERR = re.compile(r"\[pid=\d+\]\[err\] (?:\[[\d:/.]+:\w+:[^\]]*\] )?(.*)")
+
+
+def _launch_failure(path: str, error: str) -> str:
+    """One line saying why the browser did not start, from Playwright's launch error."""
+    lines = error.strip().splitlines()
+    if "has been closed" not in (lines[0] if lines else ""):
+        return f"could not start the browser {path}: {lines[0] if lines else 'no reason given'}"
+    said = [match.group(1).strip() for line in lines if (match := _BROWSER_STDERR.search(line))]
+    said = [line for line in said if line]
+    if not said:
+        return f"the browser {path} exited as soon as it started, saying nothing: is it Chromium or Chrome?"
+    return f"the browser {path} exited as soon as it started; it said: {said[0]}"
 
 
 @asynccontextmanager

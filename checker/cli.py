@@ -8,79 +8,92 @@ import sys
 from enum import StrEnum
 from typing import Annotated, Any
 
-import pyotp
+import click
 import structlog
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
 from checker import __version__
+from checker.accounts_cli import accounts_app
 from checker.config import (
     DEFAULT_BASE_URL,
     AccountList,
-    home_dir,
+    home_path,
     normalize_base_url,
+    prepare_home,
     validate_email,
 )
+from checker.console import notice, say, stderr, stdout
 from checker.credentials import CredentialStore
 from checker.errors import CheckerError, ExitCode, UsageError
 from checker.history import History
+from checker.interrupts import EXIT_CODES
 from checker.linkedin.locate import Site
 from checker.logs import configure_logging
 from checker.outcome import CheckResult, fold_exit_code
-from checker.redact import register_secret, scrub
-from checker.report import print_history, print_results, results_document
+from checker.progress import progress_line
+from checker.redact import scrub
+from checker.report import error_document, print_findings, print_history, print_results, results_document
 from checker.rules import load_rules
-from checker.runner import CheckOptions, Runner
+from checker.runner import CheckOptions, Runner, RunReport
+from checker.safe_text import printable
 from checker.sessions import SessionStore
 
 log = structlog.get_logger()
-stdout = Console()
-stderr = Console(stderr=True)
 
-
-# Typer keeps Click private; its usage errors (exit 2) are the bases of typer.BadParameter.
-_CLICK_EXCEPTION: type[BaseException] = next(
-    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
-)
-_PASS_THROUGH: tuple[type[BaseException], ...] = (typer.Exit, typer.Abort, _CLICK_EXCEPTION)
+INTERRUPTED = 130
 
 
 class _ErrorBoundary(TyperGroup):
-    """Turns the tool's errors into one line on stderr and their exit code; nothing else does.
-    (Typer itself maps usage errors to 2 and Ctrl-C to 130.)"""
+    """Turns every error into one line on stderr (and, with --json, a JSON document on stdout)
+    with its exit code. Nothing else in the tool chooses an exit code."""
 
-    def invoke(self, ctx: Any) -> Any:
+    def main(self, args: Any = None, *pos: Any, **kwargs: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        json_output = "--json" in argv
+        kwargs["standalone_mode"] = False
         try:
-            return super().invoke(ctx)
-        except _PASS_THROUGH:
-            raise
+            code = super().main(argv, *pos, **kwargs)
+        except click.UsageError as exc:
+            hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
+            _fail(f"{exc.format_message()}{hint}", ExitCode.USAGE, json_output)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), ExitCode(exc.exit_code), json_output)
+        except click.Abort as exc:
+            # click turns Ctrl-C and end of input at a prompt into Abort; tell them apart.
+            if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+                _fail("interrupted by SIGINT", INTERRUPTED, json_output)
+            _fail("no input: standard input was closed at a prompt", ExitCode.USAGE, json_output)
         except CheckerError as exc:
-            _fail(str(exc), exc.exit_code)
+            _fail(str(exc), exc.exit_code, json_output)
         except Exception as exc:
             log.debug("internal error", exc_info=True)
-            _fail(f"internal error: {type(exc).__name__}: {exc}", ExitCode.FAILURE)
+            _fail(f"internal error: {type(exc).__name__}: {exc}", ExitCode.FAILURE, json_output)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
-def _fail(message: str, code: ExitCode) -> None:
-    stderr.print(f"error: {scrub(message)}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(int(code))
+def _fail(message: str, code: int, json_output: bool) -> None:
+    message = printable(scrub(message))
+    if json_output:
+        print(json.dumps(error_document(message, code)))
+    say(f"error: {message}")
+    sys.exit(code)
 
 
 app = typer.Typer(
     cls=_ErrorBoundary,
     help="Check, and switch off, LinkedIn's use of your data for generative-AI training.",
     no_args_is_help=True,
-    add_completion=False,
+    rich_markup_mode=None,  # plain help: wraps at the terminal's width, nothing boxed or cut off
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,  # rich tracebacks would show local variables, passwords included
 )
-accounts_app = typer.Typer(help="Manage the accounts to check (passwords live in the OS keyring).")
 app.add_typer(accounts_app, name="accounts")
 
 
 def _version(value: bool) -> None:
     if value:
-        stdout.print(f"linkedin-ai-optout {__version__}")
+        stdout.print(f"linkedin-ai-optout {__version__}", markup=False)
         raise typer.Exit()
 
 
@@ -96,157 +109,119 @@ def _main(
         LogLevel,
         typer.Option(
             envvar="LINKEDIN_AI_OPTOUT_LOG_LEVEL",
-            help="Log detail on stderr (JSON lines unless stderr is a terminal).",
+            metavar="LEVEL",
+            help="Log detail on stderr: debug, info or warning (JSON lines unless stderr is a terminal).",
         ),
     ] = LogLevel.WARNING,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
     configure_logging(log_level.value)
 
 
-# --- accounts -------------------------------------------------------------------------------
-
-
-@accounts_app.command("add")
-def accounts_add(
-    email: Annotated[str, typer.Argument(help="The account's LinkedIn sign-in email.")],
-    password_stdin: Annotated[
-        bool,
-        typer.Option(
-            help="Read the password from the first line of standard input"
-            " (with --totp, the secret from the second)."
-        ),
-    ] = False,
-    totp: Annotated[
-        bool,
-        typer.Option(help="Also store the account's authenticator (TOTP) secret, to answer code challenges."),
-    ] = False,
-) -> None:
-    """Store an account's password in the OS keyring (asked with hidden input)."""
-    email = validate_email(email)
-    if password_stdin:
-        lines = sys.stdin.read().splitlines()
-        password = lines[0] if lines else ""
-        secret = lines[1].strip() if totp and len(lines) > 1 else ""
-    else:
-        password = typer.prompt("Password", hide_input=True, default="", show_default=False)
-        secret = typer.prompt("TOTP secret", hide_input=True, default="", show_default=False) if totp else ""
-    register_secret(password)
-    if not password:
-        raise UsageError("empty password: nothing was stored")
-    if totp:
-        register_secret(secret)
-        _check_totp_secret(secret)
-    credentials = CredentialStore()
-    accounts = AccountList.in_home(home_dir())
-    credentials.set_password(email, password)
-    if totp:
-        credentials.set_totp_secret(email, secret)
-    added = accounts.add(email)
-    stderr.print(f"{'Added' if added else 'Updated'} {email}; the password is in the keyring.", markup=False)
-
-
-def _check_totp_secret(secret: str) -> None:
-    try:
-        pyotp.TOTP(secret.replace(" ", "")).now()
-    except Exception:
-        raise UsageError("the TOTP secret is not valid base32: nothing was stored") from None
-
-
-@accounts_app.command("list")
-def accounts_list(json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """List the configured accounts and whether each has a saved session."""
-    home = home_dir()
-    sessions = SessionStore.in_home(home)
-    emails = AccountList.in_home(home).emails()
-    rows = [{"email": email, "session_saved": sessions.has_any(email)} for email in emails]
-    if json_output:
-        print(json.dumps({"accounts": rows}))
-    elif not rows:
-        stdout.print("No accounts. Add one with: linkedin-ai-optout accounts add EMAIL", markup=False)
-    else:
-        for row in rows:
-            stdout.print(f"{row['email']}{'  (session saved)' if row['session_saved'] else ''}", markup=False)
-
-
-@accounts_app.command("remove")
-def accounts_remove(email: Annotated[str, typer.Argument(help="The account to forget.")]) -> None:
-    """Remove an account: its keyring entries, its saved sessions, its place in the list."""
-    email = validate_email(email)
-    home = home_dir()
-    accounts = AccountList.in_home(home)
-    if email not in accounts:
-        raise UsageError(f"unknown account: {email}")
-    CredentialStore().delete(email)
-    SessionStore.in_home(home).forget_account(email)
-    accounts.remove(email)
-    stderr.print(f"Removed {email}.", markup=False)
-
-
 # --- check ----------------------------------------------------------------------------------
+
+BrowserPath = Annotated[
+    str | None,
+    typer.Option(
+        envvar="LINKEDIN_AI_OPTOUT_BROWSER", metavar="PATH", help="A Chromium or Chrome binary to drive."
+    ),
+]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 @app.command()
 def check(
     emails: Annotated[
-        list[str] | None, typer.Argument(help="Accounts to check; every configured account when none.")
+        list[str] | None,
+        typer.Argument(metavar="[EMAIL]...", help="Accounts to check; every configured account when none."),
     ] = None,
     apply: Annotated[bool, typer.Option(help="Switch the setting off where it is on, then verify.")] = False,
     dry_run: Annotated[
         bool, typer.Option(help="Go up to the switch but never click it; report what --apply would do.")
     ] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
-    quiet: Annotated[bool, typer.Option(help="Print nothing when every account is fine (exit 0).")] = False,
+    json_output: JsonOutput = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(help="Print nothing and show no progress when every account is fine (exit 0)."),
+    ] = False,
     base_url: Annotated[
-        str, typer.Option(help="The site to talk to; plain http only for loopback hosts.")
+        str, typer.Option(metavar="URL", help="The site to talk to; plain http only for loopback hosts.")
     ] = DEFAULT_BASE_URL,
     headed: Annotated[bool, typer.Option(help="Show the browser window.")] = False,
-    browser_path: Annotated[
-        str | None,
-        typer.Option(envvar="LINKEDIN_AI_OPTOUT_BROWSER", help="A Chromium or Chrome binary to drive."),
-    ] = None,
+    browser_path: BrowserPath = None,
     timeout: Annotated[
-        float, typer.Option(min=1, help="Seconds to wait for any one thing on a page.")
+        float,
+        typer.Option(min=1, metavar="SECONDS", help="Wait at most this long for any one thing on a page."),
     ] = 20.0,
     pace: Annotated[
-        float, typer.Option(min=0, help="Seconds to pause between accounts, to stay gentle.")
+        float,
+        typer.Option(min=0, metavar="SECONDS", help="Pause this long between accounts, to stay gentle."),
     ] = 5.0,
 ) -> None:
     """Check the accounts' generative-AI setting; with --apply, switch it off and verify."""
     origin = normalize_base_url(base_url)
-    home = home_dir()
-    accounts = AccountList.in_home(home)
-    configured = accounts.emails()
-    wanted = [validate_email(email) for email in emails] if emails else configured
-    unknown = [email for email in wanted if email not in configured]
-    if unknown:
-        raise UsageError(
-            f"unknown account: {unknown[0]} (add it with: linkedin-ai-optout accounts add {unknown[0]})"
+    wanted = _wanted_accounts(emails or [])
+    # Everything the run will write is checked before the browser touches LinkedIn.
+    home = prepare_home(notice)
+    history = History.in_home(home)
+    history.prepare()
+    sessions = SessionStore.in_home(home)
+    sessions.prepare()
+    rules = load_rules()
+    with progress_line(stderr, enabled=not quiet) as progress:
+        runner = Runner(
+            site=Site(origin=origin, rules=rules, timeout_ms=timeout * 1000),
+            credentials=CredentialStore(),
+            sessions=sessions,
+            history=history,
+            options=CheckOptions(
+                apply=apply, dry_run=dry_run, pace_seconds=pace, headed=headed, browser_path=browser_path
+            ),
+            home=home,
+            progress=progress,
         )
-    if not wanted:
-        raise UsageError("no accounts configured: add one with: linkedin-ai-optout accounts add EMAIL")
-    runner = Runner(
-        site=Site(origin=origin, rules=load_rules(), timeout_ms=timeout * 1000),
-        credentials=CredentialStore(),
-        sessions=SessionStore.in_home(home),
-        history=History.in_home(home),
-        options=CheckOptions(
-            apply=apply, dry_run=dry_run, pace_seconds=pace, headed=headed, browser_path=browser_path
-        ),
-    )
-    results = asyncio.run(runner.check_accounts(list(dict.fromkeys(wanted))))
-    _finish(results, json_output=json_output, quiet=quiet)
+        report = asyncio.run(runner.check_accounts(wanted))
+    _finish(report, json_output=json_output, quiet=quiet)
 
 
-def _finish(results: list[CheckResult], *, json_output: bool, quiet: bool) -> None:
-    code = fold_exit_code([result.outcome for result in results])
+def _wanted_accounts(emails: list[str]) -> list[str]:
+    """The configured spelling of each account asked for, or every configured account."""
+    accounts = AccountList.in_home(home_path())
+    if not emails:
+        configured = accounts.emails()
+        if not configured:
+            raise UsageError("no accounts configured: add one with: linkedin-ai-optout accounts add EMAIL")
+        return configured
+    wanted = []
+    for email in map(validate_email, emails):
+        known = accounts.resolve(email)
+        if known is None:
+            raise UsageError(
+                f"unknown account: {email} (add it with: linkedin-ai-optout accounts add {email})"
+            )
+        wanted.append(known)
+    return list(dict.fromkeys(wanted))
+
+
+def _finish(report: RunReport, *, json_output: bool, quiet: bool) -> None:
+    results = report.results
+    code = int(fold_exit_code([result.outcome for result in results]))
+    problem = report.not_recorded and f"{report.not_recorded}; the results above were not all recorded"
+    if problem:
+        code = max(code, ExitCode.FAILURE)
+    if report.interrupted_by is not None:
+        code = EXIT_CODES[report.interrupted_by]
+        name = "SIGINT" if code == INTERRUPTED else "SIGTERM"
+        problem = problem or f"interrupted by {name}; the account in progress was recorded as far as it went"
     if json_output:
-        print(json.dumps(results_document(results, code)))
-    elif not (quiet and code is ExitCode.OK):
+        print(json.dumps(results_document(results, code, error=problem or None)))
+    elif results and not (quiet and code == ExitCode.OK):
         print_results(stdout, results)
-    raise typer.Exit(int(code))
+    if problem:
+        say(f"error: {problem}")
+    raise typer.Exit(code)
 
 
 # --- history, demo, doctor -------------------------------------------------------------------
@@ -254,27 +229,23 @@ def _finish(results: list[CheckResult], *, json_output: bool, quiet: bool) -> No
 
 @app.command()
 def history(
-    account: Annotated[str | None, typer.Option(help="Only this account.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many entries.")] = 20,
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    account: Annotated[str | None, typer.Option(metavar="EMAIL", help="Only this account.")] = None,
+    limit: Annotated[int, typer.Option(min=1, metavar="N", help="At most this many entries.")] = 20,
+    json_output: JsonOutput = False,
 ) -> None:
     """Show the recorded outcomes, newest first."""
-    entries = History.in_home(home_dir()).entries(
-        account=validate_email(account) if account else None, limit=limit
-    )
+    email = validate_email(account) if account else None
+    entries = History.in_home(home_path()).entries(account=email, limit=limit)
     if json_output:
         print(json.dumps({"entries": [entry.to_json() for entry in entries]}))
     else:
-        print_history(stdout, entries)
+        print_history(stdout, entries, account=email)
 
 
 @app.command()
 def demo(
     headed: Annotated[bool, typer.Option(help="Show the browser window.")] = False,
-    browser_path: Annotated[
-        str | None,
-        typer.Option(envvar="LINKEDIN_AI_OPTOUT_BROWSER", help="A Chromium or Chrome binary to drive."),
-    ] = None,
+    browser_path: BrowserPath = None,
 ) -> None:
     """Run check, check --apply, check on the built-in fixture site; touches nothing of yours."""
     from checker.demo import run_demo  # the fixture site is only needed here
@@ -289,14 +260,8 @@ def demo(
 
 
 @app.command()
-def doctor(
-    browser_path: Annotated[
-        str | None,
-        typer.Option(envvar="LINKEDIN_AI_OPTOUT_BROWSER", help="A Chromium or Chrome binary to check."),
-    ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Show which browser, keyring and data directory the tool would use, and whether they work."""
+def doctor(browser_path: BrowserPath = None, json_output: JsonOutput = False) -> None:
+    """Check everything a run needs: data directory, files, selectors, keyring, browser."""
     from checker.doctor import diagnose
 
     findings = asyncio.run(diagnose(CredentialStore(), browser_path=browser_path))
@@ -304,13 +269,10 @@ def doctor(
     if json_output:
         print(json.dumps({"ok": healthy, "findings": [vars(finding) for finding in findings]}))
     else:
-        for finding in findings:
-            mark = "[green]ok[/]  " if finding.ok else "[red]FAIL[/]"
-            stdout.print(f"{mark} {finding.name}: ", end="")
-            stdout.print(finding.detail, markup=False, highlight=False)
+        print_findings(stdout, findings)
     raise typer.Exit(int(ExitCode.OK if healthy else ExitCode.FAILURE))
 
 
 def main() -> None:
-    """Entry point of the `linkedin-ai-optout` command."""
+    """Run the command line (see checker/__main__.py for the process entry point)."""
     app()

@@ -1,16 +1,24 @@
-"""`doctor`: what the tool would use, and whether each part works."""
+"""`doctor`: everything a check needs, looked at one by one, each with what to do when it fails.
+
+It never crashes: whatever goes wrong while looking becomes a FAIL line. It writes nothing but a
+nameless probe file to see whether the data directory is writable.
+"""
 
 from __future__ import annotations
 
+import stat
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from checker import __version__
-from checker.browser import describe_browser
-from checker.config import home_dir
+from checker.browser import describe_browser, install_command
+from checker.config import HOME_ENV, AccountList, home_path, probe_writable
 from checker.credentials import CredentialStore
 from checker.errors import CheckerError
-from checker.rules import load_rules, rules_path
+from checker.history import History
+from checker.rules import SELECTORS_ENV, load_rules, rules_path
+from checker.sessions import SessionStore
 
 
 @dataclass(frozen=True)
@@ -25,51 +33,86 @@ class Finding:
 
 
 async def diagnose(credentials: CredentialStore, *, browser_path: str | None) -> list[Finding]:
+    """Look at every part a check needs, in the order a check uses them."""
+    home = home_path()
+    checks: list[tuple[str, Callable[[], Finding | Awaitable[Finding]]]] = [
+        ("data directory", lambda: _home(home)),
+        ("accounts file", lambda: _accounts(home)),
+        ("history database", lambda: _history(home)),
+        ("saved sessions", lambda: _sessions(home)),
+        ("selector files", _rules),
+        ("keyring", lambda: _keyring(credentials)),
+        ("browser", lambda: _browser(browser_path)),
+    ]
     findings = [Finding("version", True, __version__)]
-    findings.append(_home())
-    findings.append(_rules())
-    findings.append(_keyring(credentials))
-    findings.append(await _browser(browser_path))
+    for name, check in checks:
+        try:
+            found = check()
+            findings.append(found if isinstance(found, Finding) else await found)
+        except CheckerError as exc:
+            findings.append(Finding(name, False, str(exc), FIXES[name]))
+        except Exception as exc:  # doctor reports; it must not be the thing that breaks
+            unexpected = f"unexpected {type(exc).__name__}: {exc}"
+            findings.append(Finding(name, False, unexpected, "please report this, with the line above"))
     return findings
 
 
-def _home() -> Finding:
-    try:
-        home = home_dir()
-    except OSError as exc:
-        return Finding("data directory", False, f"cannot create it: {exc}")
-    return Finding("data directory", _writable(home), str(home))
+def _home(home: Path) -> Finding:
+    name = "data directory"
+    if not home.exists():
+        return Finding(name, True, f"{home} (created at the first check)")
+    if not home.is_dir():
+        return Finding(name, False, f"{home} is not a directory", f"move it away, or set {HOME_ENV}")
+    probe_writable(home)
+    mode = stat.S_IMODE(home.stat().st_mode)
+    looser = f"; mode {mode:04o}: the next check makes it 0700" if mode & 0o077 else ""
+    return Finding(name, True, f"{home}{looser}")
 
 
-def _writable(path: Path) -> bool:
-    probe = path / ".doctor-probe"
-    try:
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError:
-        return False
-    return True
+def _accounts(home: Path) -> Finding:
+    emails = AccountList.in_home(home).emails()
+    if not emails:
+        return Finding("accounts file", True, "no accounts yet (linkedin-ai-optout accounts add EMAIL)")
+    return Finding("accounts file", True, f"{len(emails)} account{'s' if len(emails) > 1 else ''}")
+
+
+def _history(home: Path) -> Finding:
+    history = History.in_home(home)
+    if not history.path.exists():
+        return Finding("history database", True, f"{history.path} (created at the first check)")
+    history.entries(limit=1)
+    return Finding("history database", True, f"{history.path}: readable")
+
+
+def _sessions(home: Path) -> Finding:
+    sessions = SessionStore.in_home(home)
+    saved = sum(sessions.has_any(email) for email in AccountList.in_home(home).emails())
+    return Finding("saved sessions", True, f"{saved} account{'s' if saved != 1 else ''} with a saved session")
 
 
 def _rules() -> Finding:
-    try:
-        rules = load_rules()
-    except CheckerError as exc:
-        return Finding("selector files", False, str(exc))
+    rules = load_rules()
     languages = ", ".join(rules.text)
     return Finding("selector files", True, f"{rules_path()}: {len(rules.targets)} targets; {languages}")
 
 
 def _keyring(credentials: CredentialStore) -> Finding:
-    try:
-        credentials.probe()
-    except CheckerError as exc:
-        return Finding("keyring", False, f"{credentials.describe()}: {exc}")
+    credentials.probe()
     return Finding("keyring", True, f"{credentials.describe()}: answers")
 
 
 async def _browser(browser_path: str | None) -> Finding:
-    try:
-        return Finding("browser", True, await describe_browser(browser_path))
-    except CheckerError as exc:
-        return Finding("browser", False, str(exc))
+    return Finding("browser", True, await describe_browser(browser_path))
+
+
+# What to do when a part fails, by finding; the error's own words say what is wrong.
+FIXES = {
+    "data directory": f"make it a writable directory of yours, or set {HOME_ENV} to one",
+    "accounts file": "fix the entry named, or remove the file and add the accounts again",
+    "history database": "move the file aside (a new one is created), or upgrade the tool if it is newer",
+    "saved sessions": "remove what is named; sessions are only a convenience",
+    "selector files": f"reinstall the tool, or point {SELECTORS_ENV} at a valid copy",
+    "keyring": "install and unlock a keyring (gnome-keyring, KWallet, macOS Keychain, Windows Credential "
+    "Locker), from the same session the check runs in",
+    "browser": f"run `{install_command()}`, install your system's chromium, or pass --browser-path",
+}

@@ -1,9 +1,17 @@
-"""Checking accounts: one account through the steps, many accounts in turn, every outcome recorded."""
+"""Checking accounts: one account through the steps, many accounts in turn, every outcome recorded.
+
+Nothing acts without a record: a run stops before the next account when recording failed, and a
+signal stops it with the account in progress recorded as far as it went.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import structlog
 from playwright.async_api import Browser, BrowserContext
@@ -13,17 +21,23 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from checker import __version__
 from checker.browser import find_browser, launched_browser, new_context, running_playwright
 from checker.credentials import CredentialStore
-from checker.errors import KeyringUnavailable
+from checker.errors import CheckerError
 from checker.history import History
+from checker.interrupts import Interrupted, Stopper
 from checker.linkedin.locate import Site
 from checker.linkedin.login import AccountSecrets, open_signed_in
 from checker.linkedin.navigate import open_setting
-from checker.linkedin.setting import read_switch_state, switch_off_and_reread
+from checker.linkedin.setting import read_switch_state, reread_after_reload, switch_off
+from checker.locks import AccountBusy, account_lock
 from checker.outcome import Action, CheckFailed, CheckResult, Outcome, SwitchState, utc_now
 from checker.redact import scrub
+from checker.safe_text import printable
 from checker.sessions import SessionStore
 
 log = structlog.get_logger()
+
+Progress = Callable[[str], None]
+"""Told what the run is doing now, in a few words, for a person watching a terminal."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,15 @@ class CheckOptions:
     browser_path: str | None = None
 
 
+@dataclass
+class RunReport:
+    """What a run did: its results in order, whether a signal stopped it, what was not recorded."""
+
+    results: list[CheckResult] = field(default_factory=list)
+    interrupted_by: int | None = None
+    not_recorded: str | None = None
+
+
 @dataclass(frozen=True)
 class Runner:
     """Everything a check needs besides the browser."""
@@ -46,26 +69,60 @@ class Runner:
     sessions: SessionStore
     history: History
     options: CheckOptions
+    home: Path
+    progress: Progress = lambda _: None
 
-    async def check_accounts(self, emails: list[str]) -> list[CheckResult]:
+    @property
+    def lock_wait_seconds(self) -> float:
+        """How long to wait for another run checking the same account: about one check's length."""
+        return 3 * self.site.timeout_ms / 1000
+
+    async def check_accounts(self, emails: list[str]) -> RunReport:
         """Check `emails` in turn in one browser, pacing between accounts; record each outcome."""
-        results: list[CheckResult] = []
-        async with running_playwright() as playwright:
-            choice = find_browser(playwright.chromium, self.options.browser_path, headed=self.options.headed)
-            async with launched_browser(playwright, choice, headed=self.options.headed) as browser:
-                log.info("browser started", path=choice.path, source=choice.source, version=browser.version)
-                for index, email in enumerate(emails):
-                    if index and self.options.pace_seconds:
-                        await asyncio.sleep(self.options.pace_seconds)  # pacing, not waiting for a state
-                    result = await self.check_account(browser, email)
-                    self.history.record(result, tool_version=__version__, browser_version=browser.version)
-                    results.append(result)
-        return results
+        report = RunReport()
+        stopper = Stopper(self.progress)
+        with stopper.installed():
+            async with running_playwright() as playwright:
+                choice = find_browser(
+                    playwright.chromium, self.options.browser_path, headed=self.options.headed
+                )
+                async with launched_browser(playwright, choice, headed=self.options.headed) as browser:
+                    log.info(
+                        "browser started", path=choice.path, source=choice.source, version=browser.version
+                    )
+                    await self._each_account(browser, emails, stopper, report)
+        report.interrupted_by = stopper.signum
+        return report
 
-    async def check_account(self, browser: Browser, email: str) -> CheckResult:
+    async def _each_account(
+        self, browser: Browser, emails: list[str], stopper: Stopper, report: RunReport
+    ) -> None:
+        for index, email in enumerate(emails):
+            try:
+                if index and self.options.pace_seconds:
+                    self.progress(f"pausing {self.options.pace_seconds:g} s before the next account")
+                    await stopper.pause(self.options.pace_seconds)
+                stopper.checkpoint()
+            except Interrupted:
+                return  # accounts that never started are not recorded
+            result = await stopper.run(self.check_account(browser, email, stopper))
+            report.results.append(result)
+            try:
+                self.history.record(result, tool_version=__version__, browser_version=browser.version)
+            except (CheckerError, OSError) as exc:
+                # Acting on more accounts without a record is what this tool must never do.
+                report.not_recorded = f"could not record the check of {email}: {exc}"
+                log.error("not recorded", account=email, reason=str(exc))
+                return
+            if stopper.signum is not None:
+                return
+
+    async def check_account(
+        self, browser: Browser, email: str, stopper: Stopper | None = None
+    ) -> CheckResult:
         """One account through the steps. Never raises for what the site does: it becomes the outcome."""
         with structlog.contextvars.bound_contextvars(account=email):
-            result = await _AccountCheck(self, email).run(browser)
+            result = await _AccountCheck(self, email, stopper or Stopper()).run(browser)
             log.info(
                 "account checked",
                 outcome=result.outcome.value,
@@ -80,22 +137,27 @@ class Runner:
 class _AccountCheck:
     """The state of one account's check while it runs, so a failure reports what was already read."""
 
-    def __init__(self, runner: Runner, email: str) -> None:
+    def __init__(self, runner: Runner, email: str, stopper: Stopper) -> None:
         self.runner = runner
         self.email = email
+        self.stopper = stopper
         self.started_at = utc_now()
         self.before = SwitchState.UNKNOWN
         self.after: SwitchState | None = None
         self.clicked = False
 
+    def step(self, doing: str) -> None:
+        self.stopper.checkpoint()
+        self.runner.progress(f"{self.email}: {doing}")
+
     async def run(self, browser: Browser) -> CheckResult:
         runner = self.runner
         origin = runner.site.origin
         try:
-            saved = runner.sessions.load(self.email, origin)
-            async with new_context(
-                browser, storage_state=saved, timeout_ms=runner.site.timeout_ms
-            ) as context:
+            async with (
+                account_lock(runner.home, self.email, wait_seconds=runner.lock_wait_seconds),
+                self._context(browser) as context,
+            ):
                 return await self._steps(context)
         except CheckFailed as failure:
             if failure.outcome in (Outcome.AUTH_FAILED, Outcome.NEEDS_ATTENTION):
@@ -103,25 +165,56 @@ class _AccountCheck:
             if failure.outcome is Outcome.NOT_APPLICABLE:
                 return self._result(Outcome.NOT_APPLICABLE, failure.detail, before=SwitchState.UNAVAILABLE)
             return self._result(failure.outcome, failure.detail)
-        except KeyringUnavailable as exc:
-            # The other accounts may still have working sessions: this one fails, the run goes on.
+        except AccountBusy:
+            return self._result(Outcome.ERROR, "another run is checking this account; try again after it")
+        except (Interrupted, asyncio.CancelledError):
+            if self.stopper.signum is None:
+                raise  # not a signal of ours: let the cancellation through
+            _uncancel()
+            return self._interrupted()
+        except CheckerError as exc:
+            # A keyring that cannot answer, a session that cannot be saved: this account fails,
+            # the run goes on (other accounts may have working sessions).
             return self._result(Outcome.ERROR, str(exc))
         except PlaywrightTimeoutError as exc:
             return self._result(Outcome.ERROR, f"timed out: {_first_line(exc)}")
         except PlaywrightError as exc:
             return self._result(Outcome.ERROR, f"browser or network error: {_first_line(exc)}")
 
+    @asynccontextmanager
+    async def _context(self, browser: Browser) -> AsyncIterator[BrowserContext]:
+        """A browser context with the saved session, or without one when Playwright refuses it."""
+        runner, origin = self.runner, self.runner.site.origin
+        saved = runner.sessions.load(self.email, origin, on_discard=_warn)
+        try:
+            opened = new_context(browser, storage_state=saved, timeout_ms=runner.site.timeout_ms)
+            context = await opened.__aenter__()
+        except PlaywrightError as exc:
+            if saved is None:
+                raise
+            _warn(runner.sessions.discard(self.email, origin, f"the browser refused it: {_first_line(exc)}"))
+            opened = new_context(browser, storage_state=None, timeout_ms=runner.site.timeout_ms)
+            context = await opened.__aenter__()
+        try:
+            yield context
+        finally:
+            await opened.__aexit__(None, None, None)
+
     async def _steps(self, context: BrowserContext) -> CheckResult:
         runner, options = self.runner, self.runner.options
         page = await context.new_page()
+        credentials = runner.credentials
         secrets = AccountSecrets(
             email=self.email,
-            password=lambda: asyncio.to_thread(runner.credentials.get_password, self.email),
-            totp_secret=lambda: asyncio.to_thread(runner.credentials.get_totp_secret, self.email),
+            password=lambda: asyncio.to_thread(credentials.get_password, self.email),
+            totp_secret=lambda: asyncio.to_thread(credentials.get_totp_secret, self.email),
         )
+        self.step("signing in")
         await open_signed_in(page, runner.site, secrets)
-        runner.sessions.save(self.email, runner.site.origin, dict(await context.storage_state()))
+        self._save_session(await context.storage_state())
+        self.step("opening Data privacy")
         switch = await open_setting(page, runner.site)
+        self.step("reading the setting")
         self.before = await read_switch_state(switch)
         if self.before is SwitchState.OFF:
             return self._result(Outcome.COMPLIANT, "the setting is off")
@@ -137,8 +230,12 @@ class _AccountCheck:
                 "the setting is on; --apply would switch it off (dry run: nothing was clicked)",
                 action=Action.WOULD_SWITCH_OFF,
             )
-        self.clicked = True
-        self.after = await switch_off_and_reread(page, runner.site, switch)
+        self.step("switching it off")
+        with self.stopper.critical():
+            self.clicked = True
+            await switch_off(page, runner.site, switch)
+        self.step("verifying after a reload")
+        self.after = await reread_after_reload(page, runner.site)
         if self.after is SwitchState.OFF:
             return self._result(
                 Outcome.FIXED, "switched off, and still off after a reload", action=Action.SWITCHED_OFF
@@ -147,6 +244,25 @@ class _AccountCheck:
             Outcome.FIX_FAILED,
             "clicked the switch, but after a reload it is on again: LinkedIn did not keep the change",
         )
+
+    def _save_session(self, state: Any) -> None:
+        try:
+            self.runner.sessions.save(self.email, self.runner.site.origin, dict(state))
+        except (CheckerError, OSError) as exc:
+            # The check can go on; the next run signs in again.
+            _warn(f"could not save the session of {self.email}: {exc}")
+
+    def _interrupted(self) -> CheckResult:
+        name = self.stopper.name
+        if self.clicked:
+            self.after = SwitchState.UNKNOWN
+            return self._result(
+                Outcome.ERROR,
+                f"interrupted by {name} after the switch was clicked: the change was not verified; "
+                "run check again",
+                action=Action.SWITCHED_OFF,
+            )
+        return self._result(Outcome.ERROR, f"interrupted by {name}; nothing was changed")
 
     def _result(
         self,
@@ -166,7 +282,7 @@ class _AccountCheck:
             action=action,
             verified=read_everything,
             outcome=outcome,
-            detail=scrub(detail),
+            detail=printable(scrub(detail)),
             started_at=self.started_at,
             checked_at=utc_now(),
         )
@@ -183,6 +299,18 @@ _READ_OUTCOMES = frozenset(
         Outcome.NOT_APPLICABLE,
     }
 )
+
+
+def _uncancel() -> None:
+    """Forget the cancellation a signal caused, so the account's record can still be written."""
+    task = asyncio.current_task()
+    if task is not None:
+        while task.cancelling():
+            task.uncancel()
+
+
+def _warn(message: str) -> None:
+    log.warning(message)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -235,7 +235,8 @@ def test_a_login_page_on_another_origin_gets_no_password(
     code, document = run_check(cli, site)
     result = only(document)
     assert (code, result["outcome"]) == (4, "error")
-    assert "refused to sign in" in result["detail"]
+    assert result["detail"].startswith("stopped signing in: the login page is on http://localhost:")
+    assert result["detail"].endswith("the password was not typed")
     assert site.login_attempts == []
 
 

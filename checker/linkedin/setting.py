@@ -28,8 +28,8 @@ async def read_switch_state(switch: Found) -> SwitchState:
     return SwitchState.ON if checked else SwitchState.OFF
 
 
-async def switch_off_and_reread(page: Page, site: Site, switch: Found) -> SwitchState:
-    """Click the switch, let the site save, reload, and return what the switch then shows."""
+async def switch_off(page: Page, site: Site, switch: Found) -> None:
+    """Click the switch and wait for the site's answer to the save it sends (or the timeout)."""
     try:
         async with page.expect_response(_is_a_save, timeout=site.timeout_ms) as saved:
             await switch.locator.click()
@@ -40,6 +40,10 @@ async def switch_off_and_reread(page: Page, site: Site, switch: Found) -> Switch
     except PlaywrightTimeoutError:
         # No save request seen: the reload below tells what the site kept.
         log.warning("no save request seen after the click")
+
+
+async def reread_after_reload(page: Page, site: Site) -> SwitchState:
+    """Reload the setting's page and return what the switch shows now."""
     await page.reload()
     reread = await find(page, site, "ai_switch")
     if reread is None:

@@ -1,0 +1,138 @@
+"""`accounts add/list/remove`: the accounts to check, their passwords in the OS keyring.
+
+Adding and removing are all or nothing: the keyring and the accounts file change together, or
+neither does. Listing reads only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import sys
+from typing import Annotated
+
+import pyotp
+import typer
+
+from checker.config import AccountList, home_path, prepare_home, validate_email
+from checker.console import notice, say, stdout
+from checker.credentials import CredentialStore
+from checker.errors import UsageError
+from checker.redact import register_secret
+from checker.sessions import SessionStore
+
+accounts_app = typer.Typer(
+    help="Manage the accounts to check (passwords live in the OS keyring).",
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@accounts_app.command("add")
+def accounts_add(
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The account's LinkedIn sign-in email.")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            help="Read the password from the first line of standard input"
+            " (with --totp, the secret from the second)."
+        ),
+    ] = False,
+    totp: Annotated[
+        bool,
+        typer.Option(help="Also store the account's authenticator (TOTP) secret, to answer code challenges."),
+    ] = False,
+) -> None:
+    """Store an account's password in the OS keyring (asked with hidden input)."""
+    email = validate_email(email)
+    password, secret = _read_secrets(password_stdin=password_stdin, totp=totp)
+    home = prepare_home(notice)
+    accounts = AccountList.in_home(home)
+    known = accounts.resolve(email)  # also checks the accounts file before the keyring changes
+    account = known or email
+    undo = CredentialStore().store(account, password, secret)
+    try:
+        accounts.add(account)
+    except BaseException:
+        undo()  # no keyring entry without its account
+        raise
+    say(f"{'Updated' if known else 'Added'} {account}; the password is in the keyring.")
+
+
+def _read_secrets(*, password_stdin: bool, totp: bool) -> tuple[str, str | None]:
+    if password_stdin:
+        lines = sys.stdin.read().splitlines()
+        password = lines[0] if lines else ""
+        secret = lines[1].strip() if totp and len(lines) > 1 else ""
+    else:
+        password = typer.prompt("Password", hide_input=True, default="", show_default=False)
+        secret = typer.prompt("TOTP secret", hide_input=True, default="", show_default=False) if totp else ""
+    register_secret(password)
+    if not password:
+        raise UsageError("empty password: nothing was stored")
+    if not totp:
+        return password, None
+    register_secret(secret)
+    _check_totp_secret(secret)
+    return password, secret
+
+
+def _check_totp_secret(secret: str) -> None:
+    compact = secret.replace(" ", "").upper()
+    try:
+        decoded = base64.b32decode(compact + "=" * (-len(compact) % 8))
+    except (binascii.Error, ValueError):
+        raise UsageError(
+            "the TOTP secret is not valid base32 (letters A-Z, digits 2-7): nothing was stored"
+        ) from None
+    try:
+        pyotp.TOTP(compact).now()
+    except ValueError as exc:
+        # pyotp's own rule (NIST SP 800-63B); LinkedIn's secrets are 32 characters, 160 bits.
+        raise UsageError(
+            f"the TOTP secret is too short: {len(decoded) * 8} bits, and pyotp refuses it ({exc}): "
+            "nothing was stored"
+        ) from None
+
+
+@accounts_app.command("list")
+def accounts_list(json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the configured accounts and whether each has a saved session. Writes nothing."""
+    home = home_path()
+    sessions = SessionStore.in_home(home)
+    rows = [
+        {"email": email, "session_saved": sessions.has_any(email)}
+        for email in AccountList.in_home(home).emails()
+    ]
+    if json_output:
+        print(json.dumps({"accounts": rows}))
+    elif not rows:
+        stdout.print("No accounts. Add one with: linkedin-ai-optout accounts add EMAIL", markup=False)
+    else:
+        for row in rows:
+            stdout.print(f"{row['email']}{'  (session saved)' if row['session_saved'] else ''}", markup=False)
+
+
+@accounts_app.command("remove")
+def accounts_remove(
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The account to forget.")],
+) -> None:
+    """Remove an account: its keyring entries, its saved sessions, its place in the list."""
+    email = validate_email(email)
+    accounts = AccountList.in_home(home_path())
+    account = accounts.resolve(email)
+    if account is None:
+        raise UsageError(f"unknown account: {email}")
+    # Everything that could stop the removal is checked before the keyring changes.
+    home = prepare_home(notice)
+    sessions = SessionStore.in_home(home)
+    sessions.check_can_forget(account)
+    undo = CredentialStore().remove(account)
+    try:
+        accounts.remove(account)
+    except BaseException:
+        undo()  # the account stays, with its password
+        raise
+    sessions.forget_account(account)
+    say(f"Removed {account}.")

@@ -1,0 +1,107 @@
+"""Stopping a run on SIGINT or SIGTERM without losing what it did.
+
+A first signal stops the account in progress at once, unless it is between clicking the switch
+and the site's answer: that step is finished first, so the record says what the site was sent.
+A second signal stops that too. Accounts that never started are left alone and not recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TypeVar
+
+import structlog
+
+log = structlog.get_logger()
+
+_T = TypeVar("_T")
+
+EXIT_CODES: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
+"""The exit status of a run stopped by the signal: 128 + its number, as shells report it."""
+
+
+class Interrupted(Exception):
+    """Raised at a step boundary when a signal asked the run to stop."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class Stopper:
+    """Receives SIGINT and SIGTERM while a run's event loop runs, and stops the run's steps."""
+
+    def __init__(self, announce: Callable[[str], None] = lambda _: None) -> None:
+        self.signum: int | None = None
+        self._announce = announce
+        self._task: asyncio.Task[object] | None = None
+        self._critical = False
+        self._woken = asyncio.Event()
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name if self.signum else ""
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """Handle the signals in the running loop for the duration; the defaults come back after."""
+        loop = asyncio.get_running_loop()
+        installed = []
+        for signum in EXIT_CODES:
+            try:
+                loop.add_signal_handler(signum, self._on_signal, signum)
+            except (NotImplementedError, RuntimeError):  # not on this platform or thread: Ctrl-C still raises
+                continue
+            installed.append(signum)
+        try:
+            yield
+        finally:
+            for signum in installed:
+                loop.remove_signal_handler(signum)
+
+    async def run(self, step: Awaitable[_T]) -> _T:
+        """Run `step` (one account's check) so that a signal can stop it."""
+        task = asyncio.ensure_future(step)
+        self._task = task
+        try:
+            return await task
+        finally:
+            self._task = None
+
+    @contextlib.contextmanager
+    def critical(self) -> Iterator[None]:
+        """A step a first signal lets finish; the run stops right after it."""
+        self._critical = True
+        try:
+            yield
+        finally:
+            self._critical = False
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Raise Interrupted when a signal asked the run to stop."""
+        if self.signum is not None:
+            raise Interrupted(self.signum)
+
+    async def pause(self, seconds: float) -> None:
+        """Wait `seconds` (pacing between accounts), or less when a signal arrives."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._woken.wait(), seconds)
+        self.checkpoint()
+
+    def _on_signal(self, signum: int) -> None:
+        first = self.signum is None
+        if first:
+            self.signum = signum
+            self._woken.set()
+        name = signal.Signals(signum).name
+        log.info("signal received", signal=name, first=first, critical=self._critical)
+        if self._critical and first:
+            self._announce(f"{name}: finishing the switch's save, then stopping (again to stop now)")
+            return
+        self._announce(f"{name}: stopping")
+        if self._task is not None:
+            self._task.cancel(msg=name)
