@@ -9,6 +9,7 @@ from checker.fixture_site.model import (
     ChallengeAttempt,
     LoginAttempt,
     Received,
+    SaveGate,
     SettingChange,
 )
 from checker.fixture_site.server import FixtureSite
@@ -19,5 +20,6 @@ __all__ = [
     "FixtureSite",
     "LoginAttempt",
     "Received",
+    "SaveGate",
     "SettingChange",
 ]

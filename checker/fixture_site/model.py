@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
@@ -95,3 +96,14 @@ class Received:
     path: str
     host: str
     email: str | None
+
+
+@dataclass(frozen=True)
+class SaveGate:
+    """A slow save: the site applies the next setting change at once, then holds its answer until
+    the test releases it (or `hold_seconds` pass). Tests act while the tool waits for the answer:
+    send a signal, damage a file."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    hold_seconds: float = 30.0

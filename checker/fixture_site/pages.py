@@ -48,18 +48,20 @@ def login_form(
     username: str = "",
     session_redirect: str = "",
     error: LoginOutcome | None = None,
+    error_text: str | None = None,
     trap: str | None = None,
     trap_origin: str = "",
 ) -> bytes:
-    """The login page in its classic or redesigned variant, with `error` shown if given; a `trap`
+    """The login page in its classic or redesigned variant, with `error` shown if given (in its
+    usual words, or as `error_text` when the site says something else); a `trap`
     (see traps.py) turns it into a classic page that would hand the password to `trap_origin`."""
     t = templates()
     if variant == "classic" or trap:
         body = _classic_login(
-            language, username, session_redirect, error, traps.classic_slots(trap, trap_origin)
+            language, username, session_redirect, error, error_text, traps.classic_slots(trap, trap_origin)
         )
     else:
-        body = _redesigned_login(language, username, session_redirect, error)
+        body = _redesigned_login(language, username, session_redirect, error, error_text)
     return t.document(language, t.text(language, "sign_in"), body)
 
 
@@ -76,13 +78,14 @@ def _classic_login(
     username: str,
     session_redirect: str,
     error: LoginOutcome | None,
+    error_text: str | None,
     overrides: dict[str, str],
 ) -> Html:
     t = templates()
 
     # Each error has its own slot under its field; the other slot stays empty and hidden.
     def field_error(field: str, shown_for: LoginOutcome) -> Html:
-        text = t.text(language, shown_for.value) if error is shown_for else ""
+        text = (error_text or t.text(language, shown_for.value)) if error is shown_for else ""
         return tag(
             "div",
             text,
@@ -114,7 +117,7 @@ def _classic_login(
 
 
 def _redesigned_login(
-    language: str, username: str, session_redirect: str, error: LoginOutcome | None
+    language: str, username: str, session_redirect: str, error: LoginOutcome | None, error_text: str | None
 ) -> Html:
     t = templates()
     # React-style ids, new on every render, so that nothing can rely on them.
@@ -130,7 +133,7 @@ def _redesigned_login(
         username_id=f"{ids}0_",
         password_id=f"{ids}1_",
         username=username,
-        alert=_alert(t.text(language, error.value) if error else ""),
+        alert=_alert((error_text or t.text(language, error.value)) if error else ""),
         state=script_json(state),
     )
 

@@ -170,6 +170,7 @@ def _submit_login(site: SiteState, request: Request) -> Response:
             username=email,
             session_redirect=session_redirect,
             error=outcome,
+            error_text=site.login_error_text,
         )
         return _page(page)
     account = site.snapshot(email)
@@ -258,6 +259,9 @@ def _toggle(site: SiteState, request: Request) -> Response:
     jsessionid = request.cookies.get("JSESSIONID")
     csrf_ok = jsessionid is not None and request.headers.get("csrf-token") == jsessionid
     outcome = site.toggle(request.email, enabled, csrf_ok=csrf_ok)
+    if (gate := site.save_gate) is not None:
+        gate.arrived.set()
+        gate.released.wait(gate.hold_seconds)
     if outcome is ToggleOutcome.ACCEPTED:
         return _json(outcome.value, {"enabled": enabled})
     return _json(outcome.value, {"status": outcome.value})

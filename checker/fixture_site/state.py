@@ -25,6 +25,7 @@ from checker.fixture_site.model import (
     LoginAttempt,
     LoginOutcome,
     Received,
+    SaveGate,
     SettingChange,
     ToggleOutcome,
 )
@@ -111,6 +112,8 @@ class SiteState:
     login_origin = _Option[str | None](_is_origin, "None or an origin like 'http://localhost:80'")
     fail_status = _Option[int | None](_is_status, "None or an HTTP status between 100 and 999")
     login_trap = _Option[str | None](lambda v: v is None or v in TRAPS, f"None or one of {sorted(TRAPS)}")
+    login_error_text = _Option[str | None](lambda v: v is None or isinstance(v, str), "None or a text")
+    save_gate = _Option[SaveGate | None](lambda v: v is None or isinstance(v, SaveGate), "None or a SaveGate")
     trap_origin = _Option[str](
         lambda v: v == "" or _is_origin(v), "'' or an origin like 'http://127.0.0.1:80'"
     )
@@ -131,6 +134,8 @@ class SiteState:
         self.fail_status = fail_status
         self.login_trap = None
         self.trap_origin = ""
+        self.save_gate = None
+        self.login_error_text = None
         self._accounts: dict[str, Account] = {}
         self._sessions: dict[str, str] = {}  # li_at -> email
         self._remembered: dict[str, str] = {}  # li_rm -> email
