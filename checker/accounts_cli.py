@@ -15,6 +15,7 @@ from typing import Annotated
 import pyotp
 import typer
 
+from checker.commands import HELP_OPTIONS, Command
 from checker.config import AccountList, home_path, prepare_home, validate_email
 from checker.console import notice, say, stdout
 from checker.credentials import CredentialStore
@@ -25,11 +26,11 @@ from checker.sessions import SessionStore
 accounts_app = typer.Typer(
     help="Manage the accounts to check (passwords live in the OS keyring).",
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings=HELP_OPTIONS,
 )
 
 
-@accounts_app.command("add")
+@accounts_app.command("add", cls=Command)
 def accounts_add(
     email: Annotated[str, typer.Argument(metavar="EMAIL", help="The account's LinkedIn sign-in email.")],
     password_stdin: Annotated[
@@ -96,7 +97,7 @@ def _check_totp_secret(secret: str) -> None:
         ) from None
 
 
-@accounts_app.command("list")
+@accounts_app.command("list", cls=Command)
 def accounts_list(json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the configured accounts and whether each has a saved session. Writes nothing."""
     home = home_path()
@@ -114,7 +115,7 @@ def accounts_list(json_output: Annotated[bool, typer.Option("--json", help="Prin
             stdout.print(f"{row['email']}{'  (session saved)' if row['session_saved'] else ''}", markup=False)
 
 
-@accounts_app.command("remove")
+@accounts_app.command("remove", cls=Command)
 def accounts_remove(
     email: Annotated[str, typer.Argument(metavar="EMAIL", help="The account to forget.")],
 ) -> None:

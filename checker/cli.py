@@ -8,13 +8,13 @@ import sys
 from enum import StrEnum
 from typing import Annotated, Any
 
-import click
 import structlog
 import typer
 from typer.core import TyperGroup
 
 from checker import __version__
 from checker.accounts_cli import accounts_app
+from checker.commands import HELP_OPTIONS, Command
 from checker.config import (
     DEFAULT_BASE_URL,
     AccountList,
@@ -44,32 +44,54 @@ log = structlog.get_logger()
 INTERRUPTED = 130
 
 
+# Typer ships its own copy of Click: its usage errors are the bases of the public BadParameter.
+_USAGE_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+class _Interrupted(BaseException):
+    """Ctrl-C outside a check's event loop (at a prompt, say); Typer would turn it into a silent 130."""
+
+
 class _ErrorBoundary(TyperGroup):
     """Turns every error into one line on stderr (and, with --json, a JSON document on stdout)
     with its exit code. Nothing else in the tool chooses an exit code."""
 
-    def main(self, args: Any = None, *pos: Any, **kwargs: Any) -> Any:
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
+        except typer.Abort as exc:
+            # A prompt turns both Ctrl-C and the end of its input into Abort; tell them apart.
+            if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+                raise _Interrupted from None
+            raise UsageError("no input: standard input ended at a prompt") from None
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        configure_logging()  # before anything can log: structlog's default shows locals
         argv = list(sys.argv[1:] if args is None else args)
         json_output = "--json" in argv
         kwargs["standalone_mode"] = False
         try:
-            code = super().main(argv, *pos, **kwargs)
-        except click.UsageError as exc:
-            hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
-            _fail(f"{exc.format_message()}{hint}", ExitCode.USAGE, json_output)
-        except click.ClickException as exc:
-            _fail(exc.format_message(), ExitCode(exc.exit_code), json_output)
-        except click.Abort as exc:
-            # click turns Ctrl-C and end of input at a prompt into Abort; tell them apart.
-            if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
-                _fail("interrupted by SIGINT", INTERRUPTED, json_output)
-            _fail("no input: standard input was closed at a prompt", ExitCode.USAGE, json_output)
+            code = super().main(argv, *rest, **kwargs)
+        except _USAGE_ERROR as exc:
+            command = getattr(getattr(exc, "ctx", None), "command_path", "linkedin-ai-optout")
+            _fail(f"{_message(exc)} (see: {command} --help)", ExitCode.USAGE, json_output)
+        except typer.TyperException as exc:
+            _fail(_message(exc), getattr(exc, "exit_code", ExitCode.USAGE), json_output)
+        except _Interrupted:
+            _fail("interrupted by SIGINT", INTERRUPTED, json_output)
         except CheckerError as exc:
             _fail(str(exc), exc.exit_code, json_output)
         except Exception as exc:
             log.debug("internal error", exc_info=True)
             _fail(f"internal error: {type(exc).__name__}: {exc}", ExitCode.FAILURE, json_output)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _message(exc: Exception) -> str:
+    format_message = getattr(exc, "format_message", None)
+    return str(format_message() if callable(format_message) else exc)
 
 
 def _fail(message: str, code: int, json_output: bool) -> None:
@@ -81,11 +103,12 @@ def _fail(message: str, code: int, json_output: bool) -> None:
 
 
 app = typer.Typer(
+    name="linkedin-ai-optout",
     cls=_ErrorBoundary,
     help="Check, and switch off, LinkedIn's use of your data for generative-AI training.",
     no_args_is_help=True,
     rich_markup_mode=None,  # plain help: wraps at the terminal's width, nothing boxed or cut off
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings=HELP_OPTIONS,
     pretty_exceptions_enable=False,  # rich tracebacks would show local variables, passwords included
 )
 app.add_typer(accounts_app, name="accounts")
@@ -131,11 +154,11 @@ BrowserPath = Annotated[
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
-@app.command()
+@app.command(cls=Command)
 def check(
     emails: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[EMAIL]...", help="Accounts to check; every configured account when none."),
+        typer.Argument(metavar="EMAIL", help="Accounts to check; every configured account when none."),
     ] = None,
     apply: Annotated[bool, typer.Option(help="Switch the setting off where it is on, then verify.")] = False,
     dry_run: Annotated[
@@ -227,7 +250,7 @@ def _finish(report: RunReport, *, json_output: bool, quiet: bool) -> None:
 # --- history, demo, doctor -------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=Command)
 def history(
     account: Annotated[str | None, typer.Option(metavar="EMAIL", help="Only this account.")] = None,
     limit: Annotated[int, typer.Option(min=1, metavar="N", help="At most this many entries.")] = 20,
@@ -242,7 +265,7 @@ def history(
         print_history(stdout, entries, account=email)
 
 
-@app.command()
+@app.command(cls=Command)
 def demo(
     headed: Annotated[bool, typer.Option(help="Show the browser window.")] = False,
     browser_path: BrowserPath = None,
@@ -259,7 +282,7 @@ def demo(
     stdout.print("The setting went on -> switched off -> verified off. That is the whole job.")
 
 
-@app.command()
+@app.command(cls=Command)
 def doctor(browser_path: BrowserPath = None, json_output: JsonOutput = False) -> None:
     """Check everything a run needs: data directory, files, selectors, keyring, browser."""
     from checker.doctor import diagnose

@@ -14,7 +14,7 @@ import pytest
 from checker import __version__
 from checker.fixture_site import Account, FixtureSite
 from checker.rules import rules_path
-from tests.conftest import Cli, check_args
+from tests.conftest import Cli, add_account, check_args
 
 
 def test_the_tool_runs_as_a_module_and_prints_its_version() -> None:
@@ -135,3 +135,205 @@ def test_check_uses_the_selector_file_named_by_the_environment(
     monkeypatch.setenv("LINKEDIN_AI_OPTOUT_SELECTORS", str(patched))
     code, document = cli.json(*check_args(site))
     assert (code, document["results"][0]["outcome"]) == (4, "ui_changed")
+
+
+# --- what users of gh, httpie and shot-scraper expect ---------------------------------------
+
+COMMAND = str(Path(sys.executable).parent / "linkedin-ai-optout")
+"""The installed command, as a user runs it (completion and help name it)."""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--timeout", "0"], "Invalid value for '--timeout'"),
+        (["history", "--limit", "0"], "Invalid value for '--limit'"),
+        (["check", "--no-such-option"], "No such option: --no-such-option"),
+        (["no-such-command"], "No such command 'no-such-command'"),
+    ],
+)
+def test_usage_errors_are_one_line_on_stderr_with_exit_2(cli: Cli, args: list[str], message: str) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"error: {message}")
+    assert line.endswith("--help)")
+
+
+def test_a_usage_error_with_json_also_prints_a_json_document(cli: Cli) -> None:
+    result = cli("history", "--json", "--limit", "0")
+    document = json.loads(result.stdout)
+    assert result.exit_code == document["exit_code"] == document["error"]["exit_code"] == 2
+    assert "--limit" in document["error"]["message"]
+
+
+def test_dash_h_is_help_and_dash_capital_v_the_version(cli: Cli) -> None:
+    assert cli("-V").stdout.strip() == f"linkedin-ai-optout {__version__}"
+    for args in (["-h"], ["check", "-h"], ["accounts", "add", "-h"]):
+        result = cli(*args)
+        assert result.exit_code == 0
+        assert result.stdout.startswith("Usage: linkedin-ai-optout")
+
+
+def test_help_names_values_by_words_and_shows_every_default_at_80_columns() -> None:
+    env = {**os.environ, "COLUMNS": "80"}
+    result = subprocess.run(
+        [COMMAND, "check", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0
+    text = result.stdout
+    assert "Usage: linkedin-ai-optout check [OPTIONS] [EMAIL]..." in text
+    for words in ("--timeout SECONDS", "--pace SECONDS", "--base-url URL", "--browser-path PATH"):
+        assert words in text
+    assert not re.search(r"<\w", text)  # no <bool>, <list[str]>, <float range>
+    flat = " ".join(text.split())
+    for default in ("[default: 20.0; x>=1]", "[default: 5.0; x>=0]", "[default: https://www.linkedin.com]"):
+        assert default in flat
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_shell_completion_is_offered() -> None:
+    result = subprocess.run(
+        [COMMAND, "--show-completion", "bash"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"},
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.rstrip().endswith(
+        "complete -o default -F _linkedin_ai_optout_completion linkedin-ai-optout"
+    )
+
+
+def test_json_and_quiet_together_print_the_json_as_asked(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    member.ai_training = False
+    result = cli(*check_args(site, "--quiet", "--json"))
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["results"][0]["outcome"] == "compliant"
+
+
+def test_history_for_an_account_without_entries_names_it(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    cli(*check_args(site))
+    result = cli("history", "--account", "someone.else@example.com")
+    assert (result.exit_code, result.stdout.strip()) == (
+        0,
+        "No checks recorded for someone.else@example.com.",
+    )
+
+
+# --- text from the site is not markup -------------------------------------------------------
+
+SITE_TEXT = "That's [bold]not[/bold] the [/x] password \x1b[31mred\x1b[0m \x1b]0;title\x07"
+
+
+def test_site_text_with_markup_and_escapes_is_shown_as_plain_text(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    member.password = "changed on the site"
+    site.login_error_text = SITE_TEXT
+    check = cli(*check_args(site))
+    table = cli("history")
+    code, document = cli.json("history")
+    assert check.exit_code == 3
+    assert table.exit_code == code == 0
+    for output in (check.stdout, table.stdout, check.stderr):
+        assert "\x1b" not in output
+        assert "\x07" not in output
+    assert "[bold]not[/bold] the [/x] password \\x1b[31mred" in " ".join(table.stdout.split())
+    assert document["entries"][0]["detail"].endswith(
+        "[bold]not[/bold] the [/x] password \\x1b[31mred\\x1b[0m \\x1b]0;title\\x07"
+    )
+
+
+def test_a_short_password_never_corrupts_what_the_site_said(
+    cli: Cli, site: FixtureSite, real_keyring: object
+) -> None:
+    site.add_account(Account(email="short@example.com", password="the-right-one"))
+    add_account(cli, "short@example.com", "pa")
+    code, document = cli.json(*check_args(site))
+    [result] = document["results"]
+    assert (code, result["outcome"]) == (3, "auth_failed")
+    assert result["detail"].endswith(
+        "That's not the right password. Try again or sign in with a one-time link."
+    )
+
+
+# --- TOTP secrets ---------------------------------------------------------------------------
+
+
+def test_a_totp_secret_too_short_for_pyotp_is_refused_saying_why(cli: Cli, real_keyring: object) -> None:
+    result = cli(
+        "accounts", "add", "a@example.com", "--password-stdin", "--totp", input="pw\nJBSWY3DPEHPK3PXP\n"
+    )
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: the TOTP secret is too short: 80 bits, and pyotp refuses it (")
+    assert "bits" in line.partition("pyotp refuses it")[2]
+    assert line.endswith("nothing was stored")
+
+
+# --- the browser ----------------------------------------------------------------------------
+
+
+def test_a_binary_that_is_not_a_browser_is_named_with_what_happened(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    result = cli(*check_args(site, "--browser-path", "/bin/true"))
+    assert result.exit_code == 4
+    assert result.stderr == (
+        "error: the browser /bin/true exited as soon as it started, saying nothing:"
+        " is it Chromium or Chrome?\n"
+    )
+    assert site.received == []
+
+
+def test_headed_without_a_display_is_one_line_saying_so(
+    cli: Cli, site: FixtureSite, member: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    result = cli(*check_args(site, "--headed"))
+    assert result.exit_code == 4
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: --headed needs a display")
+    assert site.received == []
+
+
+def test_no_browser_at_all_says_how_to_install_one_for_this_installation(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    env = {**os.environ, "PATH": str(tmp_path), "PLAYWRIGHT_BROWSERS_PATH": str(tmp_path)}
+    env.pop("LINKEDIN_AI_OPTOUT_BROWSER", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "checker", "doctor", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    findings = {finding["name"]: finding for finding in json.loads(result.stdout)["findings"]}
+    assert result.returncode == 4
+    assert f"{sys.executable} -m playwright install chromium" in findings["browser"]["detail"]
+
+
+def test_a_binary_selector_file_is_one_line_naming_it(
+    cli: Cli, site: FixtureSite, member: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    binary = tmp_path / "linkedin.toml"
+    binary.write_bytes(bytes(range(256)))
+    monkeypatch.setenv("LINKEDIN_AI_OPTOUT_SELECTORS", str(binary))
+    result = cli(*check_args(site))
+    assert result.exit_code == 4
+    assert result.stderr.startswith(f"error: {binary}: not UTF-8 text")
+    assert len(result.stderr.splitlines()) == 1
+    assert site.received == []
