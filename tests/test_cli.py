@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -337,3 +339,40 @@ def test_a_binary_selector_file_is_one_line_naming_it(
     assert result.stderr.startswith(f"error: {binary}: not UTF-8 text")
     assert len(result.stderr.splitlines()) == 1
     assert site.received == []
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def run_with_stderr(site: FixtureSite, *, terminal: bool, extra: tuple[str, ...] = ()) -> tuple[int, str]:
+    """Run `check` as a process whose stderr is a terminal (a pseudo-terminal) or a pipe."""
+    args = [COMMAND, *check_args(site, *extra)]
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
+    if not terminal:
+        done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120, check=False)
+        return done.returncode, done.stderr
+    reader, writer = pty.openpty()
+    with subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=writer, env=env) as process:
+        os.close(writer)
+        chunks = []
+        with contextlib.suppress(OSError):  # EIO once the process has closed its end
+            while chunk := os.read(reader, 4096):
+                chunks.append(chunk)
+        code = process.wait(timeout=120)
+    os.close(reader)
+    return code, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_shows_each_step_on_a_terminal(site: FixtureSite, member: Account) -> None:
+    code, shown = run_with_stderr(site, terminal=True)
+    assert code == 1
+    for step in ("signing in", "opening Data privacy", "reading the setting"):
+        assert f"{member.email}: {step}" in shown
+
+
+def test_no_progress_when_stderr_is_not_a_terminal_or_with_quiet(site: FixtureSite, member: Account) -> None:
+    piped = run_with_stderr(site, terminal=False)
+    quiet = run_with_stderr(site, terminal=True, extra=("--quiet",))
+    assert (piped[0], quiet[0]) == (1, 1)
+    assert "signing in" not in piped[1]
+    assert "signing in" not in quiet[1]
