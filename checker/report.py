@@ -74,9 +74,10 @@ def _error(message: str, exit_code: int) -> dict[str, Any]:
 
 def print_results(console: Console, results: list[CheckResult], *, title: str | None = None) -> None:
     """The check table: account, state, outcome and a short detail per result."""
+    if title is not None:
+        # A line of its own: as the table's title it would wrap to the table's width.
+        console.print(Text(printable(title), style="bold"), soft_wrap=True)
     table = Table(
-        title=None if title is None else Text(printable(title)),
-        title_justify="left",
         # No outer frame and no vertical rules: at 80 columns every column counts for the detail.
         box=box.SIMPLE_HEAD,
         show_edge=False,
