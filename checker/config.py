@@ -57,9 +57,7 @@ def prepare_home(notice: Callable[[str], None]) -> Path:
         path.mkdir(mode=0o700, parents=True)
     except FileExistsError:
         if not path.is_dir():
-            raise ConfigError(
-                f"{path} exists and is not a directory: move it away, or set {HOME_ENV} to a directory"
-            ) from None
+            raise _home_not_a_directory(path) from None
     except OSError as exc:
         raise ConfigError(
             f"cannot create {path} ({os_reason(exc)}): create it, or set {HOME_ENV} to a writable directory"
@@ -76,6 +74,24 @@ def prepare_home(notice: Callable[[str], None]) -> Path:
             ) from None
         notice(f"tightened {path} to mode 0700 (it was {mode:04o})")
     return path
+
+
+def _home_not_a_directory(path: Path) -> ConfigError:
+    return ConfigError(
+        f"{path} exists and is not a directory: move it away, or set {HOME_ENV} to a directory"
+    )
+
+
+def not_a_directory_above(path: Path) -> ConfigError:
+    """The error for `path` when opening it failed with ENOTDIR: it names the file in the way (the home
+    itself, most likely), not `path`, which only looks unreadable."""
+    home = home_path()
+    for above in reversed(path.parents):  # from the root down: the first one in the way
+        if os.path.lexists(above) and not above.is_dir():
+            if above == home or above in home.parents:
+                return _home_not_a_directory(above)
+            return not_ours(above, "a directory")
+    return ConfigError(f"{path}: cannot read it (not a directory): check it and its directory")
 
 
 def probe_writable(directory: Path) -> None:
@@ -145,6 +161,8 @@ def _open_regular_file(path: Path) -> BinaryIO | None:
         fd = os.open(path, flags)
     except FileNotFoundError:
         return None
+    except NotADirectoryError:
+        raise not_a_directory_above(path) from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise ConfigError(_symlink_message(path)) from None
@@ -411,8 +429,18 @@ class AccountList:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         ensure_private_dir(self.path.parent)
-        with private_lock(self.path.with_name(self.path.name + ".lock")):
+        path = self.path.with_name(self.path.name + ".lock")
+        lock = private_lock(path)
+        try:
+            lock.acquire()
+        except OSError as exc:  # the lock file cannot be created or opened: a read-only directory, say
+            raise ConfigError(
+                f"cannot lock {path} ({os_reason(exc)}): check that {path.parent} is writable"
+            ) from None
+        try:
             yield
+        finally:
+            lock.release()
 
     def _write(self, emails: list[str]) -> None:
         clean_stale_temp_files(self.path)

@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from checker.config import not_a_directory_above
 from checker.errors import ConfigError
 from checker.outcome import Action, CheckResult, Outcome, SwitchState
 from checker.safe_text import printable
@@ -154,8 +155,10 @@ class History:
         with self._problems_reported("read"):
             try:
                 os.lstat(self.path)
-            except (FileNotFoundError, NotADirectoryError):
+            except FileNotFoundError:
                 return []
+            except NotADirectoryError:
+                raise not_a_directory_above(self.path) from None
             self._refuse_unsafe_files()
             with self._connected_read_only() as db:
                 version = _user_version(db)
@@ -234,17 +237,20 @@ class History:
         # copied into the file. Opening a WAL database needs its -wal and -shm files: a read-only
         # connection creates them when absent (with the file's own mode) and, unable to checkpoint,
         # leaves them for the next writer to remove -- SQLite's lock files, never the data. Where
-        # it cannot create them (a directory the user cannot write) it fails with
-        # SQLITE_READONLY_DIRECTORY. Then, if there is no -wal, every committed row is in the file
-        # and no writer can start (it could not create one either), so reading the file as
-        # immutable -- no locks, no companions -- is exact.
+        # it cannot create them it fails: with SQLITE_READONLY_DIRECTORY in a directory the user
+        # cannot write, with SQLITE_CANTOPEN on a read-only file system. Then, if there is no -wal,
+        # every committed row is in the file and no writer can start (it could not create one
+        # either), so reading the file as immutable -- no locks, no companions -- is exact.
         with self._connected("ro") as db:
             try:
                 db.execute("PRAGMA user_version")  # the first statement opens the file
             except sqlite3.Error as exc:
                 wal = self.path.with_name(self.path.name + "-wal")
                 code = getattr(exc, "sqlite_errorcode", None)
-                if code != sqlite3.SQLITE_READONLY_DIRECTORY or os.path.lexists(wal):
+                no_companions = code == sqlite3.SQLITE_READONLY_DIRECTORY or (
+                    _primary_code(exc) == sqlite3.SQLITE_CANTOPEN
+                )
+                if not no_companions or os.path.lexists(wal):
                     raise
             else:
                 yield db

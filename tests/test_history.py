@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import stat
@@ -18,6 +17,7 @@ from checker.fixture_site import Account, FixtureSite
 from checker.history import _MIGRATIONS, SCHEMA_VERSION, History
 from checker.outcome import SETTING, Action, CheckResult, Outcome, SwitchState
 from tests.conftest import Cli, check_args
+from tests.test_config import run_where_read_only
 
 # The DDL the previous release ran on every connection; its files have user_version 0.
 PREVIOUS_RELEASE_SCHEMA = """
@@ -338,23 +338,40 @@ def test_entries_see_rows_a_writer_has_committed_but_not_yet_checkpointed(tmp_pa
         assert [e.result.account for e in entries] == ["b@example.com", "a@example.com"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any directory")
+READ_ENTRIES = """
+from pathlib import Path
+from checker.history import History
+print([entry.result.account for entry in History(Path({path!r})).entries()])
+"""
+
+
 def test_entries_read_a_database_in_a_directory_the_user_cannot_write(tmp_path: Path) -> None:
     directory = tmp_path / "home"
     directory.mkdir()
     record(History(directory / "history.sqlite3"), "a@example.com")
-    directory.chmod(0o500)
-    try:
-        entries = History(directory / "history.sqlite3").entries()
-        assert [e.result.account for e in entries] == ["a@example.com"]
-    finally:
-        directory.chmod(0o700)
+    before = sorted(directory.iterdir())
+    output = run_where_read_only(directory, READ_ENTRIES.format(path=str(directory / "history.sqlite3")))
+    assert output == "['a@example.com']"
+    assert sorted(directory.iterdir()) == before
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
+PREPARE = """
+from pathlib import Path
+from checker.errors import ConfigError
+from checker.history import History
+try:
+    History(Path({path!r})).prepare()
+except ConfigError as exc:
+    print(exc)
+"""
+
+
 def test_prepare_refuses_a_database_the_user_cannot_write(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     record(History(path), "a@example.com")
-    path.chmod(0o400)
-    with pytest.raises(ConfigError, match=f"^{re.escape(str(path))}: cannot write the history database"):
-        History(path).prepare()
+    before = path.read_bytes()
+    # The file alone is a read-only mount: its directory stays writable.
+    output = run_where_read_only(path, PREPARE.format(path=str(path)))
+    assert output.startswith(f"{path}: cannot write the history database (")
+    assert output.endswith("on a writable file system with free space, and run again")
+    assert path.read_bytes() == before
