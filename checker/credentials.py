@@ -8,6 +8,7 @@ check forever.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import os
@@ -94,6 +95,14 @@ class CredentialStore:
     def get_totp_secret(self, email: str) -> str | None:
         """The account's authenticator (TOTP) secret, or None when none is stored."""
         return self._read(TOTP_SERVICE, email)
+
+    async def get_password_async(self, email: str) -> str | None:
+        """`get_password` for a coroutine; a cancelled caller is never kept waiting (see `_in_background`)."""
+        return await _in_background(lambda: self.get_password(email))
+
+    async def get_totp_secret_async(self, email: str) -> str | None:
+        """`get_totp_secret` for a coroutine; a cancelled caller is never kept waiting."""
+        return await _in_background(lambda: self.get_totp_secret(email))
 
     def probe(self) -> None:
         """Raise KeyringUnavailable unless the backend answers a read in time."""
@@ -272,6 +281,38 @@ class _Worker(Generic[_R]):
         if self._error is not None:
             raise self._error
         return cast(_R, self._result)
+
+
+async def _in_background(call: Callable[[], _R]) -> _R:
+    """Await `call` (a keyring call, bounded already) run on a daemon thread.
+
+    Not asyncio.to_thread: asyncio.run joins the default executor's threads before it returns, so a
+    check stopped by Ctrl-C or SIGTERM while the keyring was being asked would sit out the rest of
+    the bound (30 s) before exiting. Here a cancelled caller simply abandons the thread.
+    """
+    loop = asyncio.get_running_loop()
+    answered: asyncio.Future[_R] = loop.create_future()
+
+    def settle(result: _R | None, error: BaseException | None) -> None:
+        if answered.done():
+            return  # the caller was cancelled and is gone
+        if error is not None:
+            answered.set_exception(error)
+        else:
+            answered.set_result(cast(_R, result))
+
+    def run() -> None:
+        result: _R | None = None
+        error: BaseException | None = None
+        try:
+            result = call()
+        except BaseException as exc:  # handed to the waiting coroutine, which raises it there
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="keyring-call", daemon=True).start()
+    return await answered
 
 
 def _resolve_timeout(timeout: float | None) -> float:

@@ -1,11 +1,12 @@
 """`doctor`: everything a check needs, looked at one by one, each with what to do when it fails.
 
-It never crashes: whatever goes wrong while looking becomes a FAIL line. It writes nothing but a
-nameless probe file to see whether the data directory is writable.
+It never crashes: whatever goes wrong while looking becomes a FAIL line. It writes nothing but
+nameless probe files, to see whether the data and sessions directories are writable.
 """
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -13,9 +14,17 @@ from pathlib import Path
 
 from checker import __version__
 from checker.browser import describe_browser, install_command
-from checker.config import HOME_ENV, AccountList, home_path, probe_writable
+from checker.config import (
+    HOME_ENV,
+    AccountList,
+    home_path,
+    not_ours,
+    os_reason,
+    probe_writable,
+    refuse_symlink,
+)
 from checker.credentials import CredentialStore
-from checker.errors import CheckerError
+from checker.errors import CheckerError, ConfigError
 from checker.history import History
 from checker.rules import SELECTORS_ENV, load_rules, rules_path
 from checker.sessions import SessionStore
@@ -80,13 +89,31 @@ def _history(home: Path) -> Finding:
     history = History.in_home(home)
     if not history.path.exists():
         return Finding("history database", True, f"{history.path} (created at the first check)")
-    history.entries(limit=1)
-    return Finding("history database", True, f"{history.path}: readable")
+    history.entries(limit=1)  # refuses links, damaged files and newer layouts
+    # A check writes to it: opening it for writing, which writes nothing, is how to know.
+    try:
+        os.close(os.open(history.path, os.O_RDWR | os.O_NOFOLLOW))
+    except OSError as exc:
+        raise ConfigError(
+            f"{history.path} is not writable ({os_reason(exc)}): a check could not record"
+        ) from None
+    return Finding("history database", True, f"{history.path}: readable and writable")
 
 
 def _sessions(home: Path) -> Finding:
     sessions = SessionStore.in_home(home)
-    saved = sum(sessions.has_any(email) for email in AccountList.in_home(home).emails())
+    # What `check` needs of the directory (SessionStore.prepare), looked at without creating it.
+    refuse_symlink(sessions.root)
+    if sessions.root.exists():
+        if not sessions.root.is_dir():
+            raise not_ours(sessions.root, "a directory")
+        probe_writable(sessions.root)
+    try:
+        emails = AccountList.in_home(home).emails()
+    except CheckerError:
+        # Reported once, under "accounts file", with its own fix: here it would read as a session problem.
+        return Finding("saved sessions", True, "not counted: the accounts file cannot be read")
+    saved = sum(sessions.has_any(email) for email in emails)
     return Finding("saved sessions", True, f"{saved} account{'s' if saved != 1 else ''} with a saved session")
 
 
@@ -109,7 +136,8 @@ async def _browser(browser_path: str | None) -> Finding:
 FIXES = {
     "data directory": f"make it a writable directory of yours, or set {HOME_ENV} to one",
     "accounts file": "fix the entry named, or remove the file and add the accounts again",
-    "history database": "move the file aside (a new one is created), or upgrade the tool if it is newer",
+    "history database": "make it a writable file of yours, or move it aside (a new one is created); "
+    "if a newer version wrote it, upgrade the tool",
     "saved sessions": "remove what is named; sessions are only a convenience",
     "selector files": f"reinstall the tool, or point {SELECTORS_ENV} at a valid copy",
     "keyring": "install and unlock a keyring (gnome-keyring, KWallet, macOS Keychain, Windows Credential "
