@@ -47,27 +47,36 @@ class Stopper:
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
-        """Handle the signals in the running loop for the duration; the defaults come back after."""
+        """Handle the signals in the running loop for the duration; the handlers from before come back
+        after (the loop alone would leave SIGTERM at its default: a silent death while results print)."""
         loop = asyncio.get_running_loop()
-        installed = []
+        installed = {}
         for signum in EXIT_CODES:
+            previous = signal.getsignal(signum)
             try:
                 loop.add_signal_handler(signum, self._on_signal, signum)
             except (NotImplementedError, RuntimeError):  # not on this platform or thread: Ctrl-C still raises
                 continue
-            installed.append(signum)
+            installed[signum] = previous
         try:
             yield
         finally:
-            for signum in installed:
+            for signum, previous in installed.items():
                 loop.remove_signal_handler(signum)
+                signal.signal(signum, previous)
 
     async def run(self, step: Awaitable[_T]) -> _T:
-        """Run `step` (one account's check) so that a signal can stop it."""
+        """Run `step` (one account's check) so that a signal can stop it. Raises Interrupted when a
+        signal stopped it before it started; once started, the step handles its cancellation."""
         task = asyncio.ensure_future(step)
         self._task = task
         try:
             return await task
+        except asyncio.CancelledError:
+            if self.signum is None or not task.cancelled():
+                raise
+            # Our signal cancelled the step before it ran its first line: it never started.
+            raise Interrupted(self.signum) from None
         finally:
             self._task = None
 

@@ -7,14 +7,14 @@ The lock files live in `<home>/locks`, named by a hash of the account's `email_k
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from filelock import Timeout
 
-from checker.config import account_digest, ensure_private_dir, private_lock
-from checker.errors import CheckerError
+from checker.config import account_digest, ensure_private_dir, os_reason, private_lock
+from checker.errors import CheckerError, ConfigError
 
 # How often a waiting run tries the lock again. A poll interval, not a wait for a state: the lock
 # can only be tried, and trying it must not block the event loop.
@@ -30,15 +30,19 @@ class AccountBusy(CheckerError):
 
 
 @asynccontextmanager
-async def account_lock(home: Path, email: str, *, wait_seconds: float) -> AsyncIterator[None]:
+async def account_lock(
+    home: Path, email: str, *, wait_seconds: float, on_wait: Callable[[], None] = lambda: None
+) -> AsyncIterator[None]:
     """Hold the lock of `email` (any spelling) for the body, waiting up to `wait_seconds` for another
-    run to release it, else raise AccountBusy. Cancelling a task that waits releases nothing it does not
-    hold. Raises ConfigError when the lock directory or file is a link or cannot be created."""
+    run to release it (calling `on_wait` once as the wait begins), else raise AccountBusy. Cancelling a
+    task that waits releases nothing it does not hold. Raises ConfigError when the lock directory or
+    file is a link or cannot be created."""
     directory = home / "locks"
     ensure_private_dir(directory)
     lock = private_lock(directory / f"{account_digest(email)}.lock")
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
+    waiting = False
     while True:
         try:
             lock.acquire(blocking=False)
@@ -47,7 +51,14 @@ async def account_lock(home: Path, email: str, *, wait_seconds: float) -> AsyncI
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise AccountBusy(email) from None
+            if not waiting:
+                waiting = True
+                on_wait()
             await asyncio.sleep(min(_POLL_SECONDS, remaining))
+        except OSError as exc:  # after Timeout, which is an OSError too
+            raise ConfigError(
+                f"cannot lock {lock.lock_file} ({os_reason(exc)}): check that {directory} is writable"
+            ) from None
     try:
         yield
     finally:

@@ -82,15 +82,23 @@ class Runner:
         report = RunReport()
         stopper = Stopper(self.progress)
         with stopper.installed():
-            async with running_playwright() as playwright:
-                choice = find_browser(
-                    playwright.chromium, self.options.browser_path, headed=self.options.headed
-                )
-                async with launched_browser(playwright, choice, headed=self.options.headed) as browser:
-                    log.info(
-                        "browser started", path=choice.path, source=choice.source, version=browser.version
+            try:
+                async with running_playwright() as playwright:
+                    choice = find_browser(
+                        playwright.chromium, self.options.browser_path, headed=self.options.headed
                     )
-                    await self._each_account(browser, emails, stopper, report)
+                    async with launched_browser(playwright, choice, headed=self.options.headed) as browser:
+                        log.info(
+                            "browser started", path=choice.path, source=choice.source, version=browser.version
+                        )
+                        await self._each_account(browser, emails, stopper, report)
+            except Exception:
+                if stopper.signum is None:
+                    raise
+                # Playwright's driver is in the terminal's process group: a Ctrl-C that reaches it
+                # before it has started ignoring SIGINT ends it. The run was stopped, not broken.
+                log.debug("the browser machinery failed after the signal", exc_info=True)
+                await _tasks_left_done()
         report.interrupted_by = stopper.signum
         return report
 
@@ -103,16 +111,16 @@ class Runner:
                     self.progress(f"pausing {self.options.pace_seconds:g} s before the next account")
                     await stopper.pause(self.options.pace_seconds)
                 stopper.checkpoint()
+                result = await stopper.run(self.check_account(browser, email, stopper))
             except Interrupted:
                 return  # accounts that never started are not recorded
-            result = await stopper.run(self.check_account(browser, email, stopper))
             report.results.append(result)
             try:
                 self.history.record(result, tool_version=__version__, browser_version=browser.version)
             except (CheckerError, OSError) as exc:
                 # Acting on more accounts without a record is what this tool must never do.
                 report.not_recorded = f"could not record the check of {email}: {exc}"
-                log.error("not recorded", account=email, reason=str(exc))
+                log.info("not recorded", account=email, reason=str(exc))  # the CLI says it as an error
                 return
             if stopper.signum is not None:
                 return
@@ -155,7 +163,9 @@ class _AccountCheck:
         origin = runner.site.origin
         try:
             async with (
-                account_lock(runner.home, self.email, wait_seconds=runner.lock_wait_seconds),
+                account_lock(
+                    runner.home, self.email, wait_seconds=runner.lock_wait_seconds, on_wait=self._waiting
+                ),
                 self._context(browser) as context,
             ):
                 return await self._steps(context)
@@ -180,6 +190,10 @@ class _AccountCheck:
             return self._result(Outcome.ERROR, f"timed out: {_first_line(exc)}")
         except PlaywrightError as exc:
             return self._result(Outcome.ERROR, f"browser or network error: {_first_line(exc)}")
+
+    def _waiting(self) -> None:
+        log.info("waiting for another run checking this account")
+        self.runner.progress(f"{self.email}: waiting for another run checking this account")
 
     @asynccontextmanager
     async def _context(self, browser: Browser) -> AsyncIterator[BrowserContext]:
@@ -206,8 +220,8 @@ class _AccountCheck:
         credentials = runner.credentials
         secrets = AccountSecrets(
             email=self.email,
-            password=lambda: asyncio.to_thread(credentials.get_password, self.email),
-            totp_secret=lambda: asyncio.to_thread(credentials.get_totp_secret, self.email),
+            password=lambda: credentials.get_password_async(self.email),
+            totp_secret=lambda: credentials.get_totp_secret_async(self.email),
         )
         self.step("signing in")
         await open_signed_in(page, runner.site, secrets)
@@ -299,6 +313,14 @@ _READ_OUTCOMES = frozenset(
         Outcome.NOT_APPLICABLE,
     }
 )
+
+
+async def _tasks_left_done() -> None:
+    """Let Playwright's own tasks see the end of its driver, briefly: a task the loop cancels as it
+    closes leaves the driver's process unwaited for, and Python prints warnings as it exits."""
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    if others:
+        await asyncio.wait(others, timeout=5)
 
 
 def _uncancel() -> None:
