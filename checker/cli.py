@@ -237,7 +237,10 @@ def _finish(report: RunReport, *, json_output: bool, quiet: bool) -> None:
     if report.interrupted_by is not None:
         code = EXIT_CODES[report.interrupted_by]
         name = "SIGINT" if code == INTERRUPTED else "SIGTERM"
-        problem = problem or f"interrupted by {name}; the account in progress was recorded as far as it went"
+        done = (
+            "the account in progress was recorded as far as it went" if results else "no account was checked"
+        )
+        problem = problem or f"interrupted by {name}; {done}"
     if json_output:
         print(json.dumps(results_document(results, code, error=problem or None)))
     elif results and not (quiet and code == ExitCode.OK):
