@@ -15,8 +15,9 @@ from typing import Annotated
 import pyotp
 import typer
 
+from checker.accounts import AccountList, validate_email
 from checker.commands import HELP_OPTIONS, Command
-from checker.config import AccountList, home_path, prepare_home, validate_email
+from checker.config import home_path, prepare_home
 from checker.console import notice, say, stdout
 from checker.credentials import CredentialStore
 from checker.errors import UsageError

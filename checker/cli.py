@@ -13,16 +13,10 @@ import typer
 from typer.core import TyperGroup
 
 from checker import __version__
+from checker.accounts import AccountList, validate_email
 from checker.accounts_cli import accounts_app
 from checker.commands import HELP_OPTIONS, Command
-from checker.config import (
-    DEFAULT_BASE_URL,
-    AccountList,
-    home_path,
-    normalize_base_url,
-    prepare_home,
-    validate_email,
-)
+from checker.config import DEFAULT_BASE_URL, home_path, normalize_base_url, prepare_home
 from checker.console import notice, say, stderr, stdout
 from checker.credentials import CredentialStore
 from checker.errors import CheckerError, ExitCode, UsageError

@@ -13,16 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checker import __version__
+from checker.accounts import AccountList
 from checker.browser import describe_browser, install_command
-from checker.config import (
-    HOME_ENV,
-    AccountList,
-    home_path,
-    not_ours,
-    os_reason,
-    probe_writable,
-    refuse_symlink,
-)
+from checker.config import HOME_ENV, home_path, not_ours, os_reason, probe_writable, refuse_symlink
 from checker.credentials import CredentialStore
 from checker.errors import CheckerError, ConfigError
 from checker.history import History

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from filelock import Timeout
 
-from checker.config import account_digest, ensure_private_dir, os_reason, private_lock
+from checker.accounts import account_digest
+from checker.config import ensure_private_dir, os_reason, private_lock
 from checker.errors import CheckerError, ConfigError
 
 # How often a waiting run tries the lock again. A poll interval, not a wait for a state: the lock

@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from checker.accounts import account_digest
 from checker.config import (
-    account_digest,
     clean_stale_temp_files,
     ensure_private_dir,
     not_ours,

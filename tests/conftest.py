@@ -31,6 +31,24 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A private, existing directory for tests that use the tool's file helpers directly."""
+    path = tmp_path / "home"
+    path.mkdir(mode=0o700)
+    return path
+
+
+@pytest.fixture
+def no_umask() -> Iterator[None]:
+    """A umask of 0: files get exactly the mode they are created with, 0666 when none is given."""
+    old = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@pytest.fixture
 def real_keyring() -> Iterator[CredentialStore]:
     """The real Secret Service (gnome-keyring); entries the test made are deleted afterwards."""
     backend = keyring.get_keyring()

@@ -7,19 +7,16 @@ import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from checker.accounts import AccountList, email_key, validate_email
 from checker.config import (
-    AccountList,
     clean_stale_temp_files,
-    email_key,
     home_path,
     normalize_base_url,
     prepare_home,
-    validate_email,
     write_private_file,
 )
 from checker.errors import ConfigError, UsageError
@@ -310,16 +307,6 @@ def test_adding_an_account_cleans_temporary_files_a_killed_write_left(tmp_path: 
     (tmp_path / ".accounts.json.k1ll3d.tmp").write_bytes(b"")
     accounts.add("a@example.com")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.json", "accounts.json.lock"]
-
-
-@pytest.fixture
-def no_umask() -> Iterator[None]:
-    """A umask of 0: files get exactly the mode they are created with, 0666 when none is given."""
-    old = os.umask(0)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 @pytest.mark.usefixtures("no_umask")

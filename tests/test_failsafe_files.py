@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.config import AccountList, account_digest, normalize_base_url
+from checker.accounts import AccountList, account_digest
+from checker.config import normalize_base_url
 from checker.credentials import SERVICE, CredentialStore
 from checker.fixture_site import Account, FixtureSite
 from checker.fixture_site.model import SaveGate
@@ -291,7 +292,7 @@ def test_history_and_accounts_list_read_a_read_only_home(isolated_home: Path) ->
 
 ADD_AN_ACCOUNT = """
 from pathlib import Path
-from checker.config import AccountList
+from checker.accounts import AccountList
 from checker.errors import ConfigError
 try:
     AccountList(Path({path!r})).add("a@example.com")

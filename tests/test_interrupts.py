@@ -22,7 +22,8 @@ from typing import Any
 import psutil
 import pytest
 
-from checker.config import account_digest, private_lock
+from checker.accounts import account_digest
+from checker.config import private_lock
 from checker.credentials import CredentialStore
 from checker.fixture_site import Account, FixtureSite, SaveGate
 from checker.interrupts import Interrupted, Stopper

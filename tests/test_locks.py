@@ -7,33 +7,15 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from checker.config import AccountList
+from checker.accounts import AccountList
 from checker.errors import ConfigError
 from checker.locks import AccountBusy, account_lock
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir(mode=0o700)
-    return path
-
-
-@pytest.fixture
-def no_umask() -> Iterator[None]:
-    """A umask of 0: files get exactly the mode they are created with, 0666 when none is given."""
-    old = os.umask(0)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 async def test_a_second_run_on_the_same_account_waits_then_is_told_the_account_is_busy(home: Path) -> None:

@@ -34,13 +34,6 @@ STATE: dict[str, Any] = {
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir(mode=0o700)
-    return path
-
-
-@pytest.fixture
 def store(home: Path) -> SessionStore:
     return SessionStore.in_home(home)
 
