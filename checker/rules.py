@@ -114,9 +114,18 @@ class Paths(_Strict):
     challenges: list[str]
 
 
+class Save(_Strict):
+    """The request a setting's page sends to save its switch: watched, never sent by the tool."""
+
+    what: str
+    method: Literal["PUT", "POST", "PATCH"]
+    path: str = Field(pattern=r"^/")
+
+
 class Rules(_Strict):
     schema_: Literal[1] = Field(alias="schema")
     paths: Paths
+    save: Save
     targets: dict[str, Target]
     text: dict[str, dict[str, str]]
 

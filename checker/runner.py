@@ -247,16 +247,19 @@ class _AccountCheck:
         self.step("switching it off")
         with self.stopper.critical():
             self.clicked = True
-            await switch_off(page, runner.site, switch)
+            saved = await switch_off(page, runner.site, switch)
         self.step("verifying after a reload")
         self.after = await reread_after_reload(page, runner.site)
         if self.after is SwitchState.OFF:
             return self._result(
-                Outcome.FIXED, "switched off, and still off after a reload", action=Action.SWITCHED_OFF
+                Outcome.FIXED,
+                "switched off, and still off after a reload" + _save_note(saved, kept=True),
+                action=Action.SWITCHED_OFF,
             )
         return self._result(
             Outcome.FIX_FAILED,
-            "clicked the switch, but after a reload it is on again: LinkedIn did not keep the change",
+            "clicked the switch, but after a reload it is on again: LinkedIn did not keep the change"
+            + _save_note(saved, kept=False),
         )
 
     def _save_session(self, state: Any) -> None:
@@ -321,6 +324,18 @@ async def _tasks_left_done() -> None:
     others = asyncio.all_tasks() - {asyncio.current_task()}
     if others:
         await asyncio.wait(others, timeout=5)
+
+
+def _save_note(status: int | None, *, kept: bool) -> str:
+    """What the site's answer to the save adds to the detail: only what is out of the ordinary."""
+    ok = status is not None and 200 <= status < 300
+    if status is None:
+        return " (no save request from the page was seen: the reload decided)"
+    if kept:
+        return "" if ok else f" (though it answered the save with HTTP {status})"
+    return (
+        " (though it answered the save with success)" if ok else f" (it answered the save with HTTP {status})"
+    )
 
 
 def _uncancel() -> None:

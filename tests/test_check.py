@@ -6,10 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from checker.fixture_site import Account, FixtureSite
+from checker.fixture_site import Account, FixtureSite, SettingChange
+from checker.rules import rules_path
 from tests.conftest import Cli, add_account, check_args
 
 
@@ -52,8 +54,35 @@ def test_apply_switches_the_setting_off_and_verifies_it_after_a_reload(
     assert result["outcome"] == "fixed"
     assert (result["state_before"], result["state_after"], result["action"]) == ("on", "off", "switched_off")
     assert result["verified"] is True
+    assert result["detail"] == "switched off, and still off after a reload"
     assert member.ai_training is False
     assert [(c.enabled, c.accepted) for c in site.setting_changes] == [(False, True)]
+
+
+def test_apply_waits_for_the_settings_own_save_not_the_beacons_the_page_sends_first(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    # LinkedIn's page sends a tracking beacon with the click, and takes a while to answer the save
+    # (a PUT to its settings API); a reload before that answer aborts the save.
+    member.save_delay_ms = 2500
+    code, document = run_check(cli, site, "--apply")
+    assert (code, only(document)["outcome"]) == (0, "fixed")
+    assert site.setting_changes == [SettingChange(member.email, enabled=False, accepted=True)]
+    beacon = next(i for i, r in enumerate(site.received) if r.path == "/li/track")
+    save = next(i for i, r in enumerate(site.received) if r.method == "PUT")
+    assert beacon < save
+
+
+def test_a_save_the_tool_does_not_recognise_is_said_and_the_reload_decides(
+    cli: Cli, site: FixtureSite, member: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patched = tmp_path / "linkedin.toml"
+    patched.write_text(rules_path().read_text().replace("settingsApiSettings/allow", "settingsApiSettings/x"))
+    monkeypatch.setenv("LINKEDIN_AI_OPTOUT_SELECTORS", str(patched))
+    code, document = cli.json(*check_args(site)[:-2], "--timeout", "3", "--apply")
+    result = only(document)
+    assert (code, result["outcome"]) == (0, "fixed")
+    assert result["detail"].endswith("(no save request from the page was seen: the reload decided)")
 
 
 def test_a_dry_run_reports_what_it_would_do_and_sends_no_change(
@@ -64,7 +93,7 @@ def test_a_dry_run_reports_what_it_would_do_and_sends_no_change(
     assert code == 1
     assert (result["outcome"], result["action"]) == ("would_fix", "would_switch_off")
     assert site.setting_changes == []
-    assert not [r for r in site.received if r.method == "POST" and "/api/" in r.path]
+    assert not [r for r in site.received if r.method == "PUT"]
     assert member.ai_training is True
 
 
@@ -77,6 +106,7 @@ def test_a_toggle_that_snaps_back_is_a_failed_fix(cli: Cli, site: FixtureSite, m
     assert (result["state_before"], result["state_after"], result["action"]) == ("on", "on", "failed")
     assert [(c.enabled, c.accepted) for c in site.setting_changes] == [(False, False)]
     assert member.ai_training is True
+    assert result["detail"].endswith("LinkedIn did not keep the change (it answered the save with HTTP 500)")
 
 
 def test_an_account_without_the_setting_is_not_applicable(

@@ -12,7 +12,7 @@ from checker.fixture_site import Account, FixtureSite, LoginAttempt, SettingChan
 EMAIL = "alice.example@example.com"
 PASSWORD = "correct horse"
 SETTING = "/mypreferences/d/settings/data-for-ai-improvement"
-API = "/mypreferences/d/api/settings/data-for-ai-improvement"
+SAVE = "/mysettings-api/settingsApiSettings/allowDataForGenerativeAI"
 SWITCH_LABEL = "Use my data for training content creation AI models"
 
 
@@ -61,7 +61,7 @@ async def test_clicking_the_switch_saves_the_new_state(site: FixtureSite, page: 
     await sign_in(page, site)
     await page.goto(site.base_url + SETTING)
     switch = page.get_by_role("switch", name=SWITCH_LABEL)
-    async with page.expect_response(f"**{API}") as saved:
+    async with page.expect_response(f"**{SAVE}") as saved:
         await switch.click()
     assert (await saved.value).ok
     await expect(switch).not_to_be_checked()
@@ -69,6 +69,22 @@ async def test_clicking_the_switch_saves_the_new_state(site: FixtureSite, page: 
     assert site.setting_changes == [SettingChange(EMAIL, enabled=False, accepted=True)]
     await page.reload()
     await expect(switch).not_to_be_checked()
+
+
+async def test_the_switch_saves_with_a_put_after_a_click_beacon_and_a_reload_aborts_it(
+    site: FixtureSite, page: Page
+) -> None:
+    await sign_in(page, site)
+    await page.goto(site.base_url + SETTING)
+    switch = page.get_by_role("switch", name=SWITCH_LABEL)
+    async with page.expect_request(f"**{SAVE}") as sent:
+        await switch.click()
+    assert (await sent.value).method == "PUT"
+    await page.reload()  # before the site answered: the browser drops the request
+    await expect(page.get_by_role("switch", name=SWITCH_LABEL)).to_be_checked()
+    assert site.account(EMAIL).ai_training is True
+    assert site.setting_changes == [SettingChange(EMAIL, enabled=False, accepted=False, aborted=True)]
+    assert [r.method for r in site.received if r.path == "/li/track"][:1] == ["POST"]
 
 
 async def test_a_failing_toggle_snaps_back_and_shows_an_alert(site: FixtureSite, page: Page) -> None:
@@ -89,7 +105,8 @@ async def test_the_changed_toggle_switches_through_the_same_api(site: FixtureSit
     await page.goto(site.base_url + SETTING)
     toggle = page.locator(".toggle-v3")
     await expect(toggle).to_have_attribute("data-state", "on")
-    await toggle.click()
+    async with page.expect_response(f"**{SAVE}"):
+        await toggle.click()
     await expect(toggle).to_have_attribute("data-state", "off")
     assert site.setting_changes == [SettingChange(EMAIL, enabled=False, accepted=True)]
 

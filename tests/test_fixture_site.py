@@ -33,7 +33,19 @@ EMAIL = "alice.example@example.com"
 PASSWORD = "correct horse"
 SETTING = "/mypreferences/d/settings/data-for-ai-improvement"
 PRIVACY = "/mypreferences/d/categories/privacy"
-API = "/mypreferences/d/api/settings/data-for-ai-improvement"
+SAVE = "/mysettings-api/settingsApiSettings/allowDataForGenerativeAI"
+RESTLI = {"x-restli-protocol-version": "2.0.0"}
+
+
+def save_body(value: object) -> dict[str, object]:
+    """The body LinkedIn's settings page sends to save the generative-AI switch."""
+    return {
+        "settingDisplayType": "TOGGLE",
+        "entityUrn": "urn:li:settingEntity:1207",
+        "key": "allowDataForGenerativeAI",
+        "value": value,
+        "hasChild": False,
+    }
 
 
 @dataclass
@@ -63,9 +75,9 @@ class Client:
         content_type = {"Content-Type": "application/x-www-form-urlencoded"}
         return self._send("POST", target, urlencode(fields).encode(), content_type)
 
-    def post_json(self, target: str, value: object, headers: dict[str, str] | None = None) -> Reply:
+    def put_json(self, target: str, value: object, headers: dict[str, str] | None = None) -> Reply:
         all_headers = {"Content-Type": "application/json", **(headers or {})}
-        return self._send("POST", target, json.dumps(value).encode(), all_headers)
+        return self._send("PUT", target, json.dumps(value).encode(), all_headers)
 
     def csrf_token(self) -> str:
         return self.cookies["JSESSIONID"].strip('"')
@@ -402,7 +414,7 @@ def test_drifted_markup_links_to_legacy_addresses_that_redirect(site: FixtureSit
     assert 'href="/psettings/"' in feed
     assert 'href="/psettings/data-for-ai-improvement"' in client.get(PRIVACY).text
     setting = client.get(SETTING).text
-    assert "allowDataForGenerativeAI" not in setting
+    assert 'aria-labelledby="allowDataForGenerativeAI"' not in setting
     assert 'role="switch" aria-label="Use my data for training content creation AI models"' in setting
     assert client.get("/psettings/").location == "/mypreferences/d/categories/account"
     assert client.get("/psettings/data-privacy").location == PRIVACY
@@ -429,43 +441,82 @@ def test_an_unknown_page_is_a_404(client: Client) -> None:
 # -- the setting API ------------------------------------------------------------
 
 
-def test_the_toggle_api_stores_the_setting_when_the_csrf_token_matches(
-    site: FixtureSite, client: Client
+@pytest.fixture
+def quick_saves(site: FixtureSite) -> None:
+    """Saves answered at once: these tests are about what the API accepts, not how long it takes."""
+    site.account(EMAIL).save_delay_ms = 0
+
+
+def test_the_settings_api_saves_the_switch_when_the_csrf_token_matches(
+    site: FixtureSite, client: Client, quick_saves: None
 ) -> None:
     sign_in(client)
-    reply = client.post_json(API, {"enabled": False}, {"csrf-token": client.csrf_token()})
-    assert (reply.status, json.loads(reply.text)) == (200, {"enabled": False})
+    reply = client.put_json(SAVE, save_body(False), {"csrf-token": client.csrf_token(), **RESTLI})
+    assert (reply.status, json.loads(reply.text)) == (
+        200,
+        {"key": "allowDataForGenerativeAI", "value": False},
+    )
     assert site.account(EMAIL).ai_training is False
     assert site.setting_changes == [SettingChange(EMAIL, enabled=False, accepted=True)]
 
 
 @pytest.mark.parametrize("headers", [{}, {"csrf-token": "ajax:0000000000000000000"}])
-def test_the_toggle_api_refuses_a_request_without_the_right_csrf_token(
-    site: FixtureSite, client: Client, headers: dict[str, str]
+def test_the_settings_api_refuses_a_request_without_the_right_csrf_token(
+    site: FixtureSite, client: Client, headers: dict[str, str], quick_saves: None
 ) -> None:
     sign_in(client)
-    assert client.post_json(API, {"enabled": False}, headers).status == 403
+    assert client.put_json(SAVE, save_body(False), {**headers, **RESTLI}).status == 403
     assert site.account(EMAIL).ai_training is True
     assert site.setting_changes == [SettingChange(EMAIL, enabled=False, accepted=False)]
 
 
-def test_the_toggle_api_refuses_a_request_without_a_session(site: FixtureSite, client: Client) -> None:
-    assert client.post_json(API, {"enabled": False}, {"csrf-token": "ajax:1"}).status == 403
+def test_the_settings_api_refuses_a_request_without_a_session(site: FixtureSite, client: Client) -> None:
+    assert client.put_json(SAVE, save_body(False), {"csrf-token": "ajax:1", **RESTLI}).status == 403
     assert site.setting_changes == [SettingChange("", enabled=False, accepted=False)]
 
 
-def test_a_failing_toggle_answers_500_and_keeps_the_state(site: FixtureSite, client: Client) -> None:
+def test_a_failing_save_answers_500_and_keeps_the_state(
+    site: FixtureSite, client: Client, quick_saves: None
+) -> None:
     site.account(EMAIL).toggle_fails = True
     sign_in(client)
-    assert client.post_json(API, {"enabled": False}, {"csrf-token": client.csrf_token()}).status == 500
+    headers = {"csrf-token": client.csrf_token(), **RESTLI}
+    assert client.put_json(SAVE, save_body(False), headers).status == 500
     assert site.account(EMAIL).ai_training is True
     assert site.setting_changes == [SettingChange(EMAIL, enabled=False, accepted=False)]
 
 
-def test_the_toggle_api_rejects_a_body_without_a_boolean(site: FixtureSite, client: Client) -> None:
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (save_body("no"), RESTLI),
+        ({**save_body(False), "key": "allowAdsByAge"}, RESTLI),
+        (save_body(False), {}),  # LinkedIn's pages always send the Rest.li protocol header
+    ],
+    ids=["not-a-boolean", "another-key", "no-restli-header"],
+)
+def test_the_settings_api_rejects_what_linkedins_page_would_not_send(
+    site: FixtureSite, client: Client, body: object, headers: dict[str, str], quick_saves: None
+) -> None:
     sign_in(client)
-    assert client.post_json(API, {"enabled": "no"}, {"csrf-token": client.csrf_token()}).status == 400
+    assert client.put_json(SAVE, body, {"csrf-token": client.csrf_token(), **headers}).status == 400
     assert site.account(EMAIL).ai_training is True
+
+
+def test_the_old_post_address_of_the_setting_does_not_save(site: FixtureSite, client: Client) -> None:
+    sign_in(client)
+    reply = client._send("POST", "/mypreferences/d/api/settings/data-for-ai-improvement", b"{}")
+    assert reply.status == 404
+    assert site.setting_changes == []
+
+
+@pytest.mark.parametrize("beacon", ["/li/track", "/sensorCollect", "/rest/trackObserveApi/trackObserve"])
+def test_tracking_beacons_are_answered_and_change_nothing(
+    site: FixtureSite, client: Client, beacon: str
+) -> None:
+    sign_in(client)
+    assert client._send("POST", beacon, b"{}").status == 204
+    assert site.setting_changes == []
 
 
 # -- a login page elsewhere, and failures -----------------------------------------

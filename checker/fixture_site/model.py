@@ -31,6 +31,7 @@ class Account:
     email_pin: str = "123456"
     totp_secret: str | None = None
     toggle_fails: bool = False
+    save_delay_ms: int = 1500  # LinkedIn takes a moment to answer a save; a reload meanwhile aborts it
     render_delay_ms: int = 0
     markup: str = "standard"
 
@@ -41,6 +42,8 @@ class Account:
             _require(self.challenge, CHALLENGES, "challenge")
         if self.challenge == "authenticator" and not self.totp_secret:
             raise ValueError("an authenticator challenge needs a totp_secret")
+        if self.save_delay_ms < 0:
+            raise ValueError(f"save_delay_ms must not be negative, not {self.save_delay_ms}")
         if self.render_delay_ms < 0:
             raise ValueError(f"render_delay_ms must not be negative, not {self.render_delay_ms}")
 
@@ -57,6 +60,7 @@ class ToggleOutcome(Enum):
     """How the site answers a request to switch the AI-training setting."""
 
     ACCEPTED = 200
+    BAD_REQUEST = 400  # not the body or the Rest.li protocol header LinkedIn's pages send
     FORBIDDEN = 403  # no session, or the csrf-token header does not match JSESSIONID
     NO_SETTING = 404  # the member's region has no such setting
     FAILED = 500  # the account is set up to fail, as LinkedIn's API sometimes does
@@ -81,11 +85,13 @@ class ChallengeAttempt(NamedTuple):
 
 @dataclass(frozen=True)
 class SettingChange:
-    """One request to switch the AI-training setting; `email` is "" when it carried no session."""
+    """One request to switch the AI-training setting; `email` is "" when it carried no session.
+    `aborted`: the browser dropped the request before the site answered, so nothing was saved."""
 
     email: str
     enabled: bool
     accepted: bool
+    aborted: bool = False
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,10 @@ def ai_setting(account: Account) -> bytes:
     setting = {
         "enabled": account.ai_training,
         "error": t.text(language, "toggle_error"),
-        "apiUrl": urls.AI_SETTING_API,
+        "saveUrl": urls.AI_SETTING_SAVE,
+        "key": urls.AI_SETTING_KEY,
+        "entityUrn": urls.AI_SETTING_URN,
+        "beacons": list(urls.BEACONS),
     }
     content = t.render("ai_setting", language, control=control)
     return _settings_page(account, "privacy", "data_for_ai", content, setting)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http.cookies import Morsel
@@ -33,6 +34,7 @@ class Request:
     cookies: Mapping[str, str]
     body: bytes
     email: str | None  # the member its li_at belongs to, if any
+    client_gone: Callable[[], bool] = lambda: False  # whether the browser dropped the request
 
     @property
     def path(self) -> str:
@@ -251,28 +253,53 @@ def _legacy(site: SiteState, request: Request) -> Response:
     return _redirect(urls.LEGACY[request.path])
 
 
-def _toggle(site: SiteState, request: Request) -> Response:
+def _save_setting(site: SiteState, request: Request) -> Response:
+    """LinkedIn's `PUT /mysettings-api/settingsApiSettings/<key>`: the CSRF check, the Rest.li
+    header, a JSON body naming the setting; a moment's work, lost if the browser drops the request."""
     try:
-        enabled = _enabled(request.body)
+        enabled = _setting_value(request.body)
     except ValueError:
+        return _json(400, {"status": 400})
+    if request.headers.get("x-restli-protocol-version") != "2.0.0":
         return _json(400, {"status": 400})
     jsessionid = request.cookies.get("JSESSIONID")
     csrf_ok = jsessionid is not None and request.headers.get("csrf-token") == jsessionid
+    delay = site.snapshot(request.email).save_delay_ms / 1000 if request.email and csrf_ok else 0
+    if _dropped_within(request, delay):
+        site.toggle(request.email, enabled, csrf_ok=csrf_ok, aborted=True)
+        return _json(499, {"status": 499})  # nobody is there to read it
     outcome = site.toggle(request.email, enabled, csrf_ok=csrf_ok)
     if (gate := site.save_gate) is not None:
         gate.arrived.set()
         gate.released.wait(gate.hold_seconds)
     if outcome is ToggleOutcome.ACCEPTED:
-        return _json(outcome.value, {"enabled": enabled})
+        return _json(outcome.value, {"key": urls.AI_SETTING_KEY, "value": enabled})
     return _json(outcome.value, {"status": outcome.value})
 
 
-def _enabled(body: bytes) -> bool:
+def _setting_value(body: bytes) -> bool:
+    """The new value from the body LinkedIn's settings page sends; ValueError for anything else."""
     payload = json.loads(body)
-    enabled = payload.get("enabled") if isinstance(payload, dict) else None
-    if not isinstance(enabled, bool):
-        raise ValueError('the body must be {"enabled": true} or {"enabled": false}')
-    return enabled
+    if not isinstance(payload, dict) or payload.get("key") != urls.AI_SETTING_KEY:
+        raise ValueError("the body must name the setting's key")
+    value = payload.get("value")
+    if not isinstance(value, bool) or not isinstance(payload.get("entityUrn"), str):
+        raise ValueError("the body must carry a boolean value and the setting's entityUrn")
+    return value
+
+
+def _dropped_within(request: Request, seconds: float) -> bool:
+    """Work on a request for `seconds`; True when its client went away meanwhile."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if request.client_gone():
+            return True
+        time.sleep(0.02)
+    return request.client_gone()
+
+
+def _beacon(site: SiteState, request: Request) -> Response:
+    return Response(204, b"", (_NO_STORE,))
 
 
 # -- everything else ------------------------------------------------------------
@@ -303,7 +330,8 @@ _ROUTES: dict[tuple[str, str], Route] = {
     ("GET", urls.AI_SETTING): _ai_setting,
     ("GET", urls.MANAGE_DATA): _privacy_page("manage_data"),
     ("GET", urls.DOWNLOAD_DATA): _privacy_page("get_copy"),
-    ("POST", urls.AI_SETTING_API): _toggle,
+    ("PUT", urls.AI_SETTING_SAVE): _save_setting,
+    **{("POST", beacon): _beacon for beacon in urls.BEACONS},
     **{("GET", legacy): _legacy for legacy in urls.LEGACY},
 }
 

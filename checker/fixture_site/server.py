@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import select
 import socket
 import sys
 import threading
@@ -48,6 +49,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._serve()
 
+    def do_PUT(self) -> None:
+        self._serve()
+
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: tests read `FixtureSite.received`, not a log."""
 
@@ -67,7 +71,16 @@ class _Handler(BaseHTTPRequestHandler):
             cookies=cookies,
             body=self.rfile.read(length),
             email=self.site.signed_in_email(cookies.get("li_at")),
+            client_gone=self._client_gone,
         )
+
+    def _client_gone(self) -> bool:
+        """Whether the browser closed the connection: how it abandons a request it no longer wants."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _write(self, response: routes.Response) -> None:
         self.send_response(response.status, response.reason)

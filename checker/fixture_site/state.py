@@ -266,10 +266,16 @@ class SiteState:
 
     # -- the setting ----------------------------------------------------------
 
-    def toggle(self, email: str | None, enabled: bool, *, csrf_ok: bool) -> ToggleOutcome:
-        """Apply and record one request to switch the AI-training setting."""
+    def toggle(
+        self, email: str | None, enabled: bool, *, csrf_ok: bool, aborted: bool = False
+    ) -> ToggleOutcome:
+        """Apply and record one request to switch the AI-training setting; an `aborted` one is only
+        recorded (the browser went away before the site finished saving)."""
         with self._lock:
             account = self._accounts[_key(email)] if email else None
+            if aborted:
+                self._setting_changes.append(SettingChange(email or "", enabled, False, aborted=True))
+                return ToggleOutcome.FAILED
             if account is None or not csrf_ok:
                 outcome = ToggleOutcome.FORBIDDEN
             elif not account.has_setting:

@@ -13,7 +13,13 @@ FEED = "/feed/"
 LOGOUT = "/m/logout/"
 HUB = "/mypreferences/d/categories/"  # followed by the section's slug
 AI_SETTING = "/mypreferences/d/settings/data-for-ai-improvement"
-AI_SETTING_API = "/mypreferences/d/api/settings/data-for-ai-improvement"
+# LinkedIn's settings API: a page saves a switch with a PUT here, its key at the end.
+SETTINGS_API = "/mysettings-api/settingsApiSettings/"
+AI_SETTING_KEY = "allowDataForGenerativeAI"
+AI_SETTING_URN = "urn:li:settingEntity:1207"
+AI_SETTING_SAVE = SETTINGS_API + AI_SETTING_KEY
+# Where LinkedIn's pages send their tracking beacons, all the time.
+BEACONS = ("/li/track", "/sensorCollect", "/rest/trackObserveApi/trackObserve", "/platform-telemetry/li")
 MANAGE_DATA = "/mypreferences/d/settings/manage-data-and-activity"
 DOWNLOAD_DATA = "/mypreferences/d/download-my-data"
 

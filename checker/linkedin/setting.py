@@ -5,6 +5,8 @@ A click is never taken as success; only what the page shows after a reload is.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import structlog
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Response
@@ -28,18 +30,27 @@ async def read_switch_state(switch: Found) -> SwitchState:
     return SwitchState.ON if checked else SwitchState.OFF
 
 
-async def switch_off(page: Page, site: Site, switch: Found) -> None:
-    """Click the switch and wait for the site's answer to the save it sends (or the timeout)."""
+async def switch_off(page: Page, site: Site, switch: Found) -> int | None:
+    """Click the switch and wait for the site's answer to this setting's own save; return its HTTP
+    status, or None when no such save was seen in time. A reload before the answer would abort the
+    save, and the page's tracking beacons are no answer at all."""
+    save = site.rules.save
+
+    def is_the_save(response: Response) -> bool:
+        request = response.request
+        return request.method == save.method and site.owns(response.url) and _path(response.url) == save.path
+
     try:
-        async with page.expect_response(_is_a_save, timeout=site.timeout_ms) as saved:
+        async with page.expect_response(is_the_save, timeout=site.timeout_ms) as saved:
             await switch.locator.click()
         response = await saved.value
-        log.info(
-            "setting saved by the site" if response.ok else "site refused the change", status=response.status
-        )
     except PlaywrightTimeoutError:
-        # No save request seen: the reload below tells what the site kept.
-        log.warning("no save request seen after the click")
+        log.warning("no save request seen after the click", expected=f"{save.method} {save.path}")
+        return None
+    log.info(
+        "setting saved by the site" if response.ok else "site refused the change", status=response.status
+    )
+    return response.status
 
 
 async def reread_after_reload(page: Page, site: Site) -> SwitchState:
@@ -51,5 +62,5 @@ async def reread_after_reload(page: Page, site: Site) -> SwitchState:
     return await read_switch_state(reread)
 
 
-def _is_a_save(response: Response) -> bool:
-    return response.request.method not in ("GET", "HEAD", "OPTIONS")
+def _path(url: str) -> str:
+    return urlsplit(url).path
