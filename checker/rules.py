@@ -60,6 +60,8 @@ class CssLayer(_Strict):
 class RoleLayer(_Strict):
     role: Literal["button", "link", "switch", "checkbox", "heading", "alert", "textbox"]
     name: str | None = None
+    exact: bool = False
+    """The whole accessible name must be the text: "Sign in" must not match "Sign in with Apple"."""
 
 
 class LabelLayer(_Strict):
@@ -149,11 +151,14 @@ class Rules(_Strict):
         """The text under `key` in every language, without repeats."""
         return list(dict.fromkeys(table[key] for table in self.text.values()))
 
-    def name_pattern(self, key: str) -> re.Pattern[str]:
-        """A pattern matching an accessible name that starts with the text under `key`."""
+    def name_pattern(self, key: str, *, exact: bool = False) -> re.Pattern[str]:
+        """A pattern matching an accessible name that starts with the text under `key`, followed by
+        a space, a punctuation mark or nothing ("Me" must not match "Messaging"); that is the
+        text, when `exact`."""
         alternatives = "|".join(re.escape(name) for name in self.names(key))
         # A lookahead, not \b: the pattern runs in the browser, where \b is ASCII-only.
-        return re.compile(rf"^\s*(?:{alternatives})(?=\s|$)", re.IGNORECASE)
+        end = r"\s*$" if exact else r"(?=[\s.,;:!?]|$)"
+        return re.compile(rf"^\s*(?:{alternatives}){end}", re.IGNORECASE)
 
 
 def _text_keys(target: Target) -> list[str]:

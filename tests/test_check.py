@@ -179,15 +179,43 @@ def test_both_login_pages_sign_in_with_one_password_submission(
     assert [(a.email, a.correct) for a in site.login_attempts] == [(member.email, True)]
 
 
+def test_the_2026_login_page_gets_its_primary_button_clicked_never_sign_in_with_apple(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    site.login_variant = "redesign"
+    with FixtureSite() as apple:  # "Sign in with Apple" leads to this other origin
+        site.trap_origin = apple.base_url
+        code, document = run_check(cli, site)
+        assert apple.received == []
+    assert (code, only(document)["outcome"]) == (1, "non_compliant")
+    assert [(a.email, a.correct) for a in site.login_attempts] == [(member.email, True)]
+
+
+def test_a_wrong_password_shown_inline_without_a_navigation_is_auth_failed(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    site.login_variant = "redesign"
+    member.password = "changed on the site"
+    code, document = run_check(cli, site)
+    result = only(document)
+    assert (code, result["outcome"]) == (3, "auth_failed")
+    assert result["detail"].endswith(
+        "That's not the right password. Try again or sign in with a one-time link."
+    )
+    assert [a.correct for a in site.login_attempts] == [False]
+
+
 def test_a_saved_session_is_reused_without_a_password(cli: Cli, site: FixtureSite, member: Account) -> None:
     run_check(cli, site)
     run_check(cli, site)
     assert site.password_submissions(member.email) == 1
 
 
+@pytest.mark.parametrize("chooser", ["classic", "2026"])
 def test_an_expired_session_signs_in_again_through_the_remember_me_chooser(
-    cli: Cli, site: FixtureSite, member: Account
+    cli: Cli, site: FixtureSite, member: Account, chooser: str
 ) -> None:
+    site.chooser_variant = chooser
     run_check(cli, site)
     site.expire_sessions(member.email)
     code, document = run_check(cli, site)

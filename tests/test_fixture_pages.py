@@ -119,7 +119,7 @@ async def test_the_redesigned_login_signs_in_without_a_form(
     await page.goto(f"{site.base_url}/feed/")
     await fill_login(page)
     if submit == "click":
-        await page.get_by_role("button", name="Sign in").click()
+        await page.get_by_role("button", name="Sign in", exact=True).click()
     else:
         await page.get_by_label("Password").press("Enter")
     await page.wait_for_url("**/feed/")

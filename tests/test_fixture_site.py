@@ -199,19 +199,36 @@ def test_the_redesigned_login_page_has_no_form_and_new_ids_on_every_render(
     site.login_variant = "redesign"
     first, second = client.get("/login"), client.get("/login")
     assert "<form" not in markup(first)
-    assert '<button type="button">Sign in</button>' in first.text
+    assert '<button type="button" class="sign-in-primary">Sign in</button>' in first.text
     ids = [re.findall(r'<input id="(_r_\w+_)"', page.text) for page in (first, second)]
     assert len(ids[0]) == 2
     assert ids[0] != ids[1]
 
 
-def test_the_redesigned_login_page_shows_a_wrong_password_in_a_plain_alert(
+def test_the_redesigned_login_page_has_apple_above_the_primary_button_and_a_hidden_field_copy(
     site: FixtureSite, client: Client
 ) -> None:
     site.login_variant = "redesign"
-    reply = sign_in(client, password="wrong")
-    assert '<div role="alert" class="alert">That&#x27;s not the right password.' in reply.text
-    assert "error-for-password" not in reply.text
+    text = client.get("/login").text
+    assert text.index("Sign in with Apple") < text.index('class="sign-in-primary"')
+    assert 'data-href="https://appleid.apple.com/auth/authorize"' in text
+    assert text.count('autocomplete="current-password"') == 2
+    assert '<div class="login-copy" style="display:none">' in text
+
+
+def test_the_redesigned_login_answers_its_fetch_with_json_an_error_or_where_to_go(
+    site: FixtureSite, client: Client
+) -> None:
+    site.login_variant = "redesign"
+    fields = {"session_key": EMAIL, "session_password": "wrong"}
+    json_accept = {"accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"}
+    refused = client._send("POST", "/checkpoint/lg/login-submit", urlencode(fields).encode(), json_accept)
+    assert refused.status == 401
+    assert json.loads(refused.text)["error"].startswith("That's not the right password.")
+    fields["session_password"] = PASSWORD
+    accepted = client._send("POST", "/checkpoint/lg/login-submit", urlencode(fields).encode(), json_accept)
+    assert (accepted.status, json.loads(accepted.text)) == (200, {"redirect": "/feed/"})
+    assert "li_at" in client.cookies
 
 
 def test_login_pages_speak_the_login_language(site: FixtureSite, client: Client) -> None:

@@ -67,8 +67,8 @@ def test_a_malformed_rules_file_names_the_file_and_the_key(
 
 def test_a_text_layer_before_a_css_layer_is_rejected(tmp_path: Path) -> None:
     text = shipped_text().replace(
-        '  { css = "a.signin-other-account" },\n  { role = "link", name = "another_account" },',
-        '  { role = "link", name = "another_account" },\n  { css = "a.signin-other-account" },',
+        '  { css = ".signin-other-account" },\n  { role = "link", name = "another_account" },',
+        '  { role = "link", name = "another_account" },\n  { css = ".signin-other-account" },',
     )
     with pytest.raises(ConfigError, match=r"remember_me_other_account.*css layers must come before"):
         load_rules(write(tmp_path, text))

@@ -61,7 +61,8 @@ def login_form(
             language, username, session_redirect, error, error_text, traps.classic_slots(trap, trap_origin)
         )
     else:
-        body = _redesigned_login(language, username, session_redirect, error, error_text)
+        apple = (trap_origin or urls.APPLE_ORIGIN) + urls.APPLE_SIGN_IN
+        body = _redesigned_login(language, username, session_redirect, error, error_text, apple)
     return t.document(language, t.text(language, "sign_in"), body)
 
 
@@ -117,7 +118,12 @@ def _classic_login(
 
 
 def _redesigned_login(
-    language: str, username: str, session_redirect: str, error: LoginOutcome | None, error_text: str | None
+    language: str,
+    username: str,
+    session_redirect: str,
+    error: LoginOutcome | None,
+    error_text: str | None,
+    apple_url: str,
 ) -> Html:
     t = templates()
     # React-style ids, new on every render, so that nothing can rely on them.
@@ -126,23 +132,27 @@ def _redesigned_login(
         "action": urls.LOGIN_SUBMIT,
         "loginCsrfParam": secrets.token_urlsafe(16),
         "sessionRedirect": session_redirect,
+        "usernameId": f"{ids}0_",
+        "passwordId": f"{ids}1_",
     }
     return t.render(
         "login_redesign",
         language,
-        username_id=f"{ids}0_",
-        password_id=f"{ids}1_",
+        username_id=state["usernameId"],
+        password_id=state["passwordId"],
         username=username,
         alert=_alert((error_text or t.text(language, error.value)) if error else ""),
+        apple_url=apple_url,
         state=script_json(state),
     )
 
 
-def chooser(language: str, email: str, session_redirect: str) -> bytes:
-    """The remember-me page offering the remembered member or another account."""
+def chooser(language: str, email: str, session_redirect: str, variant: str = "classic") -> bytes:
+    """The remember-me page offering the remembered member or another account, in its classic
+    variant or the 2026 one (buttons in `#rememberme-div`)."""
     t = templates()
     body = t.render(
-        "chooser",
+        "chooser" if variant == "classic" else "chooser_2026",
         language,
         email=email,
         name=_display_name(email),

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 from checker.fixture_site import pages, traps, urls
 from checker.fixture_site.model import Account, LoginOutcome, ToggleOutcome
 from checker.fixture_site.state import Session, SiteState
+from checker.fixture_site.templates import templates
 
 _ONE_YEAR = 365 * 24 * 3600
 
@@ -143,7 +144,7 @@ def _login(site: SiteState, request: Request) -> Response:
         return _redirect(urls.same_site(session_redirect))
     remembered = site.remembered_email(request.cookies.get("li_rm"))
     if remembered and query.get("fromSignIn") != "true":
-        return _page(pages.chooser(site.login_language, remembered, session_redirect))
+        return _page(pages.chooser(site.login_language, remembered, session_redirect, site.chooser_variant))
     return _page(
         pages.login_form(
             site.login_variant,
@@ -165,6 +166,8 @@ def _submit_login(site: SiteState, request: Request) -> Response:
     email = form.get("session_key", "")
     session_redirect = form.get("session_redirect", "")
     outcome = site.submit_password(email, form.get("session_password", ""), request.host)
+    if request.headers.get("accept", "").startswith("application/json"):
+        return _submit_login_answer(site, email, session_redirect, outcome)
     if outcome is not LoginOutcome.ACCEPTED:
         page = pages.login_form(
             site.login_variant,
@@ -175,6 +178,11 @@ def _submit_login(site: SiteState, request: Request) -> Response:
             error_text=site.login_error_text,
         )
         return _page(page)
+    return _after_sign_in(site, email, session_redirect)
+
+
+def _after_sign_in(site: SiteState, email: str, session_redirect: str) -> Response:
+    """Where a correct password leads: the page asked for with a session, or a checkpoint."""
     account = site.snapshot(email)
     if account.challenge is None:
         return _sign_in(site, account.email, urls.same_site(session_redirect))
@@ -182,6 +190,20 @@ def _submit_login(site: SiteState, request: Request) -> Response:
         return _redirect(urls.RESTRICTED, 303)
     token = site.issue_ticket(account.email, account.challenge)
     return _redirect(urls.challenge(token), 303)
+
+
+def _submit_login_answer(
+    site: SiteState, email: str, session_redirect: str, outcome: LoginOutcome
+) -> Response:
+    """The 2026 page's fetch: a JSON answer, the error shown inline, or where to go (with cookies)."""
+    if outcome is not LoginOutcome.ACCEPTED:
+        error = site.login_error_text or templates().text(site.login_language, outcome.value)
+        return _json(401, {"error": error})
+    moved = _after_sign_in(site, email, session_redirect)
+    location = dict(moved.headers)["Location"]
+    cookies = tuple(header for header in moved.headers if header[0] == "Set-Cookie")
+    body = json.dumps({"redirect": location}).encode()
+    return Response(200, body, (("Content-Type", "application/json"), _NO_STORE, *cookies))
 
 
 def _challenge(site: SiteState, request: Request) -> Response:

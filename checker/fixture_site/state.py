@@ -108,6 +108,7 @@ class SiteState:
     """The accounts, sessions, options and records of one fixture site."""
 
     login_variant = _Option[str](lambda v: v in LOGIN_VARIANTS, "'classic' or 'redesign'")
+    chooser_variant = _Option[str](lambda v: v in ("classic", "2026"), "'classic' or '2026'")
     login_language = _Option[str](lambda v: v in LANGUAGES, "'en' or 'fr'")
     login_origin = _Option[str | None](_is_origin, "None or an origin like 'http://localhost:80'")
     fail_status = _Option[int | None](_is_status, "None or an HTTP status between 100 and 999")
@@ -135,6 +136,7 @@ class SiteState:
         self.login_trap = None
         self.trap_origin = ""
         self.save_gate = None
+        self.chooser_variant = "classic"
         self.login_error_text = None
         self._accounts: dict[str, Account] = {}
         self._sessions: dict[str, str] = {}  # li_at -> email

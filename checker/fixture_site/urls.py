@@ -3,6 +3,9 @@
 from urllib.parse import urlencode
 
 HOME = "/"
+# Where the login page's "Sign in with Apple" button leads: another origin entirely.
+APPLE_ORIGIN = "https://appleid.apple.com"
+APPLE_SIGN_IN = "/auth/authorize"
 LOGIN = "/login"
 LOGIN_SUBMIT = "/checkpoint/lg/login-submit"
 CHALLENGE = "/checkpoint/challenge/"  # followed by the challenge's token

@@ -72,7 +72,7 @@ def _layer_locator(page: Page, rules: Rules, layer: Layer) -> tuple[str, Locator
     if isinstance(layer, CssLayer):
         return "css", page.locator(layer.css)
     if isinstance(layer, RoleLayer):
-        name = rules.name_pattern(layer.name) if layer.name else None
+        name = rules.name_pattern(layer.name, exact=layer.exact) if layer.name else None
         return "role", page.get_by_role(layer.role, name=name)
     if isinstance(layer, LabelLayer):
         return "label", page.get_by_label(rules.name_pattern(layer.label))

@@ -95,11 +95,12 @@ async def _submit_password(page: Page, site: Site, secrets: AccountSecrets) -> N
             )
         await guard.enter(fields[0], email, "email field")
         await guard.enter(fields[1], password, "password field")
-        async with page.expect_navigation(wait_until="commit"):
-            await guard.click(fields[2], "Sign in button")
+        await guard.click(fields[2], "Sign in button")
+        log.info("password submitted", login_layer=submit.layer)
+        # The next page, or an error shown in place: the 2026 page refuses without navigating.
+        landing = await find_any(page, site, [SIGNED_IN, "login_error", *CHALLENGE_TARGETS])
         guard.raise_if_tripped()
-    log.info("password submitted", login_layer=submit.layer)
-    await _after_password(page, site, secrets)
+    await _after_password(page, site, secrets, landing)
 
 
 async def _handle(found: Found) -> ElementHandle:
@@ -116,9 +117,8 @@ async def _framed_password_field(page: Page) -> str | None:
     return None
 
 
-async def _after_password(page: Page, site: Site, secrets: AccountSecrets) -> None:
+async def _after_password(page: Page, site: Site, secrets: AccountSecrets, found: Found | None) -> None:
     email = secrets.email
-    found = await find_any(page, site, [SIGNED_IN, "login_error", *CHALLENGE_TARGETS])
     challenge = found.target if found and found.target in CHALLENGE_TARGETS else None
     if challenge or site.is_challenge(page.url):
         challenge = challenge or await identify_challenge(page, site)
