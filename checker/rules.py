@@ -39,6 +39,7 @@ REQUIRED_TARGETS = frozenset(
         "challenge_code_input",
         "challenge_submit",
         "me_menu",
+        "feed_nav_link",
         "settings_link",
         "data_privacy_link",
         "privacy_page",
@@ -112,8 +113,11 @@ class Target(_Strict):
 class Paths(_Strict):
     feed: str
     setting: str
+    login: str
     login_submit: str
+    me_api: str
     challenges: list[str]
+    walls: list[str]
 
 
 class Save(_Strict):

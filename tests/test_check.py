@@ -68,9 +68,7 @@ def test_apply_waits_for_the_settings_own_save_not_the_beacons_the_page_sends_fi
     code, document = run_check(cli, site, "--apply")
     assert (code, only(document)["outcome"]) == (0, "fixed")
     assert site.setting_changes == [SettingChange(member.email, enabled=False, accepted=True)]
-    beacon = next(i for i, r in enumerate(site.received) if r.path == "/li/track")
-    save = next(i for i, r in enumerate(site.received) if r.method == "PUT")
-    assert beacon < save
+    assert [r.method for r in site.received if r.path == "/li/track"][:1] == ["POST"]  # the click's beacon
 
 
 def test_a_save_the_tool_does_not_recognise_is_said_and_the_reload_decides(
@@ -203,6 +201,42 @@ def test_a_wrong_password_shown_inline_without_a_navigation_is_auth_failed(
         "That's not the right password. Try again or sign in with a one-time link."
     )
     assert [a.correct for a in site.login_attempts] == [False]
+
+
+def test_the_2026_navigation_is_followed_to_the_setting(cli: Cli, site: FixtureSite, member: Account) -> None:
+    member.nav = "2026"
+    code, document = run_check(cli, site, "--apply")
+    assert (code, only(document)["outcome"]) == (0, "fixed")
+    # the person's path, not the fallback URL: the settings hub was visited from the Me menu
+    assert any(r.path == "/mypreferences/d/categories/account" for r in site.received)
+
+
+def test_signed_in_is_what_the_site_says_and_an_unknown_navigation_still_reaches_the_setting(
+    cli: Cli, site: FixtureSite, member: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_check(cli, site)
+    # LinkedIn redesigns its navigation again: no selector knows it (2026 nav, its layers gone).
+    member.nav = "2026"
+    patched = tmp_path / "linkedin.toml"
+    text = rules_path().read_text().replace("#meMenuV2WideComponentRef button", "#gone-me")
+    patched.write_text(text.replace("nav a[href*='/feed']", "nav a.gone"))
+    monkeypatch.setenv("LINKEDIN_AI_OPTOUT_SELECTORS", str(patched))
+    code, document = run_check(cli, site)
+    assert (code, only(document)["outcome"]) == (1, "non_compliant")
+    assert site.password_submissions(member.email) == 1  # the saved session, confirmed by the site
+    assert any(r.path == "/voyager/api/me" for r in site.received)
+
+
+def test_an_expired_session_landing_on_the_authwall_signs_in_again(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    run_check(cli, site)
+    site.expire_sessions(member.email)
+    site.logged_out_wall = "authwall"
+    code, document = run_check(cli, site)
+    assert (code, only(document)["outcome"]) == (1, "non_compliant")
+    assert site.password_submissions(member.email) == 2
+    assert any(r.path.startswith("/authwall?") for r in site.received)
 
 
 def test_a_saved_session_is_reused_without_a_password(cli: Cli, site: FixtureSite, member: Account) -> None:

@@ -665,3 +665,33 @@ def test_the_site_runs_on_its_own_until_interrupted() -> None:
         connection.close()
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
+
+
+# -- signed in, by the site's word; the 2026 navigation; the logged-out wall -------------------
+
+
+def test_the_me_api_answers_200_only_to_a_session_with_its_csrf_token(client: Client) -> None:
+    assert client._send("GET", "/voyager/api/me").status == 401
+    sign_in(client)
+    assert client._send("GET", "/voyager/api/me").status == 403  # no csrf-token header
+    reply = client._send("GET", "/voyager/api/me", headers={"csrf-token": client.csrf_token()})
+    assert reply.status == 200
+    assert json.loads(reply.text)["miniProfile"]["firstName"] == "Alice"
+
+
+def test_the_2026_navigation_names_the_me_control_after_the_member(site: FixtureSite, client: Client) -> None:
+    site.account(EMAIL).nav = "2026"
+    sign_in(client)
+    feed = client.get("/feed/").text
+    assert '<div id="meMenuV2WideComponentRef">' in feed
+    assert 'aria-label="Alice Example Me"' in feed
+    assert "global-nav__primary-link" not in feed
+
+
+def test_strangers_can_be_sent_to_the_authwall_which_leads_to_the_login_page(
+    site: FixtureSite, client: Client
+) -> None:
+    site.logged_out_wall = "authwall"
+    reply = client.get("/feed/")
+    assert (reply.status, reply.location) == (302, "/authwall?sessionRedirect=%2Ffeed%2F")
+    assert 'href="/login?session_redirect=%2Ffeed%2F"' in client.get(reply.location).text

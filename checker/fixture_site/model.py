@@ -10,6 +10,7 @@ from typing import NamedTuple
 LANGUAGES = frozenset({"en", "fr"})
 CHALLENGES = frozenset({"email_pin", "authenticator", "captcha", "restricted"})
 MARKUPS = frozenset({"standard", "drifted", "changed"})
+NAVS = frozenset({"classic", "2026"})
 LOGIN_VARIANTS = frozenset({"classic", "redesign"})
 
 
@@ -34,10 +35,12 @@ class Account:
     save_delay_ms: int = 1500  # LinkedIn takes a moment to answer a save; a reload meanwhile aborts it
     render_delay_ms: int = 0
     markup: str = "standard"
+    nav: str = "classic"  # the global navigation: LinkedIn serves both (an A/B test)
 
     def __post_init__(self) -> None:
         _require(self.language, LANGUAGES, "language")
         _require(self.markup, MARKUPS, "markup")
+        _require(self.nav, NAVS, "nav")
         if self.challenge is not None:
             _require(self.challenge, CHALLENGES, "challenge")
         if self.challenge == "authenticator" and not self.totp_secret:

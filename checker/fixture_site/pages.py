@@ -35,7 +35,7 @@ def _alert(text: str) -> Html:
     return tag("div", text, role="alert", class_="alert") if text else Html("")
 
 
-def _display_name(email: str) -> str:
+def display_name(email: str) -> str:
     """The name LinkedIn would show for the member, made up from the email's local part."""
     words = re.split(r"[._+-]+", email.partition("@")[0])
     return " ".join(word.capitalize() for word in words if word) or email
@@ -155,7 +155,7 @@ def chooser(language: str, email: str, session_redirect: str, variant: str = "cl
         "chooser" if variant == "classic" else "chooser_2026",
         language,
         email=email,
-        name=_display_name(email),
+        name=display_name(email),
         account_url=urls.login(fromSignIn="true", username=email, session_redirect=session_redirect),
         other_url=urls.login(fromSignIn="true", session_redirect=session_redirect),
     )
@@ -194,6 +194,13 @@ def restricted(language: str) -> bytes:
     return t.document(language, t.text(language, "restricted_heading"), body)
 
 
+def authwall(language: str, login_url: str) -> bytes:
+    """The logged-out wall an expired session can land on instead of the login page."""
+    t = templates()
+    body = t.render("authwall", language, login_url=login_url)
+    return t.document(language, t.text(language, "authwall_heading"), body)
+
+
 def not_found(language: str) -> bytes:
     t = templates()
     body = t.render("not_found", language, feed_url=urls.FEED)
@@ -204,6 +211,15 @@ def feed(account: Account) -> bytes:
     """The home feed with the global navigation and its Me menu."""
     t = templates()
     language = account.language
+    if account.nav == "2026":
+        body = t.render(
+            "feed_2026",
+            language,
+            name=display_name(account.email),
+            settings_url=urls.hub("account"),
+            logout_url=urls.LOGOUT,
+        )
+        return t.document(language, t.text(language, "feed_heading"), body)
     body = t.render(
         "feed",
         language,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http.cookies import Morsel
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from checker.fixture_site import pages, traps, urls
 from checker.fixture_site.model import Account, LoginOutcome, ToggleOutcome
@@ -122,6 +122,8 @@ def _member(route: MemberRoute) -> Route:
 
     def guarded(site: SiteState, request: Request) -> Response:
         if request.email is None:
+            if site.logged_out_wall == "authwall":
+                return _redirect(f"{urls.AUTHWALL}?{urlencode({'sessionRedirect': request.target})}")
             return _to_login(site, request, session_redirect=request.target)
         return route(site, request, site.snapshot(request.email))
 
@@ -155,6 +157,23 @@ def _login(site: SiteState, request: Request) -> Response:
             trap_origin=site.trap_origin,
         )
     )
+
+
+def _authwall(site: SiteState, request: Request) -> Response:
+    login_url = urls.login(session_redirect=request.query.get("sessionRedirect", ""))
+    return _page(pages.authwall(site.login_language, login_url))
+
+
+def _me(site: SiteState, request: Request) -> Response:
+    """LinkedIn's `GET /voyager/api/me`: 200 with the member's mini profile, only for a valid
+    session and the CSRF token (JobNavigator PR #16 checks signed-in this way)."""
+    if request.email is None:
+        return _json(401, {"status": 401})
+    if request.headers.get("csrf-token") != request.cookies.get("JSESSIONID"):
+        return _json(403, {"status": 403, "message": "CSRF check failed"})
+    first, _, last = pages.display_name(request.email).partition(" ")
+    profile = {"firstName": first, "lastName": last, "entityUrn": "urn:li:fs_miniProfile:ACoAAFixture"}
+    return _json(200, {"miniProfile": profile, "plainId": 1})
 
 
 def _login_frame(site: SiteState, request: Request) -> Response:
@@ -343,6 +362,8 @@ _ROUTES: dict[tuple[str, str], Route] = {
     ("GET", urls.HOME): _home,
     ("GET", urls.LOGIN): _login,
     ("GET", traps.FRAME_PATH): _login_frame,
+    ("GET", urls.AUTHWALL): _authwall,
+    ("GET", urls.ME_API): _me,
     ("POST", urls.LOGIN_SUBMIT): _submit_login,
     ("GET", urls.CAPTCHA_FRAME): _captcha_frame,
     ("POST", urls.CHALLENGE_VERIFY): _verify,

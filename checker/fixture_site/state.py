@@ -108,6 +108,7 @@ class SiteState:
     """The accounts, sessions, options and records of one fixture site."""
 
     login_variant = _Option[str](lambda v: v in LOGIN_VARIANTS, "'classic' or 'redesign'")
+    logged_out_wall = _Option[str](lambda v: v in ("login", "authwall"), "'login' or 'authwall'")
     chooser_variant = _Option[str](lambda v: v in ("classic", "2026"), "'classic' or '2026'")
     login_language = _Option[str](lambda v: v in LANGUAGES, "'en' or 'fr'")
     login_origin = _Option[str | None](_is_origin, "None or an origin like 'http://localhost:80'")
@@ -137,6 +138,7 @@ class SiteState:
         self.trap_origin = ""
         self.save_gate = None
         self.chooser_variant = "classic"
+        self.logged_out_wall = "login"
         self.login_error_text = None
         self._accounts: dict[str, Account] = {}
         self._sessions: dict[str, str] = {}  # li_at -> email

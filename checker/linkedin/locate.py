@@ -40,6 +40,11 @@ class Site:
         path = urlsplit(url).path
         return any(path.startswith(prefix) for prefix in self.rules.paths.challenges)
 
+    def is_wall(self, url: str) -> bool:
+        """Whether `url` is a logged-out wall of this site (a login is one step away)."""
+        path = urlsplit(url).path
+        return self.owns(url) and any(path.startswith(prefix) for prefix in self.rules.paths.walls)
+
 
 def origin_of(url: str) -> str:
     parts = urlsplit(url)

@@ -25,8 +25,11 @@ from checker.outcome import CheckFailed, Outcome
 
 log = structlog.get_logger()
 
-SIGNED_IN = "me_menu"
-_LANDINGS = [SIGNED_IN, "remember_me_other_account", "login_username", *CHALLENGE_TARGETS]
+SIGNED_IN = "signed in"
+# Signs of a signed-in page. Never the proof: the site's own answer is (see `session_is_valid`).
+_SIGNED_IN_SIGNS = ["me_menu", "feed_nav_link"]
+_LOGIN_FORMS = ["remember_me_other_account", "login_username"]
+_LANDINGS = [*_SIGNED_IN_SIGNS, *_LOGIN_FORMS, *CHALLENGE_TARGETS]
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ async def open_signed_in(page: Page, site: Site, secrets: AccountSecrets) -> boo
     if landing == SIGNED_IN:
         log.info("saved session accepted")
         return False
+    if landing == "wall":
+        # A logged-out wall (an expired session, say): the login page is one step away.
+        await open_page(page, site, site.rules.paths.login)
+        landing = await _landing(page, site, secrets.email, "opening the login page")
     if landing == "remember_me_other_account":
         chooser = await find(page, site, "remember_me_other_account")
         assert chooser is not None
@@ -55,16 +62,42 @@ async def open_signed_in(page: Page, site: Site, secrets: AccountSecrets) -> boo
 
 
 async def _landing(page: Page, site: Site, email: str, doing: str) -> str:
-    """Which known page we are on: signed in, a login form, or a challenge (raised)."""
+    """Where we are: SIGNED_IN, a logged-out "wall", or a login form (its target); a challenge
+    is raised. Signed in means the site says so, whatever the page shows."""
+    if site.is_wall(page.url):
+        return "wall"
     found = await find_any(page, site, _LANDINGS)
     if site.is_challenge(page.url) or (found and found.target in CHALLENGE_TARGETS):
         raise needs_a_person(email, found.target if found else await identify_challenge(page, site))
+    if found is not None and found.target in _LOGIN_FORMS:
+        return found.target
+    if await session_is_valid(page, site):
+        return SIGNED_IN
     if found is None:
         raise CheckFailed(
             Outcome.UI_CHANGED,
             f"after {doing}, the page at {urlsplit(page.url).path} shows neither the feed nor a login form",
         )
-    return found.target
+    log.info("the page looks signed in, but the site refuses the session", sign=found.target)
+    return "wall"
+
+
+async def session_is_valid(page: Page, site: Site) -> bool:
+    """Whether the site accepts the context's session: two signals, the session cookie and an
+    authenticated request (`/voyager/api/me` answers 200 only to a valid session with its CSRF
+    token), never a navigation element, which LinkedIn redesigns."""
+    cookies = {cookie["name"]: cookie["value"] for cookie in await page.context.cookies(site.origin)}
+    if "li_at" not in cookies or "JSESSIONID" not in cookies:
+        return False
+    csrf = cookies["JSESSIONID"].strip('"')
+    response = await page.request.get(
+        site.url(site.rules.paths.me_api),
+        headers={"csrf-token": csrf},
+        max_redirects=0,
+        fail_on_status_code=False,
+    )
+    log.info("session checked with the site", status=response.status)
+    return response.status == 200
 
 
 async def _submit_password(page: Page, site: Site, secrets: AccountSecrets) -> None:
@@ -98,7 +131,7 @@ async def _submit_password(page: Page, site: Site, secrets: AccountSecrets) -> N
         await guard.click(fields[2], "Sign in button")
         log.info("password submitted", login_layer=submit.layer)
         # The next page, or an error shown in place: the 2026 page refuses without navigating.
-        landing = await find_any(page, site, [SIGNED_IN, "login_error", *CHALLENGE_TARGETS])
+        landing = await find_any(page, site, [*_SIGNED_IN_SIGNS, "login_error", *CHALLENGE_TARGETS])
         guard.raise_if_tripped()
     await _after_password(page, site, secrets, landing)
 
@@ -126,14 +159,14 @@ async def _after_password(page: Page, site: Site, secrets: AccountSecrets, found
         if not totp_secret:
             raise needs_a_person(email, challenge)
         await answer_with_totp(page, site, email, totp_secret)
-        if await find(page, site, SIGNED_IN) is None:
+        if not await session_is_valid(page, site):
             raise CheckFailed(
                 Outcome.NEEDS_ATTENTION,
                 f"LinkedIn did not accept the authenticator code for {email}; sign in once in a browser",
             )
         return
-    if found is None:
-        raise CheckFailed(Outcome.UI_CHANGED, "after signing in, the page is not recognised")
-    if found.target == "login_error":
+    if found is not None and found.target == "login_error":
         message = " ".join((await found.locator.inner_text()).split())
         raise CheckFailed(Outcome.AUTH_FAILED, f"LinkedIn rejected the credentials of {email}: {message}")
+    if not await session_is_valid(page, site):
+        raise CheckFailed(Outcome.UI_CHANGED, "after signing in, the page is not recognised")
