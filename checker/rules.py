@@ -45,7 +45,8 @@ REQUIRED_TARGETS = frozenset(
         "privacy_page",
         "ai_setting_link",
         "ai_switch",
-        "page_busy",
+        "privacy_item",
+        "setting_page_content",
     }
 )
 

@@ -50,7 +50,7 @@ def test_name_patterns_match_every_language_and_not_longer_words() -> None:
         ),
         ("schema = 1", "schema = 1\ncolour = 2", "colour: unknown key"),
         ('me = "Me"\n', "", "targets.me_menu uses text key 'me' missing from text.en"),
-        ("[targets.page_busy]", "[targets.page_bsy]", "missing targets: page_busy"),
+        ("[targets.privacy_item]", "[targets.privacy_itm]", "missing targets: privacy_item"),
     ],
 )
 def test_a_malformed_rules_file_names_the_file_and_the_key(

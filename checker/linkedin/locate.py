@@ -126,13 +126,3 @@ async def present(page: Page, site: Site, name: str) -> bool:
     """Whether the target `name` is on the page right now, without waiting."""
     counts = await asyncio.gather(*(locator.count() for _, locator in _candidates(page, site.rules, name)))
     return any(counts)
-
-
-async def settled(page: Page, site: Site) -> bool:
-    """Wait until the page no longer shows `page_busy`; False when it still does after the timeout."""
-    busy = reduce(lambda a, b: a.or_(b), (loc for _, loc in _candidates(page, site.rules, "page_busy")))
-    try:
-        await busy.first.wait_for(state="detached", timeout=site.timeout_ms)
-    except PlaywrightTimeoutError:
-        return False
-    return True

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import structlog
 from playwright.async_api import Page
 
-from checker.linkedin.locate import Found, Site, find, open_page, present, settled
+from checker.linkedin.locate import Found, Site, find, find_any, open_page, present
 from checker.outcome import CheckFailed, Outcome
 
 log = structlog.get_logger()
@@ -39,7 +39,8 @@ async def open_setting(page: Page, site: Site) -> Found:
     switch = await find(page, site, "ai_switch")
     if switch is not None:
         return switch
-    if await present(page, site, "page_busy"):
+    # Nothing marks a LinkedIn settings page as rendered: content the page shows is the sign.
+    if not await present(page, site, "setting_page_content"):
         raise CheckFailed(Outcome.ERROR, f"timed out: the page at {_path(page)} never finished rendering")
     raise CheckFailed(
         Outcome.UI_CHANGED, f"the setting's page at {_path(page)} shows no switch the rules recognise"
@@ -66,10 +67,12 @@ async def _follow_menu(page: Page, site: Site) -> bool:
 
 
 async def _lists_setting(page: Page, site: Site) -> bool:
-    """Whether the Data privacy page, once rendered, lists the setting."""
-    if not await settled(page, site):
+    """Whether the Data privacy page lists the setting, decided only once the page has shown
+    its items: LinkedIn renders them in the browser and marks nothing as done."""
+    shown = await find_any(page, site, ["ai_setting_link", "privacy_item"])
+    if shown is None:
         raise CheckFailed(Outcome.ERROR, f"timed out: the page at {_path(page)} never finished rendering")
-    return await present(page, site, "ai_setting_link")
+    return shown.target == "ai_setting_link" or await present(page, site, "ai_setting_link")
 
 
 def _path(page: Page) -> str:
