@@ -27,7 +27,7 @@ from checker.safe_text import printable
 
 FILE_NAME = "history.sqlite3"
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The layout this version writes, kept in the file's `PRAGMA user_version`."""
 
 # A new file gets the newest layout in one go.
@@ -45,7 +45,8 @@ _CREATE = (
     started_at      TEXT NOT NULL,
     checked_at      TEXT NOT NULL,
     tool_version    TEXT NOT NULL,
-    browser_version TEXT
+    browser_version TEXT,
+    evidence        TEXT
 )""",
     "CREATE INDEX checks_by_account ON checks (account, checked_at)",
 )
@@ -55,6 +56,8 @@ _CREATE = (
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     # The previous release created the version 1 layout without numbering it (user_version 0).
     1: ("CREATE INDEX IF NOT EXISTS checks_by_account ON checks (account, checked_at)",),
+    # Where a failure's evidence bundle was saved (issue 6); NULL for the checks before it.
+    2: ("ALTER TABLE checks ADD COLUMN evidence TEXT",),
 }
 
 # SQLite's write-ahead log, its shared-memory index, and the rollback journal used before WAL.
@@ -128,8 +131,8 @@ class History:
                 self._refuse_newer(_user_version(db))
                 db.execute(
                     "INSERT INTO checks (account, setting, state_before, state_after, action, verified,"
-                    " outcome, detail, started_at, checked_at, tool_version, browser_version)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " outcome, detail, started_at, checked_at, tool_version, browser_version, evidence)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         result.account,
                         result.setting,
@@ -143,6 +146,7 @@ class History:
                         _iso(result.checked_at),
                         tool_version,
                         browser_version,
+                        result.evidence,
                     ),
                 )
 
@@ -400,7 +404,7 @@ def _select(db: sqlite3.Connection, account: str | None, limit: int) -> list[tup
     db.create_function("casefold", 1, _casefold, deterministic=True)
     rows: list[tuple[Any, ...]] = db.execute(
         "SELECT account, setting, state_before, state_after, action, verified, outcome, detail,"
-        " started_at, checked_at, tool_version, browser_version FROM checks"
+        " started_at, checked_at, tool_version, browser_version, evidence FROM checks"
         " WHERE ?1 IS NULL OR casefold(account) = casefold(?1)"
         " ORDER BY checked_at DESC, id DESC LIMIT ?2",
         (account, limit),
@@ -433,5 +437,12 @@ def _entry(row: tuple[Any, ...]) -> HistoryEntry:
         detail=detail,
         started_at=_parse(started),
         checked_at=_parse(checked),
+        evidence=_optional_text(row[12]),
     )
     return HistoryEntry(result=result, tool_version=row[10], browser_version=row[11])
+
+
+def _optional_text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{type(value).__name__} where a path or NULL belongs")

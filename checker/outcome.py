@@ -78,6 +78,8 @@ class CheckResult:
     started_at: datetime
     checked_at: datetime
     setting: str = SETTING
+    evidence: str | None = None
+    """The directory of the failure's evidence bundle (see checker/evidence.py), when one was saved."""
 
     def to_json(self) -> dict[str, Any]:
         """The result as it appears in `check --json` (see the README for the schema)."""
@@ -91,6 +93,7 @@ class CheckResult:
             "outcome": self.outcome.value,
             "detail": self.detail,
             "checked_at": self.checked_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "evidence": self.evidence,
         }
 
 

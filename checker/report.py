@@ -99,6 +99,13 @@ def print_results(console: Console, results: list[CheckResult], *, title: str | 
             Text(_SHORT_DETAIL.get(result.outcome) or printable(result.detail)),
         )
     console.print(table)
+    for result in results:
+        if result.evidence is not None:
+            # soft_wrap: the terminal wraps a long path; rich would break it at its slashes.
+            console.print(
+                Text(f"evidence for {printable(result.account)}: {printable(result.evidence)}"),
+                soft_wrap=True,
+            )
 
 
 def _state(result: CheckResult, arrow: str) -> str:

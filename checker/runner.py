@@ -7,6 +7,7 @@ signal stops it with the account in progress recorded as far as it went.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from playwright.async_api import Browser, BrowserContext
+from playwright.async_api import Browser, BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
@@ -22,6 +23,7 @@ from checker import __version__
 from checker.browser import find_browser, launched_browser, new_context, running_playwright
 from checker.credentials import CredentialStore
 from checker.errors import CheckerError
+from checker.evidence import EVIDENCE_OUTCOMES, Failure, save_evidence
 from checker.history import History
 from checker.interrupts import Interrupted, Stopper
 from checker.linkedin.locate import Site
@@ -153,14 +155,15 @@ class _AccountCheck:
         self.before = SwitchState.UNKNOWN
         self.after: SwitchState | None = None
         self.clicked = False
+        self.doing: str | None = None
 
     def step(self, doing: str) -> None:
         self.stopper.checkpoint()
+        self.doing = doing
         self.runner.progress(f"{self.email}: {doing}")
 
     async def run(self, browser: Browser) -> CheckResult:
         runner = self.runner
-        origin = runner.site.origin
         try:
             async with (
                 account_lock(
@@ -168,28 +171,53 @@ class _AccountCheck:
                 ),
                 self._context(browser) as context,
             ):
-                return await self._steps(context)
-        except CheckFailed as failure:
-            if failure.outcome in (Outcome.AUTH_FAILED, Outcome.NEEDS_ATTENTION):
-                runner.sessions.forget(self.email, origin)
-            if failure.outcome is Outcome.NOT_APPLICABLE:
-                return self._result(Outcome.NOT_APPLICABLE, failure.detail, before=SwitchState.UNAVAILABLE)
-            return self._result(failure.outcome, failure.detail)
-        except AccountBusy:
-            return self._result(Outcome.ERROR, "another run is checking this account; try again after it")
+                page = await context.new_page()
+                try:
+                    result = await self._steps(context, page)
+                except _FAILURES as exc:
+                    result = self._failed(exc)
+                # Before the context closes: the evidence is the page as the failure left it.
+                return await self._with_evidence(result, page)
         except (Interrupted, asyncio.CancelledError):
             if self.stopper.signum is None:
                 raise  # not a signal of ours: let the cancellation through
             _uncancel()
             return self._interrupted()
-        except CheckerError as exc:
+        except _FAILURES as exc:  # before any page: the lock, the saved session, the browser
+            return self._failed(exc)
+
+    def _failed(self, exc: CheckFailed | CheckerError | PlaywrightError) -> CheckResult:
+        """The result of a check that `exc` ended."""
+        if isinstance(exc, CheckFailed):
+            if exc.outcome in (Outcome.AUTH_FAILED, Outcome.NEEDS_ATTENTION):
+                self.runner.sessions.forget(self.email, self.runner.site.origin)
+            if exc.outcome is Outcome.NOT_APPLICABLE:
+                return self._result(Outcome.NOT_APPLICABLE, exc.detail, before=SwitchState.UNAVAILABLE)
+            return self._result(exc.outcome, exc.detail)
+        if isinstance(exc, AccountBusy):
+            return self._result(Outcome.ERROR, "another run is checking this account; try again after it")
+        if isinstance(exc, CheckerError):
             # A keyring that cannot answer, a session that cannot be saved: this account fails,
             # the run goes on (other accounts may have working sessions).
             return self._result(Outcome.ERROR, str(exc))
-        except PlaywrightTimeoutError as exc:
+        if isinstance(exc, PlaywrightTimeoutError):
             return self._result(Outcome.ERROR, f"timed out: {_first_line(exc)}")
-        except PlaywrightError as exc:
-            return self._result(Outcome.ERROR, f"browser or network error: {_first_line(exc)}")
+        return self._result(Outcome.ERROR, f"browser or network error: {_first_line(exc)}")
+
+    async def _with_evidence(self, result: CheckResult, page: Page) -> CheckResult:
+        """`result`, with the evidence of its failure saved from `page` when it is one that has some."""
+        if result.outcome not in EVIDENCE_OUTCOMES or self.stopper.signum is not None:
+            return result
+        self.runner.progress(f"{self.email}: saving evidence of the failure")
+        failure = Failure(email=self.email, outcome=result.outcome, detail=result.detail, step=self.doing)
+        try:
+            saved = await save_evidence(page, self.runner.site, self.runner.home, failure)
+        except asyncio.CancelledError:
+            if self.stopper.signum is None:
+                raise
+            _uncancel()  # a signal: no time for evidence, but the result stands
+            return result
+        return result if saved is None else dataclasses.replace(result, evidence=str(saved))
 
     def _waiting(self) -> None:
         log.info("waiting for another run checking this account")
@@ -214,9 +242,8 @@ class _AccountCheck:
         finally:
             await opened.__aexit__(None, None, None)
 
-    async def _steps(self, context: BrowserContext) -> CheckResult:
+    async def _steps(self, context: BrowserContext, page: Page) -> CheckResult:
         runner, options = self.runner, self.runner.options
-        page = await context.new_page()
         credentials = runner.credentials
         secrets = AccountSecrets(
             email=self.email,
@@ -304,6 +331,9 @@ class _AccountCheck:
             checked_at=utc_now(),
         )
 
+
+# What ends a check with a result rather than ending the run.
+_FAILURES = (CheckFailed, CheckerError, PlaywrightError)
 
 # Outcomes whose every reported state was read from the page (after a click: after a reload).
 _READ_OUTCOMES = frozenset(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 import stat
@@ -73,6 +74,12 @@ def previous_release_database(path: Path, *accounts: str) -> None:
                 (account, SETTING, moment, moment),
             )
         db.commit()
+
+
+def schema_1_database(path: Path, *accounts: str) -> None:
+    """A history file as the release before evidence left it: the same table, user_version 1."""
+    previous_release_database(path, *accounts)
+    sqlite_file(path, "PRAGMA user_version = 1")
 
 
 def sqlite_file(path: Path, *statements: str) -> None:
@@ -199,6 +206,32 @@ def test_prepare_migrates_a_previous_release_database_and_keeps_its_rows(tmp_pat
         "b@example.com",
         "a@example.com",
     ]
+
+
+def test_prepare_migrates_a_schema_1_database_to_keep_evidence_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    schema_1_database(path, "a@example.com", "b@example.com")
+    History(path).prepare()
+    assert user_version(path) == SCHEMA_VERSION == 2
+    History(path).record(
+        dataclasses.replace(result("c@example.com", Outcome.UI_CHANGED, 10), evidence="/evidence/x"),
+        tool_version="t",
+        browser_version="b",
+    )
+    assert [(e.result.account, e.result.evidence) for e in History(path).entries()] == [
+        ("c@example.com", "/evidence/x"),
+        ("b@example.com", None),
+        ("a@example.com", None),
+    ]
+
+
+def test_entries_read_a_schema_1_database_without_evidence_and_without_changing_it(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    schema_1_database(path, "a@example.com")
+    before = path.read_bytes()
+    [entry] = History(path).entries()
+    assert (entry.result.account, entry.to_json()["evidence"]) == ("a@example.com", None)
+    assert (path.read_bytes(), user_version(path)) == (before, 1)
 
 
 def test_a_migrated_database_has_the_same_layout_as_a_new_one(tmp_path: Path) -> None:

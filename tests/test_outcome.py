@@ -51,4 +51,22 @@ def test_a_result_serialises_to_the_documented_schema() -> None:
         "outcome": "fixed",
         "detail": "switched off",
         "checked_at": "2026-11-23T09:30:05Z",
+        "evidence": None,
     }
+
+
+def test_a_result_with_evidence_serialises_the_bundles_path() -> None:
+    moment = datetime(2026, 11, 23, 9, 30, 5, tzinfo=UTC)
+    result = CheckResult(
+        account="a@example.com",
+        state_before=SwitchState.UNKNOWN,
+        state_after=None,
+        action=Action.NONE,
+        verified=False,
+        outcome=Outcome.UI_CHANGED,
+        detail="not recognised",
+        started_at=moment,
+        checked_at=moment,
+        evidence="/home/a/.local/share/linkedin-ai-optout/evidence/20261123T093005000Z-0123456789ab",
+    )
+    assert result.to_json()["evidence"] == result.evidence

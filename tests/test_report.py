@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from datetime import UTC, datetime
@@ -219,6 +220,17 @@ def test_a_terminal_without_unicode_gets_an_ascii_arrow() -> None:
     print_results(screen, [result(Outcome.FIXED, after=SwitchState.OFF, action=Action.SWITCHED_OFF)])
     stream.flush()
     assert "on -> off" in written.getvalue().decode("ascii")
+
+
+def test_the_check_table_names_where_the_evidence_of_a_failure_is_beneath_it() -> None:
+    bundle = "/home/someone/.local/share/linkedin-ai-optout/evidence/20261123T093005000Z-0123456789ab"
+    failed = dataclasses.replace(result(Outcome.UI_CHANGED), evidence=bundle)
+    shown = results_table(result(Outcome.COMPLIANT, account="a@example.com"), failed)
+    assert [line for line in shown.splitlines() if "evidence" in line] == [f"evidence for {EMAIL}: {bundle}"]
+
+
+def test_the_check_table_says_nothing_of_evidence_when_there_is_none() -> None:
+    assert "evidence" not in results_table(result(Outcome.ERROR, "the site answered HTTP 503"))
 
 
 # --- history -----------------------------------------------------------------------------------
