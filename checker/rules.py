@@ -34,6 +34,8 @@ REQUIRED_TARGETS = frozenset(
         "remember_me_other_account",
         "challenge_email_pin",
         "challenge_authenticator",
+        "challenge_sms",
+        "challenge_app_approval",
         "challenge_captcha",
         "challenge_restricted",
         "challenge_code_input",

@@ -286,7 +286,12 @@ def test_an_account_with_no_password_in_the_keyring_is_auth_failed_without_a_sub
         ("email_pin", "PIN it emailed"),
         ("authenticator", "authenticator app"),
         ("captcha", "CAPTCHA"),
+        ("captcha_arkose", "CAPTCHA"),
         ("restricted", "restricted"),
+        ("sms", "text message (SMS)"),
+        ("app_approval", "approval in the LinkedIn app"),
+        ("email_challenge", "PIN it emailed"),
+        ("check_interstitial", "verification step the tool does not recognise"),
     ],
 )
 def test_a_challenge_needs_attention_and_is_never_answered(
@@ -301,6 +306,24 @@ def test_a_challenge_needs_attention_and_is_never_answered(
     assert words in result["detail"]
     assert site.challenge_attempts == []
     assert site.setting_changes == []
+
+
+def test_a_stored_totp_secret_is_never_typed_into_an_sms_challenge(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    import pyotp
+
+    secret = pyotp.random_base32()
+    member.challenge = "sms"
+    member.totp_secret = secret
+    result = cli(
+        "accounts", "add", member.email, "--password-stdin", "--totp", input=f"{member.password}\n{secret}\n"
+    )
+    assert result.exit_code == 0
+    code, document = run_check(cli, site)
+    assert (code, only(document)["outcome"]) == (3, "needs_attention")
+    assert "text message (SMS)" in only(document)["detail"]
+    assert site.challenge_attempts == []
 
 
 def test_an_authenticator_challenge_is_answered_once_with_a_stored_totp_secret(

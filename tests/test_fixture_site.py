@@ -309,7 +309,10 @@ def test_a_stolen_session_cookie_stops_working_after_sign_out(client: Client) ->
     [
         ("email_pin", 'id="input__email_verification_pin"'),
         ("authenticator", 'id="input__phone_verification_pin"'),
-        ("captcha", '<iframe id="captcha-internal" title="Captcha"'),
+        ("captcha", '<iframe id="captcha-internal" src="/checkpoint/challenge/captcha-frame" title="Captcha"'),
+        ("captcha_arkose", 'src="https://client-api.arkoselabs.com/fc/gc/" title="Captcha"'),
+        ("sms", '<form id="two-step-challenge"'),
+        ("app_approval", "<h1>Check your LinkedIn app</h1>"),
     ],
 )
 def test_a_challenged_sign_in_goes_to_a_checkpoint_without_session_cookies(
@@ -602,7 +605,7 @@ def test_every_page_has_a_length_and_is_not_cached(client: Client) -> None:
     [
         {"language": "de"},
         {"markup": "x"},
-        {"challenge": "sms"},
+        {"challenge": "fax"},
         {"challenge": "authenticator"},  # without a TOTP secret it could never be passed
         {"render_delay_ms": -1},
     ],

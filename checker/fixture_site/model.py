@@ -8,7 +8,19 @@ from enum import Enum
 from typing import NamedTuple
 
 LANGUAGES = frozenset({"en", "fr"})
-CHALLENGES = frozenset({"email_pin", "authenticator", "captcha", "restricted"})
+CHALLENGES = frozenset(
+    {
+        "email_pin",
+        "authenticator",
+        "sms",  # the same code field as an authenticator challenge; only the words differ
+        "app_approval",  # "Check your LinkedIn app": nothing to type
+        "captcha",
+        "captcha_arkose",  # the CAPTCHA in a frame from another origin
+        "email_challenge",  # /uas/consumer-email-challenge
+        "check_interstitial",  # /check/...: confirm your details before going on
+        "restricted",
+    }
+)
 MARKUPS = frozenset({"standard", "drifted", "changed"})
 NAVS = frozenset({"classic", "2026"})
 LOGIN_VARIANTS = frozenset({"classic", "redesign"})

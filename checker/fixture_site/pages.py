@@ -23,9 +23,18 @@ SECTIONS = {
 }
 
 # Per challenge kind: the heading, the hint, and the id LinkedIn gives the code field.
+# Per challenge kind: the heading, the hint, the id of the code field and of its form. An SMS code
+# and an authenticator code share form#two-step-challenge and its field: only the words differ.
 _PIN_CHALLENGES = {
-    "email_pin": ("pin_heading", "pin_hint", "input__email_verification_pin"),
-    "authenticator": ("authenticator_heading", "authenticator_hint", "input__phone_verification_pin"),
+    "email_pin": ("pin_heading", "pin_hint", "input__email_verification_pin", "email-pin-challenge"),
+    "authenticator": (
+        "authenticator_heading",
+        "authenticator_hint",
+        "input__phone_verification_pin",
+        "two-step-challenge",
+    ),
+    "sms": ("sms_heading", "sms_hint", "input__phone_verification_pin", "two-step-challenge"),
+    "email_challenge": ("pin_heading", "pin_hint", "input__email_verification_pin", "email-challenge"),
 }
 
 _ME_TRIGGER = "global-nav__primary-link global-nav__primary-link-me-menu-trigger"
@@ -166,10 +175,22 @@ def challenge(kind: str, language: str, token: str, *, failed: bool = False) -> 
     """A checkpoint challenge page; `failed` adds the alert for a rejected code."""
     t = templates()
     alert = _alert(t.text(language, "wrong_pin") if failed else "")
+    if kind == "app_approval":
+        body = t.render("challenge_app", language)
+        return t.document(language, t.text(language, "app_approval_heading"), body)
+    if kind == "check_interstitial":
+        body = t.render("check_interstitial", language, feed_url=urls.FEED)
+        return t.document(language, t.text(language, "check_heading"), body)
     if kind not in _PIN_CHALLENGES:
-        body = t.render("challenge_captcha", language, alert=alert, frame_url=urls.CAPTCHA_FRAME)
+        arkose = kind == "captcha_arkose"
+        frame = (
+            f'id="arkose-frame" src="{urls.ARKOSE_FRAME}"'
+            if arkose
+            else f'id="captcha-internal" src="{urls.CAPTCHA_FRAME}"'
+        )
+        body = t.render("challenge_captcha", language, alert=alert, frame=Html(frame))
         return t.document(language, t.text(language, "captcha_heading"), body)
-    heading, hint, input_id = _PIN_CHALLENGES[kind]
+    heading, hint, input_id, form_id = _PIN_CHALLENGES[kind]
     body = t.render(
         "challenge_pin",
         language,
@@ -179,6 +200,7 @@ def challenge(kind: str, language: str, token: str, *, failed: bool = False) -> 
         action=urls.CHALLENGE_VERIFY,
         token=token,
         input_id=input_id,
+        form_id=form_id,
     )
     return t.document(language, t.text(language, heading), body)
 

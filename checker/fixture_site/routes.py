@@ -208,6 +208,9 @@ def _after_sign_in(site: SiteState, email: str, session_redirect: str) -> Respon
     if account.challenge == "restricted":
         return _redirect(urls.RESTRICTED, 303)
     token = site.issue_ticket(account.email, account.challenge)
+    elsewhere = {"email_challenge": urls.EMAIL_CHALLENGE, "check_interstitial": urls.CHECK_INTERSTITIAL}
+    if account.challenge in elsewhere:
+        return _redirect(f"{elsewhere[account.challenge]}?{urlencode({'token': token})}", 303)
     return _redirect(urls.challenge(token), 303)
 
 
@@ -226,7 +229,8 @@ def _submit_login_answer(
 
 
 def _challenge(site: SiteState, request: Request) -> Response:
-    ticket = site.ticket(request.path.removeprefix(urls.CHALLENGE))
+    token = request.query.get("token") or request.path.removeprefix(urls.CHALLENGE)
+    ticket = site.ticket(token)
     if ticket is None:
         return _to_login(site, request)
     return _page(pages.challenge(ticket.kind, site.login_language, ticket.token))
@@ -363,6 +367,8 @@ _ROUTES: dict[tuple[str, str], Route] = {
     ("GET", urls.LOGIN): _login,
     ("GET", traps.FRAME_PATH): _login_frame,
     ("GET", urls.AUTHWALL): _authwall,
+    ("GET", urls.EMAIL_CHALLENGE): _challenge,
+    ("GET", urls.CHECK_INTERSTITIAL): _challenge,
     ("GET", urls.ME_API): _me,
     ("POST", urls.LOGIN_SUBMIT): _submit_login,
     ("GET", urls.CAPTCHA_FRAME): _captcha_frame,

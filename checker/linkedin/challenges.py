@@ -16,11 +16,15 @@ from checker.outcome import CheckFailed, Outcome
 
 log = structlog.get_logger()
 
+# In the order they are told apart: an authenticator page also has the SMS page's code field, so
+# it must be recognised (by its words) first.
 CHALLENGE_TARGETS = [
     "challenge_captcha",
     "challenge_restricted",
     "challenge_email_pin",
     "challenge_authenticator",
+    "challenge_sms",
+    "challenge_app_approval",
 ]
 
 _ASKS_FOR = {
@@ -28,6 +32,8 @@ _ASKS_FOR = {
     "challenge_restricted": "attention: the account is restricted",
     "challenge_email_pin": "the verification PIN it emailed",
     "challenge_authenticator": "a code from an authenticator app, and no TOTP secret is stored",
+    "challenge_sms": "a code it sent by text message (SMS)",
+    "challenge_app_approval": "an approval in the LinkedIn app on a phone",
     None: "a verification step the tool does not recognise",
 }
 
