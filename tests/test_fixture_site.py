@@ -309,7 +309,7 @@ def test_a_stolen_session_cookie_stops_working_after_sign_out(client: Client) ->
     [
         ("email_pin", 'id="input__email_verification_pin"'),
         ("authenticator", 'id="input__phone_verification_pin"'),
-        ("captcha", '<iframe id="captcha-internal" src="/checkpoint/challenge/captcha-frame" title="Captcha"'),
+        ("captcha", 'id="captcha-internal" src="/checkpoint/challenge/captcha-frame" title="Captcha"'),
         ("captcha_arkose", 'src="https://client-api.arkoselabs.com/fc/gc/" title="Captcha"'),
         ("sms", '<form id="two-step-challenge"'),
         ("app_approval", "<h1>Check your LinkedIn app</h1>"),
