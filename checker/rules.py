@@ -136,27 +136,38 @@ class Rules(_Strict):
     paths: Paths
     save: Save
     targets: dict[str, Target]
-    text: dict[str, dict[str, str]]
+    # A text, or several where LinkedIn words the same thing differently (sources disagree, or an
+    # A/B test). English is the reference and has every key; another language may have only
+    # some (the menu's words, say): its other keys are simply not tried in that language.
+    text: dict[str, dict[str, str | Annotated[list[str], Field(min_length=1)]]]
 
     @model_validator(mode="after")
     def _consistent(self) -> Rules:
         missing = REQUIRED_TARGETS - self.targets.keys()
         if missing:
             raise ValueError(f"missing targets: {', '.join(sorted(missing))}")
-        if not self.text:
-            raise ValueError("no [text.<language>] table")
+        if REFERENCE_LANGUAGE not in self.text:
+            raise ValueError(f"no [text.{REFERENCE_LANGUAGE}] table")
+        used = {key for target in self.targets.values() for key in _text_keys(target)}
+        for target_name, target in self.targets.items():
+            for key in _text_keys(target):
+                if key not in self.text[REFERENCE_LANGUAGE]:
+                    raise ValueError(
+                        f"targets.{target_name} uses text key {key!r} missing from text.{REFERENCE_LANGUAGE}"
+                    )
         for language, table in self.text.items():
-            for target_name, target in self.targets.items():
-                for key in _text_keys(target):
-                    if key not in table:
-                        raise ValueError(
-                            f"targets.{target_name} uses text key {key!r} missing from text.{language}"
-                        )
+            unused = sorted(table.keys() - used)
+            if unused:
+                raise ValueError(f"text.{language}.{unused[0]}: no target uses this text key")
         return self
 
     def names(self, key: str) -> list[str]:
-        """The text under `key` in every language, without repeats."""
-        return list(dict.fromkeys(table[key] for table in self.text.values()))
+        """Every text under `key`, in every language that has it, without repeats."""
+        names: list[str] = []
+        for table in self.text.values():
+            value = table.get(key, [])
+            names.extend([value] if isinstance(value, str) else value)
+        return list(dict.fromkeys(names))
 
     def name_pattern(self, key: str, *, exact: bool = False) -> re.Pattern[str]:
         """A pattern matching an accessible name that starts with the text under `key`, followed by
@@ -181,6 +192,7 @@ def _text_keys(target: Target) -> list[str]:
 
 
 SELECTORS_ENV = "LINKEDIN_AI_OPTOUT_SELECTORS"
+REFERENCE_LANGUAGE = "en"
 
 
 def rules_path() -> Path:

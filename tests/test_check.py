@@ -152,6 +152,18 @@ def test_the_french_interface_works_end_to_end(cli: Cli, site: FixtureSite, memb
     assert member.ai_training is False
 
 
+@pytest.mark.parametrize("language", ["de", "es"])
+def test_german_and_spanish_menus_are_followed_by_their_words(
+    cli: Cli, site: FixtureSite, member: Account, language: str
+) -> None:
+    member.language = language
+    member.markup = "drifted"  # attributes gone: only the menu's words find the way
+    code, document = run_check(cli, site, "--apply")
+    assert (code, only(document)["outcome"]) == (0, "fixed")
+    assert member.ai_training is False
+    assert any(r.path == "/mypreferences/d/categories/privacy" for r in site.received)
+
+
 def test_a_page_that_never_finishes_rendering_is_a_timeout_error(
     cli: Cli, site: FixtureSite, member: Account
 ) -> None:

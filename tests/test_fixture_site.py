@@ -603,7 +603,7 @@ def test_every_page_has_a_length_and_is_not_cached(client: Client) -> None:
 @pytest.mark.parametrize(
     "fields",
     [
-        {"language": "de"},
+        {"language": "xx"},
         {"markup": "x"},
         {"challenge": "fax"},
         {"challenge": "authenticator"},  # without a TOTP secret it could never be passed
@@ -646,11 +646,12 @@ def test_stopping_closes_connections_a_client_keeps_open() -> None:
     connection.close()
 
 
-def test_english_and_french_have_the_same_texts() -> None:
+def test_english_and_french_have_the_same_texts_and_german_and_spanish_a_part_of_them() -> None:
     with (data_dir("fixtures") / "linkedin" / "strings.toml").open("rb") as file:
         strings = tomllib.load(file)
-    assert set(strings) == {"en", "fr"}
+    assert set(strings) == {"en", "fr", "de", "es"}
     assert set(strings["en"]) == set(strings["fr"])
+    assert set(strings["de"]) == set(strings["es"]) < set(strings["en"])
 
 
 def test_the_site_runs_on_its_own_until_interrupted() -> None:

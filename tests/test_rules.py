@@ -20,9 +20,10 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_the_shipped_rules_load_with_english_and_french() -> None:
+def test_the_shipped_rules_load_with_english_french_german_and_spanish() -> None:
     rules = load_rules()
-    assert set(rules.text) == {"en", "fr"}
+    assert set(rules.text) == {"en", "fr", "de", "es"}
+    assert rules.names("data_privacy")[-2:] == ["Privacidad de datos", "Confidencialidad de datos"]
     assert rules.targets["ai_switch"].layers[0].model_dump() == {
         "css": "input[role='switch'][aria-labelledby='allowDataForGenerativeAI']"
     }
@@ -77,3 +78,10 @@ def test_a_text_layer_before_a_css_layer_is_rejected(tmp_path: Path) -> None:
 def test_a_file_that_is_not_toml_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_rules(write(tmp_path, "schema = [1"))
+
+
+def test_a_language_may_name_only_some_texts_but_never_an_unused_key(tmp_path: Path) -> None:
+    partial = shipped_text() + '\n[text.it]\nme = "Tu"\n'
+    assert "Tu" in load_rules(write(tmp_path, partial)).names("me")
+    with pytest.raises(ConfigError, match=r"text\.it\.colour: no target uses this text key"):
+        load_rules(write(tmp_path, partial + 'colour = "x"\n'))

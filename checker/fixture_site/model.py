@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
-LANGUAGES = frozenset({"en", "fr"})
+LANGUAGES = frozenset({"en", "fr", "de", "es"})
 CHALLENGES = frozenset(
     {
         "email_pin",

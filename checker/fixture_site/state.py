@@ -110,7 +110,7 @@ class SiteState:
     login_variant = _Option[str](lambda v: v in LOGIN_VARIANTS, "'classic' or 'redesign'")
     logged_out_wall = _Option[str](lambda v: v in ("login", "authwall"), "'login' or 'authwall'")
     chooser_variant = _Option[str](lambda v: v in ("classic", "2026"), "'classic' or '2026'")
-    login_language = _Option[str](lambda v: v in LANGUAGES, "'en' or 'fr'")
+    login_language = _Option[str](lambda v: v in LANGUAGES, f"one of {sorted(LANGUAGES)}")
     login_origin = _Option[str | None](_is_origin, "None or an origin like 'http://localhost:80'")
     fail_status = _Option[int | None](_is_status, "None or an HTTP status between 100 and 999")
     login_trap = _Option[str | None](lambda v: v is None or v in TRAPS, f"None or one of {sorted(TRAPS)}")

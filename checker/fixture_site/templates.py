@@ -56,8 +56,10 @@ class Templates:
     def __init__(self, directory: Path) -> None:
         with (directory / "strings.toml").open("rb") as file:
             texts = tomllib.load(file)
+        english = {key: str(text) for key, text in texts["en"].items()}
         self._texts: dict[str, dict[str, str]] = {
-            language: {key: str(text) for key, text in table.items()} for language, table in texts.items()
+            language: english | {key: str(text) for key, text in table.items()}
+            for language, table in texts.items()
         }
         self._slots = {
             language: {f"t_{key}": escape(text) for key, text in table.items()}
