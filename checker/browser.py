@@ -142,14 +142,22 @@ def _launch_failure(path: str, error: str) -> str:
 
 @asynccontextmanager
 async def new_context(
-    browser: Browser, *, storage_state: dict[str, Any] | None, timeout_ms: float
+    browser: Browser,
+    *,
+    storage_state: dict[str, Any] | None,
+    timeout_ms: float,
+    record_har_path: Path | None = None,
 ) -> AsyncIterator[BrowserContext]:
-    """A fresh, isolated browser context, optionally carrying a saved session; always closed."""
+    """A fresh, isolated browser context, optionally carrying a saved session; always closed.
+    With `record_har_path`, every request and response, bodies included, is written there as a
+    HAR when the context closes (for `record`: the file holds secrets until it is scrubbed)."""
     context = await browser.new_context(
         storage_state=storage_state,  # type: ignore[arg-type]
         viewport={"width": 1280, "height": 900},
         # A service worker's requests would bypass the routing that guards the password.
         service_workers="block",
+        record_har_path=record_har_path,
+        record_har_content="embed" if record_har_path else None,
     )
     context.set_default_timeout(timeout_ms)
     context.set_default_navigation_timeout(timeout_ms * 3)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import structlog
@@ -242,6 +243,69 @@ def _finish(report: RunReport, *, json_output: bool, quiet: bool) -> None:
     if problem:
         say(f"error: {problem}")
     raise typer.Exit(code)
+
+
+# --- record ---------------------------------------------------------------------------------
+
+
+@app.command(cls=Command)
+def record(
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The account whose walk to record.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="DIR",
+            help="Where to write: a new or empty directory, or an earlier recording to replace.",
+        ),
+    ],
+    base_url: Annotated[
+        str, typer.Option(metavar="URL", help="The site to talk to; plain http only for loopback hosts.")
+    ] = DEFAULT_BASE_URL,
+    headed: Annotated[bool, typer.Option(help="Show the browser window.")] = False,
+    browser_path: BrowserPath = None,
+    timeout: Annotated[
+        float,
+        typer.Option(min=1, metavar="SECONDS", help="Wait at most this long for any one thing on a page."),
+    ] = 20.0,
+) -> None:
+    """Record the walk to the setting, each page's DOM and a HAR, scrubbed; never clicks the switch."""
+    from checker.record import Bundle, Recorder
+
+    origin = normalize_base_url(base_url)
+    [account] = _wanted_accounts([email])
+    # Everything the run will write is checked before the browser touches LinkedIn.
+    home = prepare_home(notice)
+    bundle = Bundle(output)
+    bundle.prepare(notice)
+    sessions = SessionStore.in_home(home)
+    sessions.prepare()
+    rules = load_rules()
+    with progress_line(stderr, enabled=True) as progress:
+        recorder = Recorder(
+            site=Site(origin=origin, rules=rules, timeout_ms=timeout * 1000),
+            credentials=CredentialStore(),
+            sessions=sessions,
+            home=home,
+            headed=headed,
+            browser_path=browser_path,
+            progress=progress,
+        )
+        walk = asyncio.run(recorder.record(account, bundle))
+    where = f"{len(walk.pages)} pages and the walk's HAR in {bundle.path}"
+    if walk.failure is not None:
+        failure = walk.failure
+        raise CheckerError(
+            f"{failure.outcome.value}: {failure.detail} (recorded as far as it went: {where})",
+            failure.outcome.exit_code,
+        )
+    stdout.print(
+        f"recorded {where}; the setting is {walk.state.value}, and nothing was clicked. "
+        "Look through the files before you share them: other members' posts are in the feed.",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 # --- history, demo, doctor -------------------------------------------------------------------

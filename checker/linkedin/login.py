@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import structlog
 from playwright.async_api import ElementHandle, Page
+from playwright.async_api import Error as PlaywrightError
 
 from checker.linkedin.challenges import (
     CHALLENGE_TARGETS,
@@ -89,15 +90,24 @@ async def session_is_valid(page: Page, site: Site) -> bool:
     cookies = {cookie["name"]: cookie["value"] for cookie in await page.context.cookies(site.origin)}
     if "li_at" not in cookies or "JSESSIONID" not in cookies:
         return False
+    if not site.owns(page.url):
+        return False
     csrf = cookies["JSESSIONID"].strip('"')
-    response = await page.request.get(
-        site.url(site.rules.paths.me_api),
-        headers={"csrf-token": csrf},
-        max_redirects=0,
-        fail_on_status_code=False,
-    )
-    log.info("session checked with the site", status=response.status)
-    return response.status == 200
+    try:
+        # Asked by the page itself, as LinkedIn's own scripts ask: it then shows in a recorded HAR
+        # (see record.py), and a redirect (to a login) counts as a no.
+        status = await page.evaluate(_ASK_ME, [site.url(site.rules.paths.me_api), csrf])
+    except PlaywrightError:
+        return False
+    log.info("session checked with the site", status=status)
+    return bool(status == 200)
+
+
+_ASK_ME = """async ([url, csrf]) => {
+  const response = await fetch(url, {headers: {"csrf-token": csrf}, redirect: "manual"});
+  await response.text();
+  return response.type === "opaqueredirect" ? 0 : response.status;
+}"""
 
 
 async def _submit_password(page: Page, site: Site, secrets: AccountSecrets) -> None:
