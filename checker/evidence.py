@@ -44,22 +44,15 @@ KEEP = 20
 
 EVIDENCE_OUTCOMES = frozenset({Outcome.UI_CHANGED, Outcome.FIX_FAILED, Outcome.ERROR})
 
-NAME_COVERS = (
-    "#meMenuV2WideComponentRef",  # the 2026 Me control: the member's photo, and a name read as "<name> Me"
-    ".global-nav__me",  # the classic Me control and its photo
-    ".global-nav__primary-link-me-menu-trigger",
-    ".global-nav__me-photo",
-    ".member-profile__details",  # the remember-me chooser: "Login as <name>"
-    ".feed-identity-module",  # the member's profile card beside the feed
-    ".profile-card",
-)
-"""Elements of LinkedIn's pages that show the member's name or photo: blurred, their text replaced.
-(A candidate for selectors/linkedin.toml, as data beside the other targets.)"""
-
 _COVER_STYLE_ID = "linkedin-ai-optout-evidence-cover"
 # CSS, so that an element the page's script draws again after the cover is blurred all the same.
 _PICTURES = 'img, picture, video, canvas, svg image, [style*="background-image"]'
-_COVER_CSS = f"{_PICTURES}, {', '.join(NAME_COVERS)} {{ filter: blur(12px) !important; }}"
+
+
+def _cover_css(covers: str) -> str:
+    """Blur every picture and what shows the member (`member_covers` in selectors/linkedin.toml)."""
+    return f"{_PICTURES}, {covers} {{ filter: blur(12px) !important; }}"
+
 
 _BUNDLE_NAME = re.compile(r"\d{8}T\d{9}Z-[0-9a-f]{12}(?:-\d+)?")
 
@@ -169,8 +162,9 @@ async def _capture(page: Page, site: Site, failure: Failure) -> _Capture:
         async with asyncio.timeout_at(deadline):
             # From here nothing loads: no navigation can put an uncovered page in the picture.
             await page.route("**/*", _refuse)
+            covers = ", ".join(site.rules.css("member_covers"))
             names: list[str] = await page.evaluate(
-                _COVER, [_COVER_CSS, ", ".join(NAME_COVERS), _COVER_STYLE_ID, NAME]
+                _COVER, [_cover_css(covers), covers, _COVER_STYLE_ID, NAME]
             )
             personal = Personal(email=failure.email, name=next(iter(names), None))
             await _scrub_visible_texts(page, personal)

@@ -44,23 +44,10 @@ from checker.linkedin.navigate import open_setting
 from checker.linkedin.setting import read_switch_state
 from checker.locks import account_lock
 from checker.outcome import CheckFailed, Outcome, SwitchState, utc_now
-from checker.rules import CssLayer
 from checker.scrub import Personal, har_secrets, member_names, names_in_har, scrub_har, scrub_text
 from checker.sessions import SessionStore
 
 log = structlog.get_logger()
-
-# Where LinkedIn's pages show the member's name, besides the Me control of the rules: the 2026 Me
-# control reads "<name> Me" (joeyism/linkedin_scraper #269), the remember-me chooser's account
-# "Login as <name>" (stickerdaniel/linkedin-mcp-server core/auth.py). A candidate for selectors/.
-NAME_PLACES = (
-    "#meMenuV2WideComponentRef button",
-    "#meMenuV2WideComponentRef img[alt]",
-    "img.global-nav__me-photo[alt]",
-    "button.member-profile__details",
-    "button.member-profile__details img[alt]",
-    "[aria-label^='Login as ']",
-)
 
 # In the page: an element's accessible name, near enough: its label, else the `alt` of its
 # pictures and its text ("Ada Lovelace Me").
@@ -266,8 +253,8 @@ class Recorder:
 
     async def _walk(self, browser: Browser, email: str, har_path: Path) -> Walk:
         walk = Walk(browser_version=browser.version)
-        me_menu = self.site.rules.targets["me_menu"].layers
-        capture = _Capture([layer.css for layer in me_menu if isinstance(layer, CssLayer)] + [*NAME_PLACES])
+        rules = self.site.rules
+        capture = _Capture(list(dict.fromkeys([*rules.css("me_menu"), *rules.css("member_name")])))
         async with self._context(browser, email, har_path) as context:
             await context.add_init_script(capture.script())
             page = await context.new_page()

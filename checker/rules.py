@@ -48,6 +48,8 @@ REQUIRED_TARGETS = frozenset(
         "ai_setting_link",
         "ai_switch",
         "privacy_item",
+        "member_name",
+        "member_covers",
         "setting_page_content",
     }
 )
@@ -160,6 +162,10 @@ class Rules(_Strict):
             if unused:
                 raise ValueError(f"text.{language}.{unused[0]}: no target uses this text key")
         return self
+
+    def css(self, target: str) -> list[str]:
+        """The CSS selectors of a target's language-independent layers."""
+        return [layer.css for layer in self.targets[target].layers if isinstance(layer, CssLayer)]
 
     def names(self, key: str) -> list[str]:
         """Every text under `key`, in every language that has it, without repeats."""

@@ -24,7 +24,7 @@ from checker.linkedin.locate import Site
 from checker.linkedin.login import AccountSecrets, open_signed_in
 from checker.linkedin.navigate import open_setting
 from checker.linkedin.setting import read_switch_state
-from checker.record import NAME_PLACES, Bundle, snapshot
+from checker.record import Bundle, snapshot
 from checker.rules import load_rules
 from checker.scrub import EMAIL, NAME, member_names
 from checker.sessions import SessionStore
@@ -170,7 +170,7 @@ async def test_the_members_name_is_read_where_the_me_control_and_the_chooser_sho
     async with new_context(browser, storage_state=None, timeout_ms=5000) as context:
         page = await context.new_page()
         await page.set_content(f'{markup}<span class="post">Grace Hopper</span>')
-        captured = await snapshot(page, list(NAME_PLACES))
+        captured = await snapshot(page, load_rules().css("member_name"))
     assert member_names(captured["names"], ["Me"]) == ["Ada Lovelace"]
     assert "Grace Hopper" in captured["html"]
 
