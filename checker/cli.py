@@ -147,6 +147,13 @@ BrowserPath = Annotated[
     ),
 ]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+BaseUrl = Annotated[
+    str, typer.Option(metavar="URL", help="The site to talk to; plain http only for loopback hosts.")
+]
+Headed = Annotated[bool, typer.Option(help="Show the browser window.")]
+Timeout = Annotated[
+    float, typer.Option(min=1, metavar="SECONDS", help="Wait at most this long for any one thing on a page.")
+]
 
 
 @app.command(cls=Command)
@@ -164,15 +171,10 @@ def check(
         bool,
         typer.Option(help="Print nothing and show no progress when every account is fine (exit 0)."),
     ] = False,
-    base_url: Annotated[
-        str, typer.Option(metavar="URL", help="The site to talk to; plain http only for loopback hosts.")
-    ] = DEFAULT_BASE_URL,
-    headed: Annotated[bool, typer.Option(help="Show the browser window.")] = False,
+    base_url: BaseUrl = DEFAULT_BASE_URL,
+    headed: Headed = False,
     browser_path: BrowserPath = None,
-    timeout: Annotated[
-        float,
-        typer.Option(min=1, metavar="SECONDS", help="Wait at most this long for any one thing on a page."),
-    ] = 20.0,
+    timeout: Timeout = 20.0,
     pace: Annotated[
         float,
         typer.Option(min=0, metavar="SECONDS", help="Pause this long between accounts, to stay gentle."),
@@ -260,15 +262,10 @@ def record(
             help="Where to write: a new or empty directory, or an earlier recording to replace.",
         ),
     ],
-    base_url: Annotated[
-        str, typer.Option(metavar="URL", help="The site to talk to; plain http only for loopback hosts.")
-    ] = DEFAULT_BASE_URL,
-    headed: Annotated[bool, typer.Option(help="Show the browser window.")] = False,
+    base_url: BaseUrl = DEFAULT_BASE_URL,
+    headed: Headed = False,
     browser_path: BrowserPath = None,
-    timeout: Annotated[
-        float,
-        typer.Option(min=1, metavar="SECONDS", help="Wait at most this long for any one thing on a page."),
-    ] = 20.0,
+    timeout: Timeout = 20.0,
 ) -> None:
     """Record the walk to the setting, each page's DOM and a HAR, scrubbed; never clicks the switch."""
     from checker.record import Bundle, Recorder
@@ -328,7 +325,7 @@ def history(
 
 @app.command(cls=Command)
 def demo(
-    headed: Annotated[bool, typer.Option(help="Show the browser window.")] = False,
+    headed: Headed = False,
     browser_path: BrowserPath = None,
 ) -> None:
     """Run check, check --apply, check on the built-in fixture site; touches nothing of yours."""
