@@ -16,49 +16,23 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 from checker.config import not_a_directory_above
 from checker.errors import ConfigError
+from checker.history_schema import (
+    CREATE,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    columns,
+    newest_columns,
+    user_version,
+)
 from checker.outcome import Action, CheckResult, Outcome, SwitchState
 from checker.safe_text import printable
 
 FILE_NAME = "history.sqlite3"
-
-SCHEMA_VERSION = 2
-"""The layout this version writes, kept in the file's `PRAGMA user_version`."""
-
-# A new file gets the newest layout in one go.
-_CREATE = (
-    """CREATE TABLE checks (
-    id              INTEGER PRIMARY KEY,
-    account         TEXT NOT NULL,
-    setting         TEXT NOT NULL,
-    state_before    TEXT NOT NULL,
-    state_after     TEXT,
-    action          TEXT NOT NULL,
-    verified        INTEGER NOT NULL,
-    outcome         TEXT NOT NULL,
-    detail          TEXT NOT NULL,
-    started_at      TEXT NOT NULL,
-    checked_at      TEXT NOT NULL,
-    tool_version    TEXT NOT NULL,
-    browser_version TEXT,
-    evidence        TEXT
-)""",
-    "CREATE INDEX checks_by_account ON checks (account, checked_at)",
-)
-
-# The statements that take a file from version n - 1 to version n, keyed by n. A new layout adds
-# one entry here, changes `_CREATE` to match, and raises SCHEMA_VERSION.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
-    # The previous release created the version 1 layout without numbering it (user_version 0).
-    1: ("CREATE INDEX IF NOT EXISTS checks_by_account ON checks (account, checked_at)",),
-    # Where a failure's evidence bundle was saved (issue 6); NULL for the checks before it.
-    2: ("ALTER TABLE checks ADD COLUMN evidence TEXT",),
-}
 
 # SQLite's write-ahead log, its shared-memory index, and the rollback journal used before WAL.
 _COMPANIONS = ("-wal", "-shm", "-journal")
@@ -128,7 +102,7 @@ class History:
         with self._problems_reported("write"):
             self._refuse_unsafe_files()
             with self._connected("rw") as db, _transaction(db):
-                self._refuse_newer(_user_version(db))
+                self._refuse_newer(user_version(db))
                 db.execute(
                     "INSERT INTO checks (account, setting, state_before, state_after, action, verified,"
                     " outcome, detail, started_at, checked_at, tool_version, browser_version, evidence)"
@@ -165,7 +139,7 @@ class History:
                 raise not_a_directory_above(self.path) from None
             self._refuse_unsafe_files()
             with self._connected_read_only() as db:
-                version = _user_version(db)
+                version = user_version(db)
                 self._refuse_newer(version)
                 if self._is_empty(db, version):
                     return []
@@ -265,13 +239,13 @@ class History:
     # --- versions and layout -------------------------------------------------------------------
 
     def _bring_up_to_date(self, db: sqlite3.Connection) -> None:
-        self._refuse_newer(_user_version(db))  # before anything that could write
+        self._refuse_newer(user_version(db))  # before anything that could write
         with _transaction(db):
             # Again under the write lock: another run may have migrated the file meanwhile.
-            version = _user_version(db)
+            version = user_version(db)
             self._refuse_newer(version)
             if self._is_empty(db, version):
-                for statement in _CREATE:
+                for statement in CREATE:
                     db.execute(statement)
             else:
                 self._migrate(db, version)
@@ -283,10 +257,10 @@ class History:
                 db.rollback()  # nothing changed: leave the file as it was
 
     def _migrate(self, db: sqlite3.Connection, version: int) -> None:
-        if not _columns(db):
+        if not columns(db):
             self._check_layout(db)  # a clearer refusal than the first migration failing
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            for statement in _MIGRATIONS[target]:
+            for statement in MIGRATIONS[target]:
                 db.execute(statement)
 
     def _is_empty(self, db: sqlite3.Connection, version: int) -> bool:
@@ -296,9 +270,9 @@ class History:
         return version == 0 and no_tables and self.path.stat().st_size == 0
 
     def _check_layout(self, db: sqlite3.Connection) -> None:
-        columns = _columns(db)
-        if columns != _newest_columns():
-            problem = "it has no checks table" if not columns else "its checks table has other columns"
+        found = columns(db)
+        if found != newest_columns():
+            problem = "it has no checks table" if not found else "its checks table has other columns"
             raise ConfigError(
                 f"{self._shown()}: not a history database of linkedin-ai-optout ({problem}):"
                 " move it aside and run again"
@@ -373,24 +347,6 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
         raise
     if db.in_transaction:
         db.execute("COMMIT")
-
-
-def _user_version(db: sqlite3.Connection) -> int:
-    (version,) = db.execute("PRAGMA user_version").fetchone()
-    return int(version)
-
-
-def _columns(db: sqlite3.Connection) -> set[str]:
-    return {str(row[1]) for row in db.execute("PRAGMA table_info(checks)")}
-
-
-@cache
-def _newest_columns() -> set[str]:
-    """The columns of the checks table `_CREATE` makes, so the expectation cannot drift from it."""
-    with closing(sqlite3.connect(":memory:")) as db:
-        for statement in _CREATE:
-            db.execute(statement)
-        return _columns(db)
 
 
 def _primary_code(exc: sqlite3.Error) -> int | None:

@@ -15,7 +15,8 @@ import pytest
 
 from checker.errors import ConfigError
 from checker.fixture_site import Account, FixtureSite
-from checker.history import _MIGRATIONS, SCHEMA_VERSION, History
+from checker.history import History
+from checker.history_schema import MIGRATIONS, SCHEMA_VERSION
 from checker.outcome import SETTING, Action, CheckResult, Outcome, SwitchState
 from tests.conftest import Cli, check_args
 from tests.test_config import run_where_read_only
@@ -172,7 +173,7 @@ def test_history_prints_a_table_with_time_account_and_outcome(
 
 
 def test_the_migrations_lead_one_step_at_a_time_to_the_newest_version() -> None:
-    assert sorted(_MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
+    assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 
 def test_a_new_database_is_private_at_the_newest_schema_version_and_in_wal_mode(tmp_path: Path) -> None:

@@ -1,0 +1,61 @@
+"""The history database's layout: the tables a new file gets, and the steps that bring an older
+file up to date. A new layout adds one migration, changes `CREATE` to match, and raises
+SCHEMA_VERSION; history.py applies them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from functools import cache
+
+SCHEMA_VERSION = 2
+"""The layout this version writes, kept in the file's `PRAGMA user_version`."""
+
+# A new file gets the newest layout in one go.
+CREATE = (
+    """CREATE TABLE checks (
+    id              INTEGER PRIMARY KEY,
+    account         TEXT NOT NULL,
+    setting         TEXT NOT NULL,
+    state_before    TEXT NOT NULL,
+    state_after     TEXT,
+    action          TEXT NOT NULL,
+    verified        INTEGER NOT NULL,
+    outcome         TEXT NOT NULL,
+    detail          TEXT NOT NULL,
+    started_at      TEXT NOT NULL,
+    checked_at      TEXT NOT NULL,
+    tool_version    TEXT NOT NULL,
+    browser_version TEXT,
+    evidence        TEXT
+)""",
+    "CREATE INDEX checks_by_account ON checks (account, checked_at)",
+)
+
+# The statements that take a file from version n - 1 to version n, keyed by n. A new layout adds
+# one entry here, changes `CREATE` to match, and raises SCHEMA_VERSION.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # The previous release created the version 1 layout without numbering it (user_version 0).
+    1: ("CREATE INDEX IF NOT EXISTS checks_by_account ON checks (account, checked_at)",),
+    # Where a failure's evidence bundle was saved (issue 6); NULL for the checks before it.
+    2: ("ALTER TABLE checks ADD COLUMN evidence TEXT",),
+}
+
+
+def user_version(db: sqlite3.Connection) -> int:
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    return int(version)
+
+
+def columns(db: sqlite3.Connection) -> set[str]:
+    return {str(row[1]) for row in db.execute("PRAGMA table_info(checks)")}
+
+
+@cache
+def newest_columns() -> set[str]:
+    """The columns of the checks table `CREATE` makes, so the expectation cannot drift from it."""
+    with closing(sqlite3.connect(":memory:")) as db:
+        for statement in CREATE:
+            db.execute(statement)
+        return columns(db)
