@@ -34,6 +34,10 @@ from checker.safe_text import printable
 
 FILE_NAME = "history.sqlite3"
 
+# How far back `last_state` looks for a check that read the setting: a run of failures longer
+# than this leaves no previous state, which is said as such (null), never guessed.
+_RECENT = 50
+
 # SQLite's write-ahead log, its shared-memory index, and the rollback journal used before WAL.
 _COMPANIONS = ("-wal", "-shm", "-journal")
 
@@ -105,8 +109,9 @@ class History:
                 self._refuse_newer(user_version(db))
                 db.execute(
                     "INSERT INTO checks (account, setting, state_before, state_after, action, verified,"
-                    " outcome, detail, started_at, checked_at, tool_version, browser_version, evidence)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " outcome, detail, started_at, checked_at, tool_version, browser_version, evidence,"
+                    " previous_state, drift)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         result.account,
                         result.setting,
@@ -121,8 +126,25 @@ class History:
                         tool_version,
                         browser_version,
                         result.evidence,
+                        None if result.previous_state is None else result.previous_state.value,
+                        int(result.drift),
                     ),
                 )
+
+    def last_state(self, account: str, setting: str) -> SwitchState | None:
+        """The state last read for `account` (any letter case) and `setting`, on or off: from the
+        newest check that read one (after a click, what the reload showed). Reads only."""
+        known = (SwitchState.ON, SwitchState.OFF)
+        for entry in self.entries(account=account, limit=_RECENT):
+            result = entry.result
+            if result.setting != setting:
+                continue
+            if result.state_after is not None:
+                if result.state_after in known:
+                    return result.state_after
+            elif result.state_before in known:
+                return result.state_before
+        return None
 
     def entries(self, *, account: str | None = None, limit: int = 20) -> list[HistoryEntry]:
         """The recorded checks, newest first; only `account`'s (in any letter case) when given.
@@ -360,7 +382,8 @@ def _select(db: sqlite3.Connection, account: str | None, limit: int) -> list[tup
     db.create_function("casefold", 1, _casefold, deterministic=True)
     rows: list[tuple[Any, ...]] = db.execute(
         "SELECT account, setting, state_before, state_after, action, verified, outcome, detail,"
-        " started_at, checked_at, tool_version, browser_version, evidence FROM checks"
+        " started_at, checked_at, tool_version, browser_version, evidence, previous_state, drift"
+        " FROM checks"
         " WHERE ?1 IS NULL OR casefold(account) = casefold(?1)"
         " ORDER BY checked_at DESC, id DESC LIMIT ?2",
         (account, limit),
@@ -394,6 +417,8 @@ def _entry(row: tuple[Any, ...]) -> HistoryEntry:
         started_at=_parse(started),
         checked_at=_parse(checked),
         evidence=_optional_text(row[12]),
+        previous_state=None if row[13] is None else SwitchState(row[13]),
+        drift=bool(row[14]),
     )
     return HistoryEntry(result=result, tool_version=row[10], browser_version=row[11])
 

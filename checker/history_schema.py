@@ -9,7 +9,7 @@ import sqlite3
 from contextlib import closing
 from functools import cache
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The layout this version writes, kept in the file's `PRAGMA user_version`."""
 
 # A new file gets the newest layout in one go.
@@ -28,7 +28,9 @@ CREATE = (
     checked_at      TEXT NOT NULL,
     tool_version    TEXT NOT NULL,
     browser_version TEXT,
-    evidence        TEXT
+    evidence        TEXT,
+    previous_state  TEXT,
+    drift           INTEGER NOT NULL DEFAULT 0
 )""",
     "CREATE INDEX checks_by_account ON checks (account, checked_at)",
 )
@@ -40,6 +42,11 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("CREATE INDEX IF NOT EXISTS checks_by_account ON checks (account, checked_at)",),
     # Where a failure's evidence bundle was saved (issue 6); NULL for the checks before it.
     2: ("ALTER TABLE checks ADD COLUMN evidence TEXT",),
+    # The state last recorded before the check, and whether LinkedIn had switched it back on.
+    3: (
+        "ALTER TABLE checks ADD COLUMN previous_state TEXT",
+        "ALTER TABLE checks ADD COLUMN drift INTEGER NOT NULL DEFAULT 0",
+    ),
 }
 
 

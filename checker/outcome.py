@@ -80,6 +80,12 @@ class CheckResult:
     setting: str = SETTING
     evidence: str | None = None
     """The directory of the failure's evidence bundle (see checker/evidence.py), when one was saved."""
+    previous_state: SwitchState | None = None
+    """The state last recorded for this account and setting before this check (on or off), if any."""
+    drift: bool = False
+    """The setting was last recorded off and is found on: LinkedIn switched it back."""
+    quarantined: bool = False
+    """The account's password is held back until a person acts (see checker/quarantine.py)."""
 
     def to_json(self) -> dict[str, Any]:
         """The result as it appears in `check --json` (see the README for the schema)."""
@@ -94,6 +100,9 @@ class CheckResult:
             "detail": self.detail,
             "checked_at": self.checked_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "evidence": self.evidence,
+            "previous_state": None if self.previous_state is None else self.previous_state.value,
+            "drift": self.drift,
+            "quarantined": self.quarantined,
         }
 
 

@@ -96,7 +96,7 @@ def print_results(console: Console, results: list[CheckResult], *, title: str | 
             Text(printable(result.account)),
             Text(_state(result, arrow)),
             _outcome(result.outcome),
-            Text(_SHORT_DETAIL.get(result.outcome) or printable(result.detail)),
+            Text(_short_detail(result)),
         )
     console.print(table)
     for result in results:
@@ -119,6 +119,18 @@ def _state(result: CheckResult, arrow: str) -> str:
 
 def _outcome(outcome: Outcome) -> Text:
     return Text(outcome.value, style=_STYLE[outcome])
+
+
+def _short_detail(result: CheckResult) -> str:
+    """The table's detail: a short phrase where the outcome says it all, and whether LinkedIn
+    switched the setting back on since it was last found off (drift)."""
+    short = _SHORT_DETAIL.get(result.outcome)
+    if short is None:
+        return printable(result.detail)
+    return f"{_DRIFT}; {short}" if result.drift else short
+
+
+_DRIFT = "switched back on by LinkedIn"
 
 
 def print_history(console: Console, entries: list[HistoryEntry], *, account: str | None = None) -> None:
@@ -149,7 +161,12 @@ def print_history(console: Console, entries: list[HistoryEntry], *, account: str
         account_text.align("left", width)
         console.print(
             Text.assemble(
-                result.checked_at.strftime(_TIME_FORMAT), "  ", account_text, "  ", _outcome(result.outcome)
+                result.checked_at.strftime(_TIME_FORMAT),
+                "  ",
+                account_text,
+                "  ",
+                _outcome(result.outcome),
+                Text(" (drift)", style="bold") if result.drift else "",
             )
         )
         detail = Text(printable(result.detail), overflow="ellipsis")

@@ -31,7 +31,7 @@ from checker.linkedin.login import AccountSecrets, open_signed_in
 from checker.linkedin.navigate import open_setting
 from checker.linkedin.setting import read_switch_state, reread_after_reload, switch_off
 from checker.locks import AccountBusy, account_lock
-from checker.outcome import Action, CheckFailed, CheckResult, Outcome, SwitchState, utc_now
+from checker.outcome import SETTING, Action, CheckFailed, CheckResult, Outcome, SwitchState, utc_now
 from checker.redact import scrub
 from checker.safe_text import printable
 from checker.sessions import SessionStore
@@ -73,6 +73,14 @@ class Runner:
     options: CheckOptions
     home: Path
     progress: Progress = lambda _: None
+
+    def last_state(self, email: str) -> SwitchState | None:
+        """The setting's state last recorded for `email`, for telling drift; None when unknown."""
+        try:
+            return self.history.last_state(email, SETTING)
+        except CheckerError as exc:
+            log.warning("the previous state could not be read", reason=str(exc))
+            return None
 
     @property
     def lock_wait_seconds(self) -> float:
@@ -156,6 +164,7 @@ class _AccountCheck:
         self.after: SwitchState | None = None
         self.clicked = False
         self.doing: str | None = None
+        self.previous = runner.last_state(email)
 
     def step(self, doing: str) -> None:
         self.stopper.checkpoint()
@@ -319,9 +328,13 @@ class _AccountCheck:
         if action is None:
             action = Action.FAILED if self.clicked else Action.NONE
         read_everything = outcome in _READ_OUTCOMES
+        state_before = before or self.before
+        drift = self.previous is SwitchState.OFF and state_before is SwitchState.ON
+        if drift:
+            detail = f"LinkedIn switched the setting back on since it was last found off; {detail}"
         return CheckResult(
             account=self.email,
-            state_before=before or self.before,
+            state_before=state_before,
             state_after=self.after,
             action=action,
             verified=read_everything,
@@ -329,6 +342,8 @@ class _AccountCheck:
             detail=printable(scrub(detail)),
             started_at=self.started_at,
             checked_at=utc_now(),
+            previous_state=self.previous,
+            drift=drift,
         )
 
 

@@ -424,3 +424,32 @@ def test_an_unusable_keyring_fails_only_the_accounts_that_need_a_password(
         "passwords are never stored in plain text",
     )
     assert site.password_submissions("fresh@example.com") == 0
+
+
+# --- drift: LinkedIn switches the setting back on -------------------------------------------
+
+
+def test_a_setting_switched_back_on_since_it_was_found_off_is_reported_as_drift(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    _, first = run_check(cli, site, "--apply")
+    assert (only(first)["previous_state"], only(first)["drift"]) == (None, False)
+    member.ai_training = True  # LinkedIn turns it back on between runs
+    table = cli(*check_args(site))
+    assert table.exit_code == 1
+    assert "switched back on by LinkedIn" in " ".join(table.stdout.split())
+    [drifted, fixed] = cli.json("history")[1]["entries"]
+    assert (drifted["outcome"], drifted["previous_state"], drifted["drift"]) == ("non_compliant", "off", True)
+    assert drifted["detail"].startswith("LinkedIn switched the setting back on since it was last found off")
+    assert (fixed["outcome"], fixed["drift"]) == ("fixed", False)
+    assert "(drift)" in cli("history").stdout
+    _, again = run_check(cli, site)  # still on: that is no new drift
+    assert (only(again)["previous_state"], only(again)["drift"]) == ("on", False)
+
+
+def test_a_setting_found_on_again_without_having_been_off_is_no_drift(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    run_check(cli, site)
+    _, document = run_check(cli, site)
+    assert (only(document)["previous_state"], only(document)["drift"]) == ("on", False)

@@ -52,6 +52,9 @@ def test_a_result_serialises_to_the_documented_schema() -> None:
         "detail": "switched off",
         "checked_at": "2026-11-23T09:30:05Z",
         "evidence": None,
+        "previous_state": None,
+        "drift": False,
+        "quarantined": False,
     }
 
 
