@@ -1,4 +1,5 @@
-"""Everything that touches the OS keyring: the account passwords and, optionally, TOTP secrets.
+"""Everything that touches the OS keyring: the account passwords, optionally TOTP secrets, and the
+key that encrypts the saved sessions.
 
 There is no plaintext fallback: a missing or locked keyring is an error the user must fix. Every
 keyring call, finding the backend included, runs on a worker thread with a time bound, because a
@@ -25,12 +26,15 @@ from checker.redact import register_secret
 
 SERVICE = "linkedin-ai-optout"
 TOTP_SERVICE = "linkedin-ai-optout:totp"
+SESSION_KEY_SERVICE = "linkedin-ai-optout:session-key"
+"""The session key of a data directory is kept under this service, with a name of the directory
+(see `checker.sessions.key_name`) as the user name."""
 TIMEOUT_ENV = "LINKEDIN_AI_OPTOUT_KEYRING_TIMEOUT"
 DEFAULT_TIMEOUT = 30.0
 """Seconds to wait for any one keyring call, as gh waits: long enough for a person to answer an
 unlock prompt, short enough that a scheduled run ends."""
 
-_WHAT = {SERVICE: "password", TOTP_SERVICE: "TOTP secret"}
+_WHAT = {SERVICE: "password", TOTP_SERVICE: "TOTP secret", SESSION_KEY_SERVICE: "session key"}
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -52,10 +56,11 @@ class PasswordBackend(Protocol):
 
 
 class CredentialStore:
-    """Passwords and TOTP secrets of the configured accounts, kept in a keyring backend.
+    """Passwords and TOTP secrets of the configured accounts, and the session key, kept in a keyring
+    backend.
 
-    The OS keyring is looked up on first use only: a check whose saved session still works
-    never needs it, and finding the backend (a D-Bus round trip on Linux) costs startup time.
+    The OS keyring is looked up on first use only: a command that needs no secret never touches
+    it, and finding the backend (a D-Bus round trip on Linux) costs startup time.
     `timeout` bounds each keyring call, in seconds; None means `$LINKEDIN_AI_OPTOUT_KEYRING_TIMEOUT`,
     else 30.
     """
@@ -103,6 +108,20 @@ class CredentialStore:
     async def get_totp_secret_async(self, email: str) -> str | None:
         """`get_totp_secret` for a coroutine; a cancelled caller is never kept waiting."""
         return await _in_background(lambda: self.get_totp_secret(email))
+
+    def get_session_key(self, name: str) -> str | None:
+        """The key that encrypts the saved sessions of the data directory `name` names, or None."""
+        return self._read(SESSION_KEY_SERVICE, name)
+
+    async def get_session_key_async(self, name: str) -> str | None:
+        """`get_session_key` for a coroutine; a cancelled caller is never kept waiting."""
+        return await _in_background(lambda: self.get_session_key(name))
+
+    def set_session_key(self, name: str, key: str) -> Undo:
+        """Store the session key of the data directory `name` names, read back as `store` reads back
+        what it writes; KeyringUnavailable when it is not kept, and then the entry is as it was."""
+        register_secret(key)
+        return self._change(name, {SESSION_KEY_SERVICE: key}, "no session key was stored")
 
     def probe(self) -> None:
         """Raise KeyringUnavailable unless the backend answers a read in time."""

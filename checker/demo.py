@@ -44,7 +44,7 @@ async def run_demo(show: ShowStep, *, browser_path: str | None, headed: bool, ti
             runner = Runner(
                 site=site,
                 credentials=credentials,
-                sessions=SessionStore.in_home(Path(home)),
+                sessions=SessionStore.in_home(Path(home), credentials),
                 history=History.in_home(Path(home)),
                 options=CheckOptions(
                     apply=options.apply, browser_path=browser_path, headed=headed, pace_seconds=0

@@ -301,7 +301,7 @@ class Recorder:
     async def _context(self, browser: Browser, email: str, har_path: Path) -> AsyncIterator[BrowserContext]:
         """A recording context with the saved session, or without one when Playwright refuses it."""
         origin, timeout_ms = self.site.origin, self.site.timeout_ms
-        saved = self.sessions.load(email, origin, on_discard=log.warning)
+        saved = await self.sessions.load_async(email, origin, on_discard=log.warning)
         try:
             opened = new_context(
                 browser, storage_state=saved, timeout_ms=timeout_ms, record_har_path=har_path

@@ -71,7 +71,7 @@ def test_remove_deletes_the_keyring_entry_and_saved_sessions(
     cli("accounts", "add", "a@example.com", "--password-stdin", input="pw\n")
     from checker.sessions import SessionStore
 
-    sessions = SessionStore.in_home(isolated_home)
+    sessions = SessionStore.in_home(isolated_home, real_keyring)
     sessions.save("a@example.com", "http://127.0.0.1:1", {"cookies": [], "origins": []})
     result = cli("accounts", "remove", "a@example.com")
     assert result.exit_code == 0

@@ -209,9 +209,7 @@ def test_a_wrong_password_shown_inline_without_a_navigation_is_auth_failed(
     code, document = run_check(cli, site)
     result = only(document)
     assert (code, result["outcome"]) == (3, "auth_failed")
-    assert result["detail"].endswith(
-        "That's not the right password. Try again or sign in with a one-time link."
-    )
+    assert "That's not the right password. Try again or sign in with a one-time link." in result["detail"]
     assert [a.correct for a in site.login_attempts] == [False]
 
 
@@ -400,12 +398,12 @@ def test_many_accounts_fold_into_the_highest_exit_code(cli: Cli, site: FixtureSi
     assert code == document["exit_code"] == 3
 
 
-def test_an_unusable_keyring_fails_only_the_accounts_that_need_a_password(
+def test_without_a_keyring_every_account_fails_and_a_saved_session_is_kept_for_later(
     cli: Cli, site: FixtureSite, member: Account
 ) -> None:
     site.add_account(Account(email="fresh@example.com", password="pw-fresh"))
     add_account(cli, "fresh@example.com", "pw-fresh")
-    cli.json(*check_args(site, member.email))  # saves the member's session
+    cli.json(*check_args(site, member.email))  # saves the member's session, its key in the keyring
     # The keyring backend is chosen once per process: run the CLI as a user would.
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     process = subprocess.run(
@@ -416,14 +414,19 @@ def test_an_unusable_keyring_fails_only_the_accounts_that_need_a_password(
         check=False,
     )
     outcomes = {r["account"]: (r["outcome"], r["detail"]) for r in json.loads(process.stdout)["results"]}
-    assert process.returncode == 4
-    assert outcomes[member.email][0] == "non_compliant"
-    assert outcomes["fresh@example.com"] == (
+    no_keyring = (
         "error",
         "no keyring backend is available: install and unlock one (e.g. gnome-keyring); "
         "passwords are never stored in plain text",
     )
-    assert site.password_submissions("fresh@example.com") == 0
+    assert process.returncode == 4
+    # The session's key is in the keyring too: without a keyring, no saved session opens either.
+    assert outcomes == {member.email: no_keyring, "fresh@example.com": no_keyring}
+    assert "it is kept for a later run" in process.stderr
+    assert (site.password_submissions(member.email), site.password_submissions("fresh@example.com")) == (1, 0)
+    code, document = run_check(cli, site, member.email)  # the keyring is back: the kept session is used
+    assert (code, only(document)["outcome"]) == (1, "non_compliant")
+    assert site.password_submissions(member.email) == 1
 
 
 # --- drift: LinkedIn switches the setting back on -------------------------------------------

@@ -336,7 +336,9 @@ def test_a_linked_session_folder_stops_accounts_remove_before_the_keyring_change
 def test_a_saved_session_that_is_not_a_storage_state_is_discarded_and_signed_in_again_once(
     cli: Cli, site: FixtureSite, member: Account, isolated_home: Path
 ) -> None:
-    path = SessionStore.in_home(isolated_home).path(member.email, normalize_base_url(site.base_url))
+    path = SessionStore.in_home(isolated_home, CredentialStore()).path(
+        member.email, normalize_base_url(site.base_url)
+    )
     path.parent.mkdir(mode=0o700, parents=True)
     path.write_text('{"cookies": 5}')
     listed = cli.json("accounts", "list")[1]

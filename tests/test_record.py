@@ -17,6 +17,7 @@ from playwright.async_api import Browser
 
 from checker.browser import new_context
 from checker.config import normalize_base_url
+from checker.credentials import CredentialStore
 from checker.errors import UsageError
 from checker.fixture_site import Account, FixtureSite
 from checker.fixture_site.pages import display_name
@@ -111,7 +112,7 @@ def test_no_canary_secret_or_personal_value_survives_the_scrub(
     site.add_account(Account(email=email, password=password))
     add_account(cli, email, password)
     assert cli(*check_args(site)).exit_code == 1  # a session to expire, so the chooser shows
-    sessions = SessionStore.in_home(isolated_home)
+    sessions = SessionStore.in_home(isolated_home, CredentialStore())
     origin = normalize_base_url(site.base_url)
     old_cookies = [cookie["value"] for cookie in sessions.load(email, origin)["cookies"]]  # type: ignore[index]
     site.expire_sessions(email)
@@ -206,7 +207,7 @@ async def test_a_recorded_walk_replays_offline_to_the_state_it_recorded(
         socket.create_connection(("127.0.0.1", recording.port), timeout=1).close()
     recorded = manifest(recording.out)
     assert (recorded["signed_in_with"], recorded["state"]) == ("saved session", "off")
-    saved = SessionStore.in_home(isolated_home).load(recording.email, recording.origin)
+    saved = SessionStore.in_home(isolated_home, CredentialStore()).load(recording.email, recording.origin)
     site = Site(origin=recording.origin, rules=load_rules(), timeout_ms=5000)
 
     async def no_password() -> str | None:

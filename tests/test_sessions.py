@@ -1,20 +1,31 @@
-"""Saved sessions: real files, the shape Playwright gives and takes, and no links followed."""
+"""Saved sessions: real files written atomically, the shape Playwright gives and takes, and no links
+followed.
+
+The encryption itself is tested in test_session_encryption.py; here the key is in a MemoryKeyring.
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import os
+import shutil
 import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from playwright.async_api import Browser
 
+from checker.credentials import CredentialStore, MemoryKeyring
 from checker.errors import ConfigError
-from checker.sessions import SessionStore
-from tests.test_config import run_where_read_only
+from checker.sessions import HEADER, SessionStore, key_name
+from tests.test_config import ROOT, run_where_read_only
 
 ORIGIN = "http://127.0.0.1:8765"
 COOKIE: dict[str, Any] = {
@@ -35,7 +46,21 @@ STATE: dict[str, Any] = {
 
 @pytest.fixture
 def store(home: Path) -> SessionStore:
-    return SessionStore.in_home(home)
+    return SessionStore.in_home(home, CredentialStore(MemoryKeyring()))
+
+
+def seal(store: SessionStore, email: str, plain: bytes) -> Path:
+    """Write `plain` as the session of `email` on ORIGIN, encrypted as the store encrypts (the file
+    format, written out independently): a file whose content, not its encryption, is at fault."""
+    path = store.path(email, ORIGIN)
+    if store.keyring.get_session_key(key_name(store.root.parent)) is None:
+        store.save("someone@example.com", ORIGIN, STATE)  # makes the home's key
+    key = base64.urlsafe_b64decode(store.keyring.get_session_key(key_name(store.root.parent)) or "")
+    nonce = os.urandom(12)
+    place = HEADER + f"{path.parent.name}/{path.stem}".encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(HEADER + nonce + AESGCM(key).encrypt(nonce, plain, place))
+    return path
 
 
 def link_message(path: Path) -> str:
@@ -114,12 +139,10 @@ async def test_the_storage_state_of_a_real_browser_is_accepted(browser: Browser,
         "binary",
     ],
 )
-def test_an_unusable_session_is_discarded_with_the_reason(
+def test_a_session_that_decrypts_to_no_storage_state_is_discarded_with_the_reason(
     store: SessionStore, content: bytes, reason: str
 ) -> None:
-    path = store.path("a@example.com", ORIGIN)
-    path.parent.mkdir(parents=True)
-    path.write_bytes(content)
+    path = seal(store, "a@example.com", content)
     discarded: list[str] = []
     assert store.load("a@example.com", ORIGIN, on_discard=discarded.append) is None
     assert not path.exists()
@@ -150,11 +173,10 @@ def test_keys_a_newer_playwright_adds_inside_cookies_and_origins_are_kept(store:
 
 
 def test_has_any_is_false_for_an_unusable_session_and_deletes_nothing(store: SessionStore) -> None:
-    path = store.path("a@example.com", ORIGIN)
-    path.parent.mkdir(parents=True)
-    path.write_text('{"cookies": 5}')
+    path = seal(store, "a@example.com", b'{"cookies": 5}')
+    sealed = path.read_bytes()
     assert not store.has_any("a@example.com")
-    assert path.read_text() == '{"cookies": 5}'
+    assert path.read_bytes() == sealed
 
 
 def test_has_any_is_false_when_nothing_was_saved_and_creates_nothing(store: SessionStore) -> None:
@@ -200,10 +222,11 @@ def test_prepare_refuses_a_sessions_file_that_is_not_a_directory(store: SessionS
 
 FORGET = """
 from pathlib import Path
+from checker.credentials import CredentialStore, MemoryKeyring
 from checker.errors import ConfigError
 from checker.sessions import SessionStore
 
-store = SessionStore(Path({root!r}))
+store = SessionStore(Path({root!r}), CredentialStore(MemoryKeyring()))
 for forget in (store.check_can_forget, store.forget_account):
     try:
         forget("a@example.com")
@@ -226,6 +249,56 @@ def test_sessions_on_a_read_only_file_system_cannot_be_forgotten_and_are_kept(
     )
     assert output.splitlines() == [refusal, refusal]
     assert store.load("a@example.com", ORIGIN) == STATE
+
+
+# --- the atomic write ---------------------------------------------------------------------------
+
+FILL_UP = """
+import json, sys
+from pathlib import Path
+from checker.credentials import CredentialStore, MemoryKeyring
+from checker.errors import ConfigError
+from checker.sessions import SessionStore
+
+store = SessionStore.in_home(Path(sys.argv[1]), CredentialStore(MemoryKeyring()))
+def state(value):
+    return {"cookies": [], "origins": [{"origin": "o", "localStorage": [{"name": "k", "value": value}]}]}
+store.save("a@example.com", "http://x", state("old"))
+try:
+    store.save("a@example.com", "http://x", state("n" * 400_000))
+    outcome = "saved"
+except ConfigError as exc:
+    outcome = str(exc)
+path = store.path("a@example.com", "http://x")
+print(json.dumps({
+    "outcome": outcome,
+    "kept": store.load("a@example.com", "http://x") == state("old"),
+    "files": sorted(p.name for p in path.parent.iterdir()),
+    "path": str(path),
+}))
+"""
+
+
+def test_a_save_that_fills_the_disk_midway_leaves_the_previous_session_whole(tmp_path: Path) -> None:
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"], check=False).returncode:
+        pytest.skip("needs `unshare -rm` (user and mount namespaces) to mount a small file system")
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    # A 256 KiB tmpfs as the home: the first session fits, the second runs out of space while written.
+    mount_then_run = 'mount -t tmpfs -o size=256k,mode=0700 tmpfs "$1" && exec "$2" -c "$3" "$1"'
+    result = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", mount_then_run, "sh", str(home), sys.executable, FILL_UP],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["outcome"] == f"cannot write {report['path']} (no space left on device): check free space"
+    assert report["kept"] is True
+    assert report["files"] == [Path(report["path"]).name]  # and no temporary file left behind
 
 
 # --- links ----------------------------------------------------------------------------------
