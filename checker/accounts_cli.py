@@ -21,6 +21,7 @@ from checker.config import home_path, prepare_home
 from checker.console import notice, say, stdout
 from checker.credentials import CredentialStore
 from checker.errors import UsageError
+from checker.quarantine import Quarantine
 from checker.redact import register_secret
 from checker.sessions import SessionStore
 
@@ -53,6 +54,8 @@ def accounts_add(
     accounts = AccountList.in_home(home)
     known = accounts.resolve(email)  # also checks the accounts file before the keyring changes
     account = known or email
+    quarantine = Quarantine.in_home(home)
+    quarantine.prepare()
     undo = CredentialStore().store(account, password, secret)
     try:
         accounts.add(account)
@@ -60,6 +63,8 @@ def accounts_add(
         undo()  # no keyring entry without its account
         raise
     say(f"{'Updated' if known else 'Added'} {account}; the password is in the keyring.")
+    if quarantine.release(account):
+        say("Its password is no longer held back: the next check may sign in with it.")
 
 
 def _read_secrets(*, password_stdin: bool, totp: bool) -> tuple[str, str | None]:
@@ -102,7 +107,7 @@ def _check_totp_secret(secret: str) -> None:
 def accounts_list(json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the configured accounts and whether each has a saved session. Writes nothing."""
     home = home_path()
-    sessions = SessionStore.in_home(home)
+    sessions = SessionStore.in_home(home, CredentialStore())
     rows = [
         {"email": email, "session_saved": sessions.has_any(email)}
         for email in AccountList.in_home(home).emails()
@@ -128,7 +133,7 @@ def accounts_remove(
         raise UsageError(f"unknown account: {email}")
     # Everything that could stop the removal is checked before the keyring changes.
     home = prepare_home(notice)
-    sessions = SessionStore.in_home(home)
+    sessions = SessionStore.in_home(home, CredentialStore())
     sessions.check_can_forget(account)
     undo = CredentialStore().remove(account)
     try:
@@ -137,4 +142,21 @@ def accounts_remove(
         undo()  # the account stays, with its password
         raise
     sessions.forget_account(account)
+    Quarantine.in_home(home).release(account)
     say(f"Removed {account}.")
+
+
+@accounts_app.command("unlock", cls=Command)
+def accounts_unlock(
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The account to let sign in again.")],
+) -> None:
+    """Let checks send an account's password again, after LinkedIn refused it or asked for a person."""
+    email = validate_email(email)
+    account = AccountList.in_home(home_path()).resolve(email)
+    if account is None:
+        raise UsageError(f"unknown account: {email}")
+    released = Quarantine.in_home(prepare_home(notice)).release(account)
+    if released is None:
+        say(f"{account} was not held back; nothing to do.")
+    else:
+        say(f"{account} may sign in again (held back since {released.since[:10]}, after {released.cause}).")

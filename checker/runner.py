@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from checker.linkedin.navigate import open_setting
 from checker.linkedin.setting import read_switch_state, reread_after_reload, switch_off
 from checker.locks import AccountBusy, account_lock
 from checker.outcome import SETTING, Action, CheckFailed, CheckResult, Outcome, SwitchState, utc_now
+from checker.quarantine import CAUSES, Hold, Quarantine
 from checker.redact import scrub
 from checker.safe_text import printable
 from checker.sessions import SessionStore
@@ -73,6 +74,13 @@ class Runner:
     options: CheckOptions
     home: Path
     progress: Progress = lambda _: None
+
+    def held(self, email: str) -> Hold | None:
+        """The quarantine hold on `email`, if any; an unreadable quarantine holds everyone back."""
+        try:
+            return Quarantine.in_home(self.home).get(email)
+        except CheckerError as exc:
+            return Hold(account=email, cause="needs_attention", detail=str(exc), since="unknown")
 
     def last_state(self, email: str) -> SwitchState | None:
         """The setting's state last recorded for `email`, for telling drift; None when unknown."""
@@ -124,6 +132,7 @@ class Runner:
                 result = await stopper.run(self.check_account(browser, email, stopper))
             except Interrupted:
                 return  # accounts that never started are not recorded
+            result = self._quarantine(result)
             report.results.append(result)
             try:
                 self.history.record(result, tool_version=__version__, browser_version=browser.version)
@@ -134,6 +143,24 @@ class Runner:
                 return
             if stopper.signum is not None:
                 return
+
+    def _quarantine(self, result: CheckResult) -> CheckResult:
+        """Hold back the account's password after auth_failed or needs_attention (see quarantine.py),
+        and mark every result of a held account."""
+        quarantine = Quarantine.in_home(self.home)
+        try:
+            held = quarantine.get(result.account)
+            if held is None and result.outcome in CAUSES:
+                quarantine.hold(result.account, result.outcome, result.detail)
+                detail = (
+                    f"{result.detail}; its password will not be sent again until "
+                    f"`linkedin-ai-optout accounts unlock {result.account}`"
+                )
+                return replace(result, detail=detail, quarantined=True)
+        except CheckerError as exc:
+            log.warning("the quarantine could not be read or written", reason=str(exc))
+            return result
+        return replace(result, quarantined=held is not None)
 
     async def check_account(
         self, browser: Browser, email: str, stopper: Stopper | None = None
@@ -236,7 +263,7 @@ class _AccountCheck:
     async def _context(self, browser: Browser) -> AsyncIterator[BrowserContext]:
         """A browser context with the saved session, or without one when Playwright refuses it."""
         runner, origin = self.runner, self.runner.site.origin
-        saved = runner.sessions.load(self.email, origin, on_discard=_warn)
+        saved = await runner.sessions.load_async(self.email, origin, on_discard=_warn)
         try:
             opened = new_context(browser, storage_state=saved, timeout_ms=runner.site.timeout_ms)
             context = await opened.__aenter__()
@@ -256,7 +283,7 @@ class _AccountCheck:
         credentials = runner.credentials
         secrets = AccountSecrets(
             email=self.email,
-            password=lambda: credentials.get_password_async(self.email),
+            password=self._password,
             totp_secret=lambda: credentials.get_totp_secret_async(self.email),
         )
         self.step("signing in")
@@ -297,6 +324,14 @@ class _AccountCheck:
             "clicked the switch, but after a reload it is on again: LinkedIn did not keep the change"
             + _save_note(saved, kept=False),
         )
+
+    async def _password(self) -> str | None:
+        """The password from the keyring, unless the account is in quarantine: then the check ends
+        here, before anything is typed (a saved session that works never gets this far)."""
+        hold = self.runner.held(self.email)
+        if hold is not None:
+            raise hold.refusal()
+        return await self.runner.credentials.get_password_async(self.email)
 
     def _save_session(self, state: Any) -> None:
         try:
