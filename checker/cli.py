@@ -27,11 +27,13 @@ from checker.linkedin.locate import Site
 from checker.logs import configure_logging
 from checker.outcome import CheckResult, fold_exit_code
 from checker.progress import progress_line
+from checker.quarantine import Quarantine
 from checker.redact import scrub
 from checker.report import error_document, print_findings, print_history, print_results, results_document
 from checker.rules import load_rules
 from checker.runner import CheckOptions, Runner, RunReport
 from checker.safe_text import printable
+from checker.schedule.cli import schedule_app
 from checker.sessions import SessionStore
 
 log = structlog.get_logger()
@@ -107,6 +109,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,  # rich tracebacks would show local variables, passwords included
 )
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(schedule_app, name="schedule")
 
 
 def _version(value: bool) -> None:
@@ -187,13 +190,15 @@ def check(
     home = prepare_home(notice)
     history = History.in_home(home)
     history.prepare()
-    sessions = SessionStore.in_home(home)
+    credentials = CredentialStore()
+    sessions = SessionStore.in_home(home, credentials)
     sessions.prepare()
+    Quarantine.in_home(home).prepare()
     rules = load_rules()
     with progress_line(stderr, enabled=not quiet) as progress:
         runner = Runner(
             site=Site(origin=origin, rules=rules, timeout_ms=timeout * 1000),
-            credentials=CredentialStore(),
+            credentials=credentials,
             sessions=sessions,
             history=history,
             options=CheckOptions(
@@ -276,13 +281,14 @@ def record(
     home = prepare_home(notice)
     bundle = Bundle(output)
     bundle.prepare(notice)
-    sessions = SessionStore.in_home(home)
+    credentials = CredentialStore()
+    sessions = SessionStore.in_home(home, credentials)
     sessions.prepare()
     rules = load_rules()
     with progress_line(stderr, enabled=True) as progress:
         recorder = Recorder(
             site=Site(origin=origin, rules=rules, timeout_ms=timeout * 1000),
-            credentials=CredentialStore(),
+            credentials=credentials,
             sessions=sessions,
             home=home,
             headed=headed,

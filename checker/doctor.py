@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from checker.accounts import AccountList
 from checker.browser import describe_browser, install_command
 from checker.config import HOME_ENV, home_path, not_ours, os_reason, probe_writable, refuse_symlink
 from checker.credentials import CredentialStore
-from checker.errors import CheckerError, ConfigError
+from checker.errors import CheckerError, ConfigError, KeyringUnavailable
 from checker.history import History
 from checker.rules import SELECTORS_ENV, load_rules, rules_path
 from checker.sessions import SessionStore
@@ -41,7 +42,7 @@ async def diagnose(credentials: CredentialStore, *, browser_path: str | None) ->
         ("data directory", lambda: _home(home)),
         ("accounts file", lambda: _accounts(home)),
         ("history database", lambda: _history(home)),
-        ("saved sessions", lambda: _sessions(home)),
+        ("saved sessions", lambda: _sessions(home, credentials)),
         ("selector files", _rules),
         ("keyring", lambda: _keyring(credentials)),
         ("browser", lambda: _browser(browser_path)),
@@ -93,8 +94,8 @@ def _history(home: Path) -> Finding:
     return Finding("history database", True, f"{history.path}: readable and writable")
 
 
-def _sessions(home: Path) -> Finding:
-    sessions = SessionStore.in_home(home)
+def _sessions(home: Path, credentials: CredentialStore) -> Finding:
+    sessions = SessionStore.in_home(home, credentials)
     # What `check` needs of the directory (SessionStore.prepare), looked at without creating it.
     refuse_symlink(sessions.root)
     if sessions.root.exists():
@@ -117,7 +118,21 @@ def _rules() -> Finding:
 
 
 def _keyring(credentials: CredentialStore) -> Finding:
-    credentials.probe()
+    try:
+        credentials.probe()
+    except KeyringUnavailable as exc:
+        if sys.platform.startswith("linux") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            # What a cron job sees: the Secret Service is there, but nothing says where its bus is.
+            return Finding(
+                "keyring",
+                False,
+                f"{exc}: there is no D-Bus session here (DBUS_SESSION_BUS_ADDRESS is not set), as in a "
+                "cron job, so the Secret Service cannot be reached",
+                "schedule the check as a systemd user timer (linkedin-ai-optout schedule install), whose "
+                "services have your session's bus, or set DBUS_SESSION_BUS_ADDRESS in the job to your "
+                "session's bus (unix:path=/run/user/<uid>/bus)",
+            )
+        raise
     return Finding("keyring", True, f"{credentials.describe()}: answers")
 
 
@@ -133,7 +148,8 @@ FIXES = {
     "if a newer version wrote it, upgrade the tool",
     "saved sessions": "remove what is named; sessions are only a convenience",
     "selector files": f"reinstall the tool, or point {SELECTORS_ENV} at a valid copy",
-    "keyring": "install and unlock a keyring (gnome-keyring, KWallet, macOS Keychain, Windows Credential "
-    "Locker), from the same session the check runs in",
+    "keyring": "log in to your desktop session (gnome-keyring unlocks at login), or install and unlock a "
+    "keyring (gnome-keyring, KWallet, macOS Keychain, Windows Credential Locker), from the same session "
+    "the check runs in",
     "browser": f"run `{install_command()}`, install your system's chromium, or pass --browser-path",
 }
