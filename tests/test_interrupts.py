@@ -319,8 +319,10 @@ def test_ctrl_c_during_start_up_ends_with_one_line_and_130(
     run.to_group(signal.SIGINT)
     code = run.finish()
     if code == -signal.SIGINT:
-        # Python had not set up its handlers yet: the default action ended it, silently.
-        assert run.stderr == []
+        # Died by the signal itself, which a shell reports as 130 too: either Python had not set
+        # up its handlers yet (silently), or Python re-raised it on the way out after the line
+        # was said (CPython ends a process stopped by Ctrl-C by the signal, for its parent).
+        assert run.stderr in ([], ["error: interrupted by SIGINT"])
         return
     assert code == 130, run.stderr
     assert len(run.stderr) == 1
