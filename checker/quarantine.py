@@ -21,7 +21,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checker.accounts import email_key
-from checker.config import os_reason, private_lock, read_regular_file, write_private_file
+from checker.config import (
+    clean_stale_temp_files,
+    os_reason,
+    private_lock,
+    read_regular_file,
+    write_private_file,
+)
 from checker.errors import ConfigError
 from checker.outcome import CheckFailed, Outcome
 from checker.safe_text import printable
@@ -44,8 +50,9 @@ class Hold(BaseModel):
         """What a run that would need the password ends with instead."""
         return Quarantined(
             f"the password of {self.account} is held back since {self.since[:10]}, after {self.cause}: "
-            f"{self.detail} -- once that is dealt with, run `linkedin-ai-optout accounts unlock "
-            f"{self.account}` (or `accounts add {self.account}` with a new password)"
+            f"{self.detail} -- sign in yourself with `linkedin-ai-optout accounts login {self.account}`, "
+            f"or once that is dealt with run `accounts unlock {self.account}` (or `accounts add "
+            f"{self.account}` with a new password)"
         )
 
 
@@ -116,6 +123,7 @@ class Quarantine:
 
     def _write(self, held: dict[str, Hold]) -> None:
         document = {"held": {key: hold.model_dump() for key, hold in sorted(held.items())}}
+        clean_stale_temp_files(self.path)  # a write killed midway leaves one; we hold the lock
         write_private_file(self.path, json.dumps(document, indent=2).encode() + b"\n")
 
     @contextmanager

@@ -11,6 +11,7 @@ from checker.fixture_site.model import (
     Received,
     SaveGate,
     SettingChange,
+    Transient,
 )
 from checker.fixture_site.server import FixtureSite
 
@@ -22,4 +23,5 @@ __all__ = [
     "Received",
     "SaveGate",
     "SettingChange",
+    "Transient",
 ]

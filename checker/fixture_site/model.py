@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
@@ -111,12 +112,14 @@ class SettingChange:
 
 @dataclass(frozen=True)
 class Received:
-    """One HTTP request: the target with its query, the Host header, and who was signed in."""
+    """One HTTP request: the target with its query, the Host header, and who was signed in. `at`:
+    when it arrived (`time.monotonic()`), left out of comparisons."""
 
     method: str
     path: str
     host: str
     email: str | None
+    at: float = field(default_factory=time.monotonic, compare=False)
 
 
 @dataclass(frozen=True)
@@ -128,3 +131,25 @@ class SaveGate:
     arrived: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     hold_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Transient:
+    """An answer the site gives once instead of the real one, as LinkedIn under load does: the HTTP
+    `status` (with `Retry-After: <retry_after>` when set), or, when `status` is None, a connection
+    reset with no answer at all. `path`: only for a request to that path, whatever its method; None:
+    for the next page load (a GET of a document), whatever its path. The request is recorded, and
+    nothing else happens: a login submission answered so is not checked, a save not applied."""
+
+    status: int | None = 503
+    retry_after: str | None = None
+    path: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and not 100 <= self.status <= 999:
+            raise ValueError(f"status must be None or between 100 and 999, not {self.status!r}")
+
+    def applies_to(self, method: str, path: str, accept: str) -> bool:
+        if self.path is not None:
+            return path == self.path
+        return method == "GET" and "text/html" in accept

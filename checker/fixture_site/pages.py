@@ -176,7 +176,8 @@ def challenge(kind: str, language: str, token: str, *, failed: bool = False) -> 
     t = templates()
     alert = _alert(t.text(language, "wrong_pin") if failed else "")
     if kind == "app_approval":
-        body = t.render("challenge_app", language)
+        status = {"statusUrl": urls.app_approval_status(token), "pollMs": 500}
+        body = t.render("challenge_app", language, state=script_json(status))
         return t.document(language, t.text(language, "app_approval_heading"), body)
     if kind == "check_interstitial":
         body = t.render("check_interstitial", language, feed_url=urls.FEED)

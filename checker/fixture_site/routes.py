@@ -147,16 +147,15 @@ def _login(site: SiteState, request: Request) -> Response:
     remembered = site.remembered_email(request.cookies.get("li_rm"))
     if remembered and query.get("fromSignIn") != "true":
         return _page(pages.chooser(site.login_language, remembered, session_redirect, site.chooser_variant))
-    return _page(
-        pages.login_form(
-            site.login_variant,
-            site.login_language,
-            username=query.get("username", ""),
-            session_redirect=session_redirect,
-            trap=site.login_trap,
-            trap_origin=site.trap_origin,
-        )
+    page = pages.login_form(
+        site.login_variant,
+        site.login_language,
+        username=query.get("username", ""),
+        session_redirect=session_redirect,
+        trap=site.login_trap,
+        trap_origin=site.trap_origin,
     )
+    return _page(site.person.typing_into(page))
 
 
 def _authwall(site: SiteState, request: Request) -> Response:
@@ -245,6 +244,19 @@ def _verify(site: SiteState, request: Request) -> Response:
         return _sign_in(site, ticket.email, urls.FEED)
     page = pages.challenge(ticket.kind, site.login_language, ticket.token, failed=True)
     return _page(page)
+
+
+def _app_approval_status(site: SiteState, request: Request) -> Response:
+    """What the app-approval page asks until the member approves in the app (see person.py): then
+    the session's cookies, and where to go."""
+    ticket = site.ticket(request.query.get("token", ""))
+    if ticket is None or ticket.kind != "app_approval":
+        return _json(404, {"status": 404})
+    if not site.person.notified(ticket.token, ticket.email):
+        return _json(200, {"approved": False})
+    cookies = tuple(("Set-Cookie", cookie) for cookie in _session_cookies(site.open_session(ticket.email)))
+    body = json.dumps({"approved": True, "redirect": urls.FEED}).encode()
+    return Response(200, body, (("Content-Type", "application/json"), _NO_STORE, *cookies))
 
 
 def _captcha_frame(site: SiteState, request: Request) -> Response:
@@ -362,6 +374,13 @@ def _denied(status: int) -> Response:
     return Response(status, body, (("Content-Type", "text/html"), _NO_STORE), reason)
 
 
+def transient(status: int, retry_after: str | None) -> Response:
+    """A passing failure (see `Transient`): a bare page with the status, and `Retry-After` when set."""
+    denied = _denied(status)
+    extra = (("Retry-After", retry_after),) if retry_after is not None else ()
+    return Response(status, denied.body, (*denied.headers, *extra), denied.reason)
+
+
 _ROUTES: dict[tuple[str, str], Route] = {
     ("GET", urls.HOME): _home,
     ("GET", urls.LOGIN): _login,
@@ -372,6 +391,7 @@ _ROUTES: dict[tuple[str, str], Route] = {
     ("GET", urls.ME_API): _me,
     ("POST", urls.LOGIN_SUBMIT): _submit_login,
     ("GET", urls.CAPTCHA_FRAME): _captcha_frame,
+    ("GET", urls.APP_APPROVAL_STATUS): _app_approval_status,
     ("POST", urls.CHALLENGE_VERIFY): _verify,
     ("GET", urls.RESTRICTED): _restricted,
     ("GET", urls.LOGOUT): _logout,

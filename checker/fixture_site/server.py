@@ -11,6 +11,7 @@ import contextlib
 import functools
 import select
 import socket
+import struct
 import sys
 import threading
 from http.cookies import CookieError, SimpleCookie
@@ -58,7 +59,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         request = self._read()
         self.site.record(Received(request.method, request.target, request.host, request.email))
-        self._write(routes.dispatch(self.site, request))
+        transient = self.site.take_transient(request.method, request.path, request.headers.get("accept", ""))
+        if transient is None:
+            self._write(routes.dispatch(self.site, request))
+        elif transient.status is None:
+            self._reset()
+        else:
+            self._write(routes.transient(transient.status, transient.retry_after))
+
+    def _reset(self) -> None:
+        """Drop the connection with no answer: closed at once, with a TCP reset rather than an end
+        of stream, as a proxy that gives up on a backend does."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()  # the descriptor closes once the request's reader and writer do
+        self.close_connection = True
 
     def _read(self) -> routes.Request:
         length = int(self.headers.get("Content-Length") or 0)

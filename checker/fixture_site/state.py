@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Self, TypeVar, cast, overload
 from urllib.parse import urlsplit
@@ -28,7 +28,9 @@ from checker.fixture_site.model import (
     SaveGate,
     SettingChange,
     ToggleOutcome,
+    Transient,
 )
+from checker.fixture_site.person import Person
 from checker.fixture_site.traps import TRAPS
 
 T = TypeVar("T")
@@ -91,6 +93,12 @@ def _is_status(value: int | None) -> bool:
     return value is None or (isinstance(value, int) and 100 <= value <= 999)
 
 
+def _are_transients(value: Sequence[Transient | int]) -> bool:
+    return isinstance(value, list | tuple) and all(
+        isinstance(answer, Transient) or (_is_status(answer) and answer is not None) for answer in value
+    )
+
+
 def _key(email: str) -> str:
     # LinkedIn treats the address case-insensitively, whitespace typed around it included.
     return email.strip().lower()
@@ -119,6 +127,10 @@ class SiteState:
     trap_origin = _Option[str](
         lambda v: v == "" or _is_origin(v), "'' or an origin like 'http://127.0.0.1:80'"
     )
+    # Answers given once each, in order, instead of the real ones; a status alone is Transient(status).
+    transient = _Option[Sequence[Transient | int]](
+        _are_transients, "a list of Transient answers or HTTP statuses"
+    )
 
     def __init__(
         self,
@@ -138,6 +150,7 @@ class SiteState:
         self.trap_origin = ""
         self.save_gate = None
         self.chooser_variant = "classic"
+        self.transient = ()
         self.logged_out_wall = "login"
         self.login_error_text = None
         self._accounts: dict[str, Account] = {}
@@ -148,6 +161,7 @@ class SiteState:
         self._challenge_attempts: list[ChallengeAttempt] = []
         self._setting_changes: list[SettingChange] = []
         self._received: list[Received] = []
+        self.person = Person()  # the member's own hands and phone (see person.py)
 
     # -- accounts -------------------------------------------------------------
 
@@ -202,6 +216,19 @@ class SiteState:
     def record(self, received: Received) -> None:
         with self._lock:
             self._received.append(received)
+
+    def take_transient(self, method: str, path: str, accept: str) -> Transient | None:
+        """The first waiting transient answer that applies to this request, used up by it."""
+        with self._lock:
+            waiting = [
+                answer if isinstance(answer, Transient) else Transient(answer)
+                for answer in cast(Sequence[Transient | int], self._options["transient"])
+            ]
+            for index, answer in enumerate(waiting):
+                if answer.applies_to(method, path, accept):
+                    self._options["transient"] = (*waiting[:index], *waiting[index + 1 :])
+                    return answer
+        return None
 
     # -- sessions -------------------------------------------------------------
 

@@ -13,6 +13,8 @@ LOGIN_SUBMIT = "/checkpoint/lg/login-submit"
 CHALLENGE = "/checkpoint/challenge/"  # followed by the challenge's token
 CHALLENGE_VERIFY = "/checkpoint/challenge/verify"
 CAPTCHA_FRAME = "/checkpoint/challenge/captcha-frame"
+# What the app-approval page asks until the member has approved the sign-in in the LinkedIn app.
+APP_APPROVAL_STATUS = "/checkpoint/challenge/app-approval-status"
 RESTRICTED = "/checkpoint/restricted"
 EMAIL_CHALLENGE = "/uas/consumer-email-challenge"
 CHECK_INTERSTITIAL = "/check/add-phone"
@@ -52,6 +54,10 @@ def link(url: str, markup: str) -> str:
 
 def challenge(token: str) -> str:
     return CHALLENGE + token
+
+
+def app_approval_status(token: str) -> str:
+    return f"{APP_APPROVAL_STATUS}?{urlencode({'token': token})}"
 
 
 def login(**params: str) -> str:

@@ -7,7 +7,7 @@ and within it the first layer in the file's order, wins. The layer that matched 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import reduce
 from urllib.parse import urlsplit
 
@@ -15,7 +15,7 @@ import structlog
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from checker.outcome import CheckFailed, Outcome
+from checker.retry import RetryPolicy, load_with_retries
 from checker.rules import CssLayer, LabelLayer, Layer, RoleLayer, Rules, Target
 
 log = structlog.get_logger()
@@ -28,6 +28,7 @@ class Site:
     origin: str
     rules: Rules
     timeout_ms: float
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def url(self, path: str) -> str:
         return self.origin + path
@@ -56,12 +57,18 @@ def origin_of(url: str) -> str:
 
 
 async def open_page(page: Page, site: Site, path: str) -> None:
-    """Go to `path` on the site; an HTTP error (LinkedIn answers bots with 999) ends the check."""
-    response = await page.goto(site.url(path))
-    if response is not None and response.status >= 400:
-        raise CheckFailed(
-            Outcome.ERROR, f"LinkedIn answered HTTP {response.status} for {urlsplit(response.url).path}"
-        )
+    """Go to `path` on the site. A GET changes nothing, so a 429, a 5xx or a broken connection is
+    tried again (see retry.py), within `--timeout`; any other HTTP error ends the check at once, and
+    LinkedIn's 999 ("request denied", its answer to bots) above all."""
+    await load_with_retries(
+        lambda: page.goto(site.url(path)), path, site.retry, budget_seconds=site.timeout_ms / 1000
+    )
+
+
+async def reload_page(page: Page, site: Site) -> None:
+    """Reload the page, with `open_page`'s retries: a reload is a GET too."""
+    path = urlsplit(page.url).path
+    await load_with_retries(page.reload, path, site.retry, budget_seconds=site.timeout_ms / 1000)
 
 
 @dataclass(frozen=True)

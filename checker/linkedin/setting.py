@@ -12,7 +12,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from checker.linkedin.locate import Found, Site, find
+from checker.linkedin.locate import Found, Site, find, reload_page
 from checker.outcome import CheckFailed, Outcome, SwitchState
 
 log = structlog.get_logger()
@@ -54,8 +54,9 @@ async def switch_off(page: Page, site: Site, switch: Found) -> int | None:
 
 
 async def reread_after_reload(page: Page, site: Site) -> SwitchState:
-    """Reload the setting's page and return what the switch shows now."""
-    await page.reload()
+    """Reload the setting's page (a passing 5xx or 429 is tried again) and return what the switch
+    shows now."""
+    await reload_page(page, site)
     reread = await find(page, site, "ai_switch")
     if reread is None:
         raise CheckFailed(Outcome.UI_CHANGED, "after the reload the switch is gone")
