@@ -1,5 +1,5 @@
 # Every target bootstraps what it needs: a .venv with the package, a browser, and for the
-# tests a real keyring (gnome-keyring under dbus-run-session).
+# tests a real keyring (gnome-keyring under dbus-run-session) and a virtual display (Xvfb).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,6 +26,7 @@ demo: browser
 	$(BIN)/linkedin-ai-optout demo
 
 test: browser keyring-tools
+	@scripts/ensure-display-tools
 	scripts/with-test-keyring $(BIN)/python -m pytest
 
 bench: browser keyring-tools

@@ -1,11 +1,12 @@
-"""`accounts add/list/remove`: the accounts to check, their passwords in the OS keyring.
+"""`accounts add/list/remove/unlock/login`: the accounts to check, their passwords in the OS keyring.
 
 Adding and removing are all or nothing: the keyring and the accounts file change together, or
-neither does. Listing reads only.
+neither does. Listing reads only. `login` lets a person sign in themselves (checker/linkedin/person.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -17,13 +18,16 @@ import typer
 
 from checker.accounts import AccountList, validate_email
 from checker.commands import HELP_OPTIONS, Command
-from checker.config import home_path, prepare_home
+from checker.config import DEFAULT_BASE_URL, home_path, normalize_base_url, prepare_home
 from checker.console import notice, say, stdout
 from checker.credentials import CredentialStore
 from checker.errors import UsageError
+from checker.linkedin.locate import Site
+from checker.linkedin.person import DEFAULT_WAIT_MINUTES, require_display, sign_in_in_person
 from checker.quarantine import Quarantine
 from checker.redact import register_secret
-from checker.sessions import SessionStore
+from checker.rules import load_rules
+from checker.sessions import SessionStore, key_name
 
 accounts_app = typer.Typer(
     help="Manage the accounts to check (passwords live in the OS keyring).",
@@ -160,3 +164,50 @@ def accounts_unlock(
         say(f"{account} was not held back; nothing to do.")
     else:
         say(f"{account} may sign in again (held back since {released.since[:10]}, after {released.cause}).")
+
+
+@accounts_app.command("login", cls=Command)
+def accounts_login(
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The account to sign in as.")],
+    base_url: Annotated[
+        str, typer.Option(metavar="URL", help="The site to sign in to; plain http only for loopback hosts.")
+    ] = DEFAULT_BASE_URL,
+    browser_path: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LINKEDIN_AI_OPTOUT_BROWSER", metavar="PATH", help="A Chromium or Chrome binary to show."
+        ),
+    ] = None,
+    wait: Annotated[
+        float, typer.Option(metavar="MINUTES", help="Wait at most this long for you to sign in.")
+    ] = DEFAULT_WAIT_MINUTES,
+) -> None:
+    """Open a browser window on LinkedIn's sign-in page and let you sign in yourself (PIN, CAPTCHA,
+    app approval, single sign-on); then save the session, encrypted, and lift any quarantine. The
+    tool types nothing, and never uses the stored password."""
+    origin = normalize_base_url(base_url)
+    if not wait > 0:
+        raise UsageError(f"--wait must be more than 0 minutes, not {wait:g}")
+    email = validate_email(email)
+    account = AccountList.in_home(home_path()).resolve(email)
+    if account is None:
+        raise UsageError(f"unknown account: {email} (add it with: linkedin-ai-optout accounts add {email})")
+    require_display("accounts login")  # before anything is written or opened
+    # Everything the sign-in ends with is checked before the person spends any effort on it.
+    home = prepare_home(notice)
+    quarantine = Quarantine.in_home(home)
+    quarantine.prepare()
+    credentials = CredentialStore()
+    sessions = SessionStore.in_home(home, credentials)
+    sessions.prepare()
+    credentials.get_session_key(key_name(home))  # the keyring answers, so the session can be saved
+    site = Site(origin=origin, rules=load_rules(), timeout_ms=20_000)
+    asyncio.run(
+        sign_in_in_person(
+            account, site, sessions, home, browser_path=browser_path, wait_seconds=wait * 60, say=say
+        )
+    )
+    say(f"Signed in as {account}: the session is saved, encrypted; checks will use it.")
+    if (released := quarantine.release(account)) is not None:
+        since = released.since[:10]
+        say(f"Its password is no longer held back (it was since {since}, after {released.cause}).")

@@ -96,7 +96,7 @@ async def running_playwright() -> AsyncIterator[Playwright]:
 async def launched_browser(
     playwright: Playwright, choice: BrowserChoice, *, headed: bool = False
 ) -> AsyncIterator[Browser]:
-    if headed and sys.platform.startswith("linux") and not _has_display():
+    if headed and not display_available():
         raise CheckerError(
             "--headed needs a display, and none is set ($DISPLAY and $WAYLAND_DISPLAY are empty): "
             "run without --headed, or under xvfb-run"
@@ -120,7 +120,10 @@ async def launched_browser(
         await browser.close()
 
 
-def _has_display() -> bool:
+def display_available() -> bool:
+    """Whether a window can be shown: on Linux, only with an X or Wayland display."""
+    if not sys.platform.startswith("linux"):
+        return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 

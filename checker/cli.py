@@ -16,15 +16,29 @@ from typer.core import TyperGroup
 from checker import __version__
 from checker.accounts import AccountList, validate_email
 from checker.accounts_cli import accounts_app
+from checker.cli_options import (
+    BaseUrl,
+    BrowserPath,
+    Headed,
+    JsonOutput,
+    Notify,
+    Pace,
+    Timeout,
+)
+from checker.cli_options import typed as typed_options
 from checker.commands import HELP_OPTIONS, Command
 from checker.config import DEFAULT_BASE_URL, home_path, normalize_base_url, prepare_home
+from checker.config_cli import config_app
+from checker.config_file import DEFAULT_PACE, DEFAULT_TIMEOUT, load_user_config
 from checker.console import notice, say, stderr, stdout
 from checker.credentials import CredentialStore
 from checker.errors import CheckerError, ExitCode, UsageError
 from checker.history import History
 from checker.interrupts import EXIT_CODES
 from checker.linkedin.locate import Site
+from checker.linkedin.person import require_display
 from checker.logs import configure_logging
+from checker.notify import is_busy, notify_run, url_problem
 from checker.outcome import CheckResult, fold_exit_code
 from checker.progress import progress_line
 from checker.quarantine import Quarantine
@@ -110,6 +124,7 @@ app = typer.Typer(
 )
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(config_app, name="config")
 
 
 def _version(value: bool) -> None:
@@ -143,24 +158,10 @@ def _main(
 
 # --- check ----------------------------------------------------------------------------------
 
-BrowserPath = Annotated[
-    str | None,
-    typer.Option(
-        envvar="LINKEDIN_AI_OPTOUT_BROWSER", metavar="PATH", help="A Chromium or Chrome binary to drive."
-    ),
-]
-JsonOutput = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-BaseUrl = Annotated[
-    str, typer.Option(metavar="URL", help="The site to talk to; plain http only for loopback hosts.")
-]
-Headed = Annotated[bool, typer.Option(help="Show the browser window.")]
-Timeout = Annotated[
-    float, typer.Option(min=1, metavar="SECONDS", help="Wait at most this long for any one thing on a page.")
-]
-
 
 @app.command(cls=Command)
 def check(
+    ctx: typer.Context,
     emails: Annotated[
         list[str] | None,
         typer.Argument(metavar="EMAIL", help="Accounts to check; every configured account when none."),
@@ -177,15 +178,28 @@ def check(
     base_url: BaseUrl = DEFAULT_BASE_URL,
     headed: Headed = False,
     browser_path: BrowserPath = None,
-    timeout: Timeout = 20.0,
-    pace: Annotated[
-        float,
-        typer.Option(min=0, metavar="SECONDS", help="Pause this long between accounts, to stay gentle."),
-    ] = 5.0,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    pace: Pace = DEFAULT_PACE,
+    notify: Notify = None,
+    interactive: Annotated[
+        bool,
+        typer.Option(
+            help="Show the browser; when signing in meets a challenge, wait (up to 10 minutes) "
+            "for you to sign in in that window, then go on."
+        ),
+    ] = False,
 ) -> None:
     """Check the accounts' generative-AI setting; with --apply, switch it off and verify."""
-    origin = normalize_base_url(base_url)
+    for url in notify or []:
+        problem = url_problem(url)
+        if problem is not None:
+            raise UsageError(f"--notify: {problem}")
+    typed = typed_options(ctx, base_url=base_url, timeout=timeout, pace=pace)
+    config = load_user_config().resolve(**typed, notify=notify or None)
+    origin = normalize_base_url(config.base_url)
     wanted = _wanted_accounts(emails or [])
+    if interactive:
+        require_display("check --interactive")  # before anything is written
     # Everything the run will write is checked before the browser touches LinkedIn.
     home = prepare_home(notice)
     history = History.in_home(home)
@@ -197,18 +211,23 @@ def check(
     rules = load_rules()
     with progress_line(stderr, enabled=not quiet) as progress:
         runner = Runner(
-            site=Site(origin=origin, rules=rules, timeout_ms=timeout * 1000),
+            site=Site(origin=origin, rules=rules, timeout_ms=config.timeout * 1000),
             credentials=credentials,
             sessions=sessions,
             history=history,
             options=CheckOptions(
-                apply=apply, dry_run=dry_run, pace_seconds=pace, headed=headed, browser_path=browser_path
+                apply=apply,
+                dry_run=dry_run,
+                pace_seconds=config.pace,
+                headed=headed,
+                browser_path=browser_path,
+                interactive=interactive,
             ),
             home=home,
             progress=progress,
         )
         report = asyncio.run(runner.check_accounts(wanted))
-    _finish(report, json_output=json_output, quiet=quiet)
+    _finish(report, json_output=json_output, quiet=quiet, notify=config.notify, home=home)
 
 
 def _wanted_accounts(emails: list[str]) -> list[str]:
@@ -230,7 +249,16 @@ def _wanted_accounts(emails: list[str]) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def _finish(report: RunReport, *, json_output: bool, quiet: bool) -> None:
+def _finish(
+    report: RunReport,
+    *,
+    json_output: bool,
+    quiet: bool,
+    notify: tuple[str, ...] = (),
+    home: Path | None = None,
+) -> None:
+    """Print the results (or the JSON document), send the notifications they call for, and exit with
+    the run's code. A notification that fails is a warning: it changes neither the code nor the record."""
     results = report.results
     code = int(fold_exit_code([result.outcome for result in results]))
     problem = report.not_recorded and f"{report.not_recorded}; the results above were not all recorded"
@@ -243,12 +271,18 @@ def _finish(report: RunReport, *, json_output: bool, quiet: bool) -> None:
             "the account in progress was recorded as far as it went" if results else "no account was checked"
         )
         problem = problem or f"interrupted by {name}; {done}"
+    # Quiet means nothing to say: all is well, or the only trouble is another run busy with an
+    # account (a scheduled run overlapping a manual one), which that run reports.
+    nothing_to_say = all(result.outcome.exit_code == ExitCode.OK or is_busy(result) for result in results)
     if json_output:
         print(json.dumps(results_document(results, code, error=problem or None)))
-    elif results and not (quiet and code == ExitCode.OK):
+    elif results and not (quiet and nothing_to_say and not problem):
         print_results(stdout, results)
     if problem:
         say(f"error: {problem}")
+    if notify and home is not None and report.interrupted_by is None:
+        # After a signal the process is asked to stop: the next run sends what this one did not.
+        notify_run(results, notify, home, warn=lambda line: say(f"warning: {line}"))
     raise typer.Exit(code)
 
 
@@ -257,6 +291,7 @@ def _finish(report: RunReport, *, json_output: bool, quiet: bool) -> None:
 
 @app.command(cls=Command)
 def record(
+    ctx: typer.Context,
     email: Annotated[str, typer.Argument(metavar="EMAIL", help="The account whose walk to record.")],
     output: Annotated[
         Path,
@@ -270,12 +305,13 @@ def record(
     base_url: BaseUrl = DEFAULT_BASE_URL,
     headed: Headed = False,
     browser_path: BrowserPath = None,
-    timeout: Timeout = 20.0,
+    timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> None:
     """Record the walk to the setting, each page's DOM and a HAR, scrubbed; never clicks the switch."""
     from checker.record import Bundle, Recorder
 
-    origin = normalize_base_url(base_url)
+    config = load_user_config().resolve(**typed_options(ctx, base_url=base_url, timeout=timeout))
+    origin = normalize_base_url(config.base_url)
     [account] = _wanted_accounts([email])
     # Everything the run will write is checked before the browser touches LinkedIn.
     home = prepare_home(notice)
@@ -287,7 +323,7 @@ def record(
     rules = load_rules()
     with progress_line(stderr, enabled=True) as progress:
         recorder = Recorder(
-            site=Site(origin=origin, rules=rules, timeout_ms=timeout * 1000),
+            site=Site(origin=origin, rules=rules, timeout_ms=config.timeout * 1000),
             credentials=credentials,
             sessions=sessions,
             home=home,

@@ -22,11 +22,15 @@ from checker.errors import CheckerError, ConfigError
 _POLL_SECONDS = 0.05
 
 
+BUSY = "another run is checking this account"
+"""How a check's detail begins when the account's lock was held by another run."""
+
+
 class AccountBusy(CheckerError):
     """Another run holds the account's lock and did not let go in time."""
 
     def __init__(self, email: str) -> None:
-        super().__init__("another run is checking this account")
+        super().__init__(BUSY)
         self.email = email
 
 

@@ -29,10 +29,11 @@ from checker.interrupts import Interrupted, Stopper
 from checker.linkedin.locate import Site
 from checker.linkedin.login import AccountSecrets, open_signed_in
 from checker.linkedin.navigate import open_setting
+from checker.linkedin.person import DEFAULT_WAIT_MINUTES, hand_over, require_display
 from checker.linkedin.setting import read_switch_state, reread_after_reload, switch_off
-from checker.locks import AccountBusy, account_lock
+from checker.locks import BUSY, AccountBusy, account_lock
 from checker.outcome import SETTING, Action, CheckFailed, CheckResult, Outcome, SwitchState, utc_now
-from checker.quarantine import CAUSES, Hold, Quarantine
+from checker.quarantine import CAUSES, Hold, Quarantine, Quarantined
 from checker.redact import scrub
 from checker.safe_text import printable
 from checker.sessions import SessionStore
@@ -45,13 +46,15 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """What a run does: read only, switch off (`apply`), or rehearse switching off (`dry_run`)."""
+    """What a run does: read only, switch off (`apply`), or rehearse switching off (`dry_run`).
+    `interactive`: a visible browser, handed to the person at it when signing in needs them."""
 
     apply: bool = False
     dry_run: bool = False
     pace_seconds: float = 0.0
     headed: bool = False
     browser_path: str | None = None
+    interactive: bool = False
 
 
 @dataclass
@@ -97,15 +100,18 @@ class Runner:
 
     async def check_accounts(self, emails: list[str]) -> RunReport:
         """Check `emails` in turn in one browser, pacing between accounts; record each outcome."""
+        if self.options.interactive:
+            require_display("check --interactive")  # before the site is touched
+        # Interactive runs show the browser from the start: a challenge is handed over in the very page
+        # that met it, never reloaded in a second browser (LinkedIn could take that for a new device).
+        headed = self.options.headed or self.options.interactive
         report = RunReport()
         stopper = Stopper(self.progress)
         with stopper.installed():
             try:
                 async with running_playwright() as playwright:
-                    choice = find_browser(
-                        playwright.chromium, self.options.browser_path, headed=self.options.headed
-                    )
-                    async with launched_browser(playwright, choice, headed=self.options.headed) as browser:
+                    choice = find_browser(playwright.chromium, self.options.browser_path, headed=headed)
+                    async with launched_browser(playwright, choice, headed=headed) as browser:
                         log.info(
                             "browser started", path=choice.path, source=choice.source, version=browser.version
                         )
@@ -231,7 +237,7 @@ class _AccountCheck:
                 return self._result(Outcome.NOT_APPLICABLE, exc.detail, before=SwitchState.UNAVAILABLE)
             return self._result(exc.outcome, exc.detail)
         if isinstance(exc, AccountBusy):
-            return self._result(Outcome.ERROR, "another run is checking this account; try again after it")
+            return self._result(Outcome.ERROR, f"{BUSY}; try again after it")
         if isinstance(exc, CheckerError):
             # A keyring that cannot answer, a session that cannot be saved: this account fails,
             # the run goes on (other accounts may have working sessions).
@@ -287,7 +293,15 @@ class _AccountCheck:
             totp_secret=lambda: credentials.get_totp_secret_async(self.email),
         )
         self.step("signing in")
-        await open_signed_in(page, runner.site, secrets)
+        try:
+            await open_signed_in(page, runner.site, secrets)
+        except CheckFailed as failure:
+            # A challenge is handed to the person; a password held back is not a challenge, and
+            # `accounts login` (or `accounts unlock`) is what its detail says to run.
+            challenge = failure.outcome is Outcome.NEEDS_ATTENTION and not isinstance(failure, Quarantined)
+            if not (options.interactive and challenge):
+                raise
+            await self._hand_over(page, failure)
         self._save_session(await context.storage_state())
         self.step("opening Data privacy")
         switch = await open_setting(page, runner.site)
@@ -324,6 +338,13 @@ class _AccountCheck:
             "clicked the switch, but after a reload it is on again: LinkedIn did not keep the change"
             + _save_note(saved, kept=False),
         )
+
+    async def _hand_over(self, page: Page, failure: CheckFailed) -> None:
+        """`check --interactive`: signing in met a challenge, so the person signs in in this very page
+        (see person.py). The result, no longer needs_attention, makes no hold on the password."""
+        minutes = f"{DEFAULT_WAIT_MINUTES:g} minutes"
+        self.step(f"sign in as {self.email} in the browser window (waiting up to {minutes})")
+        await hand_over(page, self.runner.site, failure, seconds=DEFAULT_WAIT_MINUTES * 60)
 
     async def _password(self) -> str | None:
         """The password from the keyring, unless the account is in quarantine: then the check ends

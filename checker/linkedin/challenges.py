@@ -45,9 +45,12 @@ async def identify_challenge(page: Page, site: Site) -> str | None:
 
 
 def needs_a_person(email: str, challenge: str | None) -> CheckFailed:
+    """What a check that meets a challenge ends with: unattended runs never wait for a person, so the
+    detail names the command with which one signs in (`check --interactive` hands over instead)."""
     return CheckFailed(
         Outcome.NEEDS_ATTENTION,
-        f"LinkedIn asks {email} for {_ASKS_FOR[challenge]}; sign in once in a browser, then run again",
+        f"LinkedIn asks {email} for {_ASKS_FOR[challenge]}; only a person can answer: run "
+        f"`linkedin-ai-optout accounts login {email}` and sign in in the window it opens",
     )
 
 

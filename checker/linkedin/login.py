@@ -172,7 +172,8 @@ async def _after_password(page: Page, site: Site, secrets: AccountSecrets, found
         if not await session_is_valid(page, site):
             raise CheckFailed(
                 Outcome.NEEDS_ATTENTION,
-                f"LinkedIn did not accept the authenticator code for {email}; sign in once in a browser",
+                f"LinkedIn did not accept the authenticator code for {email}; sign in yourself with "
+                f"`linkedin-ai-optout accounts login {email}`",
             )
         return
     if found is not None and found.target == "login_error":
