@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
+
+from checker.fixture_site import catalog, urls
 
 LANGUAGES = frozenset({"en", "fr", "de", "es"})
 CHALLENGES = frozenset(
@@ -49,8 +52,17 @@ class Account:
     render_delay_ms: int = 0
     markup: str = "standard"
     nav: str = "classic"  # the global navigation: LinkedIn serves both (an A/B test)
+    # The state of every other switch of the catalog (catalog.OTHER_KEYS), all on as LinkedIn
+    # sets them; one given here replaces its default, the others keep theirs.
+    settings: dict[str, bool] = field(default_factory=dict)
+    # Keys of the settings this member's region does not offer (the AI one's is has_setting).
+    unavailable: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
+        _require_keys(self.settings, "settings")
+        _require_keys(self.unavailable, "unavailable")
+        self.settings = dict.fromkeys(sorted(catalog.OTHER_KEYS), True) | self.settings
+        self.unavailable = frozenset(self.unavailable)
         _require(self.language, LANGUAGES, "language")
         _require(self.markup, MARKUPS, "markup")
         _require(self.nav, NAVS, "nav")
@@ -63,6 +75,34 @@ class Account:
         if self.render_delay_ms < 0:
             raise ValueError(f"render_delay_ms must not be negative, not {self.render_delay_ms}")
 
+    def state(self, key: str) -> bool:
+        """Whether the switch `key` (any key of the catalog) is on."""
+        _require_keys((key,), "state")
+        # A key left out of a dict a test put in place is at its default: on.
+        return self.ai_training if key == urls.AI_SETTING_KEY else self.settings.get(key, True)
+
+    def available(self, key: str) -> bool:
+        """Whether this member's region offers the switch `key`."""
+        _require_keys((key,), "available")
+        return self.has_setting if key == urls.AI_SETTING_KEY else key not in self.unavailable
+
+    def set_state(self, key: str, enabled: bool) -> None:
+        """Switch `key` on or off, as a save the site accepted does."""
+        _require_keys((key,), "set_state")
+        if key == urls.AI_SETTING_KEY:
+            self.ai_training = enabled
+        else:
+            self.settings[key] = enabled
+
+
+def _require_keys(keys: Iterable[str], field: str) -> None:
+    """Every key must be a switch of the catalog; the AI one only through its own fields."""
+    for key in keys:
+        if key == urls.AI_SETTING_KEY and field in ("settings", "unavailable"):
+            raise ValueError(f"{field} must not hold {key!r}: use ai_training and has_setting")
+        if key not in catalog.SWITCHES:
+            raise ValueError(f"{field}: unknown setting key {key!r}, not one of {sorted(catalog.SWITCHES)}")
+
 
 class LoginOutcome(Enum):
     """What a password submission amounts to; the values double as the error texts' keys."""
@@ -73,7 +113,7 @@ class LoginOutcome(Enum):
 
 
 class ToggleOutcome(Enum):
-    """How the site answers a request to switch the AI-training setting."""
+    """How the site answers a request to switch a setting."""
 
     ACCEPTED = 200
     BAD_REQUEST = 400  # not the body or the Rest.li protocol header LinkedIn's pages send
@@ -101,25 +141,30 @@ class ChallengeAttempt(NamedTuple):
 
 @dataclass(frozen=True)
 class SettingChange:
-    """One request to switch the AI-training setting; `email` is "" when it carried no session.
-    `aborted`: the browser dropped the request before the site answered, so nothing was saved."""
+    """One request to switch a setting; `email` is "" when it carried no session. `aborted`: the
+    browser dropped the request before the site answered, so nothing was saved. `key`: the
+    switch's (last, with the AI one's as default, so that the older positional form still works)."""
 
     email: str
     enabled: bool
     accepted: bool
     aborted: bool = False
+    key: str = urls.AI_SETTING_KEY
 
 
 @dataclass(frozen=True)
 class Received:
     """One HTTP request: the target with its query, the Host header, and who was signed in. `at`:
-    when it arrived (`time.monotonic()`), left out of comparisons."""
+    when it arrived (`time.monotonic()`); `bytes`: the length of the body the site answered with,
+    0 until it is written and when it never was (a reset, a client gone); both left out of
+    comparisons. A benchmark sums `bytes` to know what "LinkedIn" sent."""
 
     method: str
     path: str
     host: str
     email: str | None
     at: float = field(default_factory=time.monotonic, compare=False)
+    bytes: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)

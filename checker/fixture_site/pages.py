@@ -9,20 +9,10 @@ from __future__ import annotations
 import re
 import secrets
 
-from checker.fixture_site import traps, urls
+from checker.fixture_site import assets, traps, urls
 from checker.fixture_site.model import Account, LoginOutcome
-from checker.fixture_site.templates import Html, escape, join, script_json, tag, templates
+from checker.fixture_site.templates import Html, join, script_json, tag, templates
 
-# The settings navigation: section slug and the key of its label.
-SECTIONS = {
-    "account": "account_preferences",
-    "sign-in-and-security": "sign_in_security",
-    "visibility": "visibility",
-    "privacy": "data_privacy",
-    "ads": "advertising_data",
-}
-
-# Per challenge kind: the heading, the hint, and the id LinkedIn gives the code field.
 # Per challenge kind: the heading, the hint, the id of the code field and of its form. An SMS code
 # and an authenticator code share form#two-step-challenge and its field: only the words differ.
 _PIN_CHALLENGES = {
@@ -231,16 +221,23 @@ def not_found(language: str) -> bytes:
 
 
 def feed(account: Account) -> bytes:
-    """The home feed with the global navigation and its Me menu."""
+    """The home feed with the global navigation and its Me menu, and the weight of LinkedIn's
+    heaviest page: a large script, a web font and dozens of images (see assets.py)."""
     t = templates()
     language = account.language
+    common = {
+        "logout_url": urls.LOGOUT,
+        "photo_url": urls.MEMBER_PHOTO,
+        "more_posts": _more_posts(account.nav),
+        "assets": t.render("feed_assets", language, font_url=urls.FONT, bundle_url=urls.FEED_BUNDLE),
+    }
     if account.nav == "2026":
         body = t.render(
             "feed_2026",
             language,
             name=display_name(account.email),
             settings_url=urls.hub("account"),
-            logout_url=urls.LOGOUT,
+            **common,
         )
         return t.document(language, t.text(language, "feed_heading"), body)
     body = t.render(
@@ -249,78 +246,28 @@ def feed(account: Account) -> bytes:
         # "drifted" pages lose the trigger's own class and keep only the generic one.
         me_class="global-nav__primary-link" if account.markup == "drifted" else _ME_TRIGGER,
         settings_url=urls.link(urls.hub("account"), account.markup),
-        logout_url=urls.LOGOUT,
+        **common,
     )
     return t.document(language, t.text(language, "feed_heading"), body)
 
 
-def settings_hub(account: Account, section: str) -> bytes:
-    """A settings category: the privacy one lists its settings, the others only a heading."""
-    if section == "privacy":
-        return _settings_page(account, section, "data_privacy", _privacy_content(account))
-    return settings_heading(account, section, SECTIONS[section])
+_AUTHORS = ("Camille Martin", "Northwind Tools", "Priya Raman", "Tailspin Toys", "Jonas Weber")
 
 
-def settings_heading(account: Account, section: str, title_key: str) -> bytes:
-    """A settings page under `section` that shows no more than its heading."""
-    t = templates()
-    heading = t.render("settings_heading", account.language, heading=t.text(account.language, title_key))
-    return _settings_page(account, section, title_key, heading)
+def _more_posts(nav: str) -> Html:
+    """Further posts, each with its author's picture and an image: the feed's many images. The
+    2026 navigation's feed has no LinkedIn class names, as its navigation has none."""
+    classes = {"article": "feed-shared-update-v2", "actor": "update-components-actor__avatar"}
+    posts = []
+    for number in range(0, assets.FEED_IMAGES, 2):
+        author = _AUTHORS[number // 2 % len(_AUTHORS)]
+        avatar, picture = assets.feed_image(number), assets.feed_image(number + 1)
+        actor = _img(avatar, author, classes["actor"] if nav == "classic" else None)
+        inner = join([actor, tag("span", author), _img(picture, "")], "")
+        posts.append(tag("article", inner, class_=classes["article"] if nav == "classic" else None))
+    return join(posts)
 
 
-def ai_setting(account: Account) -> bytes:
-    """The Data for Generative AI Improvement page, its control in the account's markup."""
-    t = templates()
-    language = account.language
-    control = t.render(f"toggle_{account.markup}", language)
-    setting = {
-        "enabled": account.ai_training,
-        "error": t.text(language, "toggle_error"),
-        "saveUrl": urls.AI_SETTING_SAVE,
-        "key": urls.AI_SETTING_KEY,
-        "entityUrn": urls.AI_SETTING_URN,
-        "beacons": list(urls.BEACONS),
-    }
-    content = t.render("ai_setting", language, control=control)
-    return _settings_page(account, "privacy", "data_for_ai", content, setting)
-
-
-def _privacy_content(account: Account) -> Html:
-    t = templates()
-    language = account.language
-    items = [
-        tag("a", t.text(language, "manage_data"), class_="settings-item", href=urls.MANAGE_DATA),
-        tag("a", t.text(language, "get_copy"), class_="settings-item", href=urls.DOWNLOAD_DATA),
-    ]
-    if account.has_setting:
-        state = t.text(language, "on" if account.ai_training else "off")
-        label = Html(
-            f"{escape(t.text(language, 'data_for_ai'))} {tag('span', state, class_='settings-item__state')}"
-        )
-        href = urls.link(urls.AI_SETTING, account.markup)
-        items.append(tag("a", label, class_="settings-item", href=href))
-    return t.render("privacy", language, items=join(tag("li", item) for item in items))
-
-
-def _settings_page(
-    account: Account,
-    section: str,
-    title_key: str,
-    content: Html,
-    setting: dict[str, object] | None = None,
-) -> bytes:
-    # The content travels in a <template>: it exists in the page only once the script ran.
-    t = templates()
-    language = account.language
-    nav = join(
-        tag(
-            "a",
-            t.text(language, label),
-            href=urls.link(urls.hub(slug), account.markup),
-            aria_current="page" if slug == section else None,
-        )
-        for slug, label in SECTIONS.items()
-    )
-    state = {"renderDelayMs": account.render_delay_ms, "setting": setting}
-    body = t.render("settings", language, nav=nav, content=content, state=script_json(state))
-    return t.document(language, t.text(language, title_key), body)
+def _img(src: str, alt: str, class_: str | None = None) -> Html:
+    # A void element: tag() would close it.
+    return Html(tag("img", src=src, alt=alt, class_=class_).removesuffix("</img>"))

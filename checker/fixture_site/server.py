@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from checker.fixture_site import routes
+from checker.fixture_site.exchange import Request, Response
 from checker.fixture_site.model import Received
 from checker.fixture_site.state import SiteState
 
@@ -58,14 +59,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         request = self._read()
-        self.site.record(Received(request.method, request.target, request.host, request.email))
+        # Recorded as it arrives (tests watch for requests still being answered); the size of the
+        # answer's body is added once it has been written.
+        number = self.site.record(Received(request.method, request.target, request.host, request.email))
         transient = self.site.take_transient(request.method, request.path, request.headers.get("accept", ""))
         if transient is None:
-            self._write(routes.dispatch(self.site, request))
+            response = routes.dispatch(self.site, request)
         elif transient.status is None:
             self._reset()
+            return
         else:
-            self._write(routes.transient(transient.status, transient.retry_after))
+            response = routes.transient(transient.status, transient.retry_after)
+        self._write(response)
+        self.site.record_bytes(number, len(response.body))
 
     def _reset(self) -> None:
         """Drop the connection with no answer: closed at once, with a TCP reset rather than an end
@@ -74,10 +80,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.close()  # the descriptor closes once the request's reader and writer do
         self.close_connection = True
 
-    def _read(self) -> routes.Request:
+    def _read(self) -> Request:
         length = int(self.headers.get("Content-Length") or 0)
         cookies = _cookies(self.headers.get("Cookie", ""))
-        return routes.Request(
+        return Request(
             method=self.command,
             target=self.path,
             host=self.headers.get("Host", ""),
@@ -96,7 +102,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             return True
 
-    def _write(self, response: routes.Response) -> None:
+    def _write(self, response: Response) -> None:
         self.send_response(response.status, response.reason)
         for name, value in response.headers:
             self.send_header(name, value)

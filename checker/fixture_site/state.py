@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pyotp
 
+from checker.fixture_site import urls
 from checker.fixture_site.model import (
     LANGUAGES,
     LOGIN_VARIANTS,
@@ -180,7 +181,9 @@ class SiteState:
     def snapshot(self, email: str) -> Account:
         """A copy of the account, so one response renders from one consistent state."""
         with self._lock:
-            return dataclasses.replace(self._accounts[_key(email)])
+            account = self._accounts[_key(email)]
+            # The settings dict is copied too: a save must not change a page being rendered.
+            return dataclasses.replace(account, settings=dict(account.settings))
 
     # -- records --------------------------------------------------------------
 
@@ -198,9 +201,14 @@ class SiteState:
 
     @property
     def setting_changes(self) -> list[SettingChange]:
-        """Every request to switch the AI-training setting, in order."""
+        """Every request to switch a setting, whichever its key, in order."""
         with self._lock:
             return list(self._setting_changes)
+
+    def changes_of(self, key: str) -> list[SettingChange]:
+        """The requests to switch the setting `key`, in order."""
+        with self._lock:
+            return [change for change in self._setting_changes if change.key == key]
 
     @property
     def received(self) -> list[Received]:
@@ -213,9 +221,16 @@ class SiteState:
         with self._lock:
             return sum(_key(attempt.email) == _key(email) for attempt in self._login_attempts)
 
-    def record(self, received: Received) -> None:
+    def record(self, received: Received) -> int:
+        """Record a request as it arrives; the number it returns is for `record_bytes`."""
         with self._lock:
             self._received.append(received)
+            return len(self._received) - 1
+
+    def record_bytes(self, number: int, size: int) -> None:
+        """Note the size of the body the site sent in answer to the request `record` numbered."""
+        with self._lock:
+            self._received[number] = dataclasses.replace(self._received[number], bytes=size)
 
     def take_transient(self, method: str, path: str, accept: str) -> Transient | None:
         """The first waiting transient answer that applies to this request, used up by it."""
@@ -295,27 +310,33 @@ class SiteState:
                 self._tickets.pop(ticket.token, None)
         return correct
 
-    # -- the setting ----------------------------------------------------------
+    # -- the settings ---------------------------------------------------------
 
     def toggle(
-        self, email: str | None, enabled: bool, *, csrf_ok: bool, aborted: bool = False
+        self,
+        email: str | None,
+        enabled: bool,
+        *,
+        csrf_ok: bool,
+        aborted: bool = False,
+        key: str = urls.AI_SETTING_KEY,
     ) -> ToggleOutcome:
-        """Apply and record one request to switch the AI-training setting; an `aborted` one is only
-        recorded (the browser went away before the site finished saving)."""
+        """Apply and record one request to switch the setting `key` (a key of catalog.SWITCHES);
+        an `aborted` one is only recorded (the browser went away before the site finished saving)."""
         with self._lock:
             account = self._accounts[_key(email)] if email else None
             if aborted:
-                self._setting_changes.append(SettingChange(email or "", enabled, False, aborted=True))
+                self._setting_changes.append(SettingChange(email or "", enabled, False, True, key))
                 return ToggleOutcome.FAILED
             if account is None or not csrf_ok:
                 outcome = ToggleOutcome.FORBIDDEN
-            elif not account.has_setting:
+            elif not account.available(key):
                 outcome = ToggleOutcome.NO_SETTING
             elif account.toggle_fails:
                 outcome = ToggleOutcome.FAILED
             else:
                 outcome = ToggleOutcome.ACCEPTED
-                account.ai_training = enabled
+                account.set_state(key, enabled)
             accepted = outcome is ToggleOutcome.ACCEPTED
-            self._setting_changes.append(SettingChange(email or "", enabled, accepted))
+            self._setting_changes.append(SettingChange(email or "", enabled, accepted, key=key))
         return outcome

@@ -22,7 +22,8 @@ ARKOSE_FRAME = "https://client-api.arkoselabs.com/fc/gc/"
 FEED = "/feed/"
 LOGOUT = "/m/logout/"
 HUB = "/mypreferences/d/categories/"  # followed by the section's slug
-AI_SETTING = "/mypreferences/d/settings/data-for-ai-improvement"
+SETTINGS_PAGES = "/mypreferences/d/settings/"  # followed by a setting's slug (see catalog.py)
+AI_SETTING = SETTINGS_PAGES + "data-for-ai-improvement"
 # LinkedIn's settings API: a page saves a switch with a PUT here, its key at the end.
 SETTINGS_API = "/mysettings-api/settingsApiSettings/"
 AI_SETTING_KEY = "allowDataForGenerativeAI"
@@ -32,6 +33,16 @@ AI_SETTING_SAVE = SETTINGS_API + AI_SETTING_KEY
 BEACONS = ("/li/track", "/sensorCollect", "/rest/trackObserveApi/trackObserve", "/platform-telemetry/li")
 MANAGE_DATA = "/mypreferences/d/settings/manage-data-and-activity"
 DOWNLOAD_DATA = "/mypreferences/d/download-my-data"
+# What pages load besides themselves (see assets.py): LinkedIn serves them from its CDNs
+# (static.licdn.com, media.licdn.com); the fixture serves them from its own origin.
+MEDIA = "/media/"
+STATIC = "/static/"
+FEED_IMAGE = MEDIA + "feed/"  # followed by "<n>.png"
+MEMBER_PHOTO = MEDIA + "profile/photo.png"
+LOGO = MEDIA + "static/logo.png"
+FEED_BUNDLE = STATIC + "feed-bundle.js"
+SETTINGS_BUNDLE = STATIC + "settings-bundle.js"
+FONT = STATIC + "fonts/linkedin-sans.woff2"
 
 
 def hub(section: str) -> str:
