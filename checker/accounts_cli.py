@@ -2,32 +2,31 @@
 
 Adding and removing are all or nothing: the keyring and the accounts file change together, or
 neither does. Listing reads only. `login` lets a person sign in themselves (checker/linkedin/person.py).
+
+Each command imports what it uses when it runs: the keyring, the cryptography, pyotp and the browser
+are long imports, and only some commands need each.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
-import pyotp
 import typer
 
-from checker.accounts import AccountList, validate_email
+from checker.__main__ import HeldSignals
 from checker.commands import HELP_OPTIONS, Command
 from checker.config import DEFAULT_BASE_URL, home_path, normalize_base_url, prepare_home
 from checker.console import notice, say, stdout
-from checker.credentials import CredentialStore
 from checker.errors import UsageError
-from checker.linkedin.locate import Site
-from checker.linkedin.person import DEFAULT_WAIT_MINUTES, require_display, sign_in_in_person
-from checker.quarantine import Quarantine
 from checker.redact import register_secret
-from checker.rules import load_rules
-from checker.sessions import SessionStore, key_name
+
+DEFAULT_WAIT_MINUTES = 10
+"""`accounts login --wait`'s default: checker/linkedin/person.py's DEFAULT_WAIT_MINUTES, which cannot be
+imported for the option without loading Playwright (tests/test_startup.py keeps the two equal)."""
 
 accounts_app = typer.Typer(
     help="Manage the accounts to check (passwords live in the OS keyring).",
@@ -52,6 +51,11 @@ def accounts_add(
     ] = False,
 ) -> None:
     """Store an account's password in the OS keyring (asked with hidden input)."""
+    with HeldSignals():
+        from checker.accounts import AccountList, validate_email
+        from checker.credentials import CredentialStore
+        from checker.quarantine import Quarantine
+
     email = validate_email(email)
     password, secret = _read_secrets(password_stdin=password_stdin, totp=totp)
     home = prepare_home(notice)
@@ -90,6 +94,9 @@ def _read_secrets(*, password_stdin: bool, totp: bool) -> tuple[str, str | None]
 
 
 def _check_totp_secret(secret: str) -> None:
+    with HeldSignals():
+        import pyotp
+
     compact = secret.replace(" ", "").upper()
     try:
         decoded = base64.b32decode(compact + "=" * (-len(compact) % 8))
@@ -110,12 +117,21 @@ def _check_totp_secret(secret: str) -> None:
 @accounts_app.command("list", cls=Command)
 def accounts_list(json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the configured accounts and whether each has a saved session. Writes nothing."""
+    with HeldSignals():
+        from checker.accounts import AccountList
+
     home = home_path()
-    sessions = SessionStore.in_home(home, CredentialStore())
-    rows = [
-        {"email": email, "session_saved": sessions.has_any(email)}
-        for email in AccountList.in_home(home).emails()
-    ]
+    emails = AccountList.in_home(home).emails()
+    rows: list[dict[str, Any]] = []
+    if emails:
+        # A session counts as saved when it decrypts, with the key in the keyring: only then are the
+        # keyring and the cryptography loaded.
+        with HeldSignals():
+            from checker.credentials import CredentialStore
+            from checker.sessions import SessionStore
+
+        sessions = SessionStore.in_home(home, CredentialStore())
+        rows = [{"email": email, "session_saved": sessions.has_any(email)} for email in emails]
     if json_output:
         print(json.dumps({"accounts": rows}))
     elif not rows:
@@ -130,6 +146,12 @@ def accounts_remove(
     email: Annotated[str, typer.Argument(metavar="EMAIL", help="The account to forget.")],
 ) -> None:
     """Remove an account: its keyring entries, its saved sessions, its place in the list."""
+    with HeldSignals():
+        from checker.accounts import AccountList, validate_email
+        from checker.credentials import CredentialStore
+        from checker.quarantine import Quarantine
+        from checker.sessions import SessionStore
+
     email = validate_email(email)
     accounts = AccountList.in_home(home_path())
     account = accounts.resolve(email)
@@ -155,6 +177,10 @@ def accounts_unlock(
     email: Annotated[str, typer.Argument(metavar="EMAIL", help="The account to let sign in again.")],
 ) -> None:
     """Let checks send an account's password again, after LinkedIn refused it or asked for a person."""
+    with HeldSignals():
+        from checker.accounts import AccountList, validate_email
+        from checker.quarantine import Quarantine
+
     email = validate_email(email)
     account = AccountList.in_home(home_path()).resolve(email)
     if account is None:
@@ -185,6 +211,17 @@ def accounts_login(
     """Open a browser window on LinkedIn's sign-in page and let you sign in yourself (PIN, CAPTCHA,
     app approval, single sign-on); then save the session, encrypted, and lift any quarantine. The
     tool types nothing, and never uses the stored password."""
+    with HeldSignals():
+        import asyncio
+
+        from checker.accounts import AccountList, validate_email
+        from checker.credentials import CredentialStore
+        from checker.linkedin.locate import Site
+        from checker.linkedin.person import require_display, sign_in_in_person
+        from checker.quarantine import Quarantine
+        from checker.rules import load_rules
+        from checker.sessions import SessionStore, key_name
+
     origin = normalize_base_url(base_url)
     if not wait > 0:
         raise UsageError(f"--wait must be more than 0 minutes, not {wait:g}")

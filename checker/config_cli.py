@@ -7,14 +7,12 @@ import json
 from typing import Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
+from checker.__main__ import HeldSignals
 from checker.cli_options import JsonOutput
 from checker.commands import HELP_OPTIONS, Command
 from checker.config_file import DEFAULTS, config_path, load_user_config
 from checker.console import stdout
-from checker.notify import mask_url
 from checker.safe_text import printable
 
 config_app = typer.Typer(
@@ -27,6 +25,12 @@ config_app = typer.Typer(
 @config_app.command("show", cls=Command)
 def config_show(json_output: JsonOutput = False) -> None:
     """Show each setting's effective value and where it comes from (default or config.toml)."""
+    with HeldSignals():  # imported here: the rest of the command line needs none of them
+        from rich.table import Table
+        from rich.text import Text
+
+        from checker.notify import mask_url
+
     config = load_user_config()
     effective = config.resolve()
     values = {key: _shown(getattr(effective, key)) for key in DEFAULTS}
