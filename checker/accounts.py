@@ -22,6 +22,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from checker.config import (
     clean_stale_temp_files,
     ensure_private_dir,
+    home_path,
     os_reason,
     private_lock,
     read_regular_file,
@@ -209,3 +210,23 @@ class AccountList:
     def _write(self, emails: list[str]) -> None:
         clean_stale_temp_files(self.path)
         write_private_file(self.path, json.dumps({"accounts": emails}, indent=2).encode() + b"\n")
+
+
+def wanted_accounts(emails: list[str]) -> list[str]:
+    """The configured spelling of each account a command names, or every configured account;
+    UsageError for an unknown one, or when none is configured."""
+    accounts = AccountList.in_home(home_path())
+    if not emails:
+        configured = accounts.emails()
+        if not configured:
+            raise UsageError("no accounts configured: add one with: linkedin-ai-optout accounts add EMAIL")
+        return configured
+    wanted = []
+    for email in map(validate_email, emails):
+        known = accounts.resolve(email)
+        if known is None:
+            raise UsageError(
+                f"unknown account: {email} (add it with: linkedin-ai-optout accounts add {email})"
+            )
+        wanted.append(known)
+    return list(dict.fromkeys(wanted))

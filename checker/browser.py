@@ -21,6 +21,7 @@ from playwright.async_api import Browser, BrowserContext, BrowserType, Playwrigh
 from playwright.async_api import Error as PlaywrightError
 
 from checker.errors import BrowserNotFound, CheckerError
+from checker.rules import Load
 
 BROWSER_ENV = "LINKEDIN_AI_OPTOUT_BROWSER"
 
@@ -94,8 +95,12 @@ async def running_playwright() -> AsyncIterator[Playwright]:
 
 @asynccontextmanager
 async def launched_browser(
-    playwright: Playwright, choice: BrowserChoice, *, headed: bool = False
+    playwright: Playwright, choice: BrowserChoice, *, headed: bool = False, lean: Load | None = None
 ) -> AsyncIterator[Browser]:
+    """The browser, always closed. `lean`: what an unattended check never loads (see [load] in
+    selectors/linkedin.toml), left out by the browser itself: images not fetched, the trackers'
+    hosts not resolved. Launch flags, not request routing: Playwright turns a context's HTTP cache
+    off while it routes requests, and every settings page would fetch the settings app again."""
     if headed and not display_available():
         raise CheckerError(
             "--headed needs a display, and none is set ($DISPLAY and $WAYLAND_DISPLAY are empty): "
@@ -105,7 +110,7 @@ async def launched_browser(
         browser = await playwright.chromium.launch(
             executable_path=choice.path,
             headless=not headed,
-            args=LAUNCH_ARGS,
+            args=[*LAUNCH_ARGS, *lean_args(lean)],
             # Ctrl-C and SIGTERM are the tool's to handle (checker/interrupts.py): the browser
             # must stay up until the account in progress is recorded.
             handle_sigint=False,
@@ -118,6 +123,17 @@ async def launched_browser(
         yield browser
     finally:
         await browser.close()
+
+
+def lean_args(lean: Load | None) -> list[str]:
+    """The launch flags that keep the browser from loading what `lean` says a check never needs."""
+    if lean is None:
+        return []
+    args = [] if lean.images else ["--blink-settings=imagesEnabled=false"]
+    if lean.unresolved_hosts:
+        rules = ", ".join(f"MAP {host} ~NOTFOUND" for host in lean.unresolved_hosts)
+        args.append(f"--host-resolver-rules={rules}")
+    return args
 
 
 def display_available() -> bool:

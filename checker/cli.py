@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import structlog
 import typer
 from typer.core import TyperGroup
 
-from checker import __version__
-from checker.accounts import AccountList, validate_email
+from checker import VERSION_LINE
+from checker.__main__ import HeldSignals
 from checker.accounts_cli import accounts_app
 from checker.cli_options import (
     BaseUrl,
@@ -31,26 +29,19 @@ from checker.config import DEFAULT_BASE_URL, home_path, normalize_base_url, prep
 from checker.config_cli import config_app
 from checker.config_file import DEFAULT_PACE, DEFAULT_TIMEOUT, load_user_config
 from checker.console import notice, say, stderr, stdout
-from checker.credentials import CredentialStore
 from checker.errors import CheckerError, ExitCode, UsageError
-from checker.history import History
-from checker.interrupts import EXIT_CODES
-from checker.linkedin.locate import Site
-from checker.linkedin.person import require_display
 from checker.logs import configure_logging
-from checker.notify import is_busy, notify_run, url_problem
 from checker.outcome import CheckResult, fold_exit_code
-from checker.progress import progress_line
-from checker.quarantine import Quarantine
+from checker.record_cli import record
 from checker.redact import scrub
-from checker.report import error_document, print_findings, print_history, print_results, results_document
-from checker.rules import load_rules
-from checker.runner import CheckOptions, Runner, RunReport
 from checker.safe_text import printable
 from checker.schedule.cli import schedule_app
-from checker.sessions import SessionStore
+from checker.settings_cli import settings_app
 
-log = structlog.get_logger()
+# The rest is imported by the commands that need it, when they run (see checker/__main__.py): the
+# browser, the keyring and the cryptography are long imports that most commands never use.
+if TYPE_CHECKING:
+    from checker.runner import RunReport
 
 INTERRUPTED = 130
 
@@ -95,7 +86,9 @@ class _ErrorBoundary(TyperGroup):
         except CheckerError as exc:
             _fail(str(exc), exc.exit_code, json_output)
         except Exception as exc:
-            log.debug("internal error", exc_info=True)
+            import structlog  # only here: a run that logs nothing should not load it
+
+            structlog.get_logger().debug("internal error", exc_info=True)
             _fail(f"internal error: {type(exc).__name__}: {exc}", ExitCode.FAILURE, json_output)
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -106,6 +99,9 @@ def _message(exc: Exception) -> str:
 
 
 def _fail(message: str, code: int, json_output: bool) -> None:
+    with HeldSignals():
+        from checker.report import error_document
+
     message = printable(scrub(message))
     if json_output:
         print(json.dumps(error_document(message, code)))
@@ -125,11 +121,12 @@ app = typer.Typer(
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(config_app, name="config")
+app.add_typer(settings_app, name="settings")
 
 
 def _version(value: bool) -> None:
     if value:
-        stdout.print(f"linkedin-ai-optout {__version__}", markup=False)
+        stdout.print(VERSION_LINE, markup=False)
         raise typer.Exit()
 
 
@@ -181,6 +178,15 @@ def check(
     timeout: Timeout = DEFAULT_TIMEOUT,
     pace: Pace = DEFAULT_PACE,
     notify: Notify = None,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--setting",
+            metavar="NAME",
+            help="A setting to check (see `settings list`), or `all`; repeatable. Default: "
+            "generative_ai_training, or config.toml's settings.",
+        ),
+    ] = None,
     interactive: Annotated[
         bool,
         typer.Option(
@@ -189,15 +195,35 @@ def check(
         ),
     ] = False,
 ) -> None:
-    """Check the accounts' generative-AI setting; with --apply, switch it off and verify."""
+    """Check the accounts' data-use settings (the generative-AI one unless --setting or config.toml
+    names others); with --apply, switch each off and verify."""
+    with HeldSignals():
+        import asyncio
+
+        from checker.accounts import wanted_accounts
+        from checker.credentials import CredentialStore
+        from checker.history import History
+        from checker.linkedin.locate import Site
+        from checker.linkedin.person import require_display
+        from checker.notify import url_problem
+        from checker.progress import progress_line
+        from checker.quarantine import Quarantine
+        from checker.rules import load_rules, setting_names
+        from checker.runner import CheckOptions, Runner
+        from checker.sessions import SessionStore
+
     for url in notify or []:
         problem = url_problem(url)
         if problem is not None:
             raise UsageError(f"--notify: {problem}")
+    try:
+        settings = setting_names(setting) if setting else None
+    except UsageError as exc:
+        raise UsageError(f"--setting: {exc}") from None
     typed = typed_options(ctx, base_url=base_url, timeout=timeout, pace=pace)
-    config = load_user_config().resolve(**typed, notify=notify or None)
+    config = load_user_config().resolve(**typed, notify=notify or None, settings=settings)
     origin = normalize_base_url(config.base_url)
-    wanted = _wanted_accounts(emails or [])
+    wanted = wanted_accounts(emails or [])
     if interactive:
         require_display("check --interactive")  # before anything is written
     # Everything the run will write is checked before the browser touches LinkedIn.
@@ -222,31 +248,13 @@ def check(
                 headed=headed,
                 browser_path=browser_path,
                 interactive=interactive,
+                settings=config.settings,
             ),
             home=home,
             progress=progress,
         )
         report = asyncio.run(runner.check_accounts(wanted))
     _finish(report, json_output=json_output, quiet=quiet, notify=config.notify, home=home)
-
-
-def _wanted_accounts(emails: list[str]) -> list[str]:
-    """The configured spelling of each account asked for, or every configured account."""
-    accounts = AccountList.in_home(home_path())
-    if not emails:
-        configured = accounts.emails()
-        if not configured:
-            raise UsageError("no accounts configured: add one with: linkedin-ai-optout accounts add EMAIL")
-        return configured
-    wanted = []
-    for email in map(validate_email, emails):
-        known = accounts.resolve(email)
-        if known is None:
-            raise UsageError(
-                f"unknown account: {email} (add it with: linkedin-ai-optout accounts add {email})"
-            )
-        wanted.append(known)
-    return list(dict.fromkeys(wanted))
 
 
 def _finish(
@@ -259,6 +267,11 @@ def _finish(
 ) -> None:
     """Print the results (or the JSON document), send the notifications they call for, and exit with
     the run's code. A notification that fails is a warning: it changes neither the code nor the record."""
+    with HeldSignals():
+        from checker.interrupts import EXIT_CODES
+        from checker.notify import is_busy, notify_run
+        from checker.report import print_results, results_document
+
     results = report.results
     code = int(fold_exit_code([result.outcome for result in results]))
     problem = report.not_recorded and f"{report.not_recorded}; the results above were not all recorded"
@@ -288,63 +301,7 @@ def _finish(
 
 # --- record ---------------------------------------------------------------------------------
 
-
-@app.command(cls=Command)
-def record(
-    ctx: typer.Context,
-    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The account whose walk to record.")],
-    output: Annotated[
-        Path,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="DIR",
-            help="Where to write: a new or empty directory, or an earlier recording to replace.",
-        ),
-    ],
-    base_url: BaseUrl = DEFAULT_BASE_URL,
-    headed: Headed = False,
-    browser_path: BrowserPath = None,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-) -> None:
-    """Record the walk to the setting, each page's DOM and a HAR, scrubbed; never clicks the switch."""
-    from checker.record import Bundle, Recorder
-
-    config = load_user_config().resolve(**typed_options(ctx, base_url=base_url, timeout=timeout))
-    origin = normalize_base_url(config.base_url)
-    [account] = _wanted_accounts([email])
-    # Everything the run will write is checked before the browser touches LinkedIn.
-    home = prepare_home(notice)
-    bundle = Bundle(output)
-    bundle.prepare(notice)
-    credentials = CredentialStore()
-    sessions = SessionStore.in_home(home, credentials)
-    sessions.prepare()
-    rules = load_rules()
-    with progress_line(stderr, enabled=True) as progress:
-        recorder = Recorder(
-            site=Site(origin=origin, rules=rules, timeout_ms=config.timeout * 1000),
-            credentials=credentials,
-            sessions=sessions,
-            home=home,
-            headed=headed,
-            browser_path=browser_path,
-            progress=progress,
-        )
-        walk = asyncio.run(recorder.record(account, bundle))
-    where = f"{len(walk.pages)} pages and the walk's HAR in {bundle.path}"
-    if walk.failure is not None:
-        failure = walk.failure
-        raise CheckerError(
-            f"{failure.outcome.value}: {failure.detail} (recorded as far as it went: {where})",
-            failure.outcome.exit_code,
-        )
-    stdout.print(
-        f"recorded {where}; the setting is {walk.state.value}, and nothing was clicked. "
-        "Look through the files before you share them: other members' posts are in the feed.",
-        markup=False,
-        soft_wrap=True,
-    )
+app.command(cls=Command)(record)
 
 
 # --- history, demo, doctor -------------------------------------------------------------------
@@ -357,6 +314,11 @@ def history(
     json_output: JsonOutput = False,
 ) -> None:
     """Show the recorded outcomes, newest first."""
+    with HeldSignals():
+        from checker.accounts import validate_email
+        from checker.history import History
+        from checker.report import print_history
+
     email = validate_email(account) if account else None
     entries = History.in_home(home_path()).entries(account=email, limit=limit)
     if json_output:
@@ -371,7 +333,11 @@ def demo(
     browser_path: BrowserPath = None,
 ) -> None:
     """Run check, check --apply, check on the built-in fixture site; touches nothing of yours."""
-    from checker.demo import run_demo  # the fixture site is only needed here
+    with HeldSignals():
+        import asyncio
+
+        from checker.demo import run_demo  # the fixture site is only needed here
+        from checker.report import print_results
 
     def show(label: str, results: list[CheckResult]) -> None:
         print_results(stdout, results, title=label)
@@ -385,7 +351,12 @@ def demo(
 @app.command(cls=Command)
 def doctor(browser_path: BrowserPath = None, json_output: JsonOutput = False) -> None:
     """Check everything a run needs: data directory, files, selectors, keyring, browser."""
-    from checker.doctor import diagnose
+    with HeldSignals():
+        import asyncio
+
+        from checker.credentials import CredentialStore
+        from checker.doctor import diagnose
+        from checker.report import print_findings
 
     findings = asyncio.run(diagnose(CredentialStore(), browser_path=browser_path))
     healthy = all(finding.ok for finding in findings)

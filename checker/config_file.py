@@ -20,14 +20,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checker.config import DEFAULT_BASE_URL, home_path, normalize_base_url, not_a_directory_above, os_reason
-from checker.errors import CheckerError, ConfigError
+from checker.errors import CheckerError, ConfigError, UsageError
 from checker.outcome import SETTING
 from checker.safe_text import printable
 
 FILE_NAME = "config.toml"
-
-KNOWN_SETTINGS = {SETTING: "Use my data for training content creation AI models"}
-"""The settings a check can look at, by name, with the words LinkedIn shows for each."""
 
 DEFAULT_PACE = 5.0
 DEFAULT_TIMEOUT = 20.0
@@ -45,7 +42,7 @@ _EXPECTED = {
     "pace": "a number of seconds, 0 or more",
     "timeout": "a number of seconds, 1 or more",
     "notify": 'a list of Apprise URLs, such as ["ntfy://ntfy.sh/my-topic"]',
-    "settings": f"a list of setting names, from: {', '.join(KNOWN_SETTINGS)}",
+    "settings": 'a list of setting names (see `linkedin-ai-optout settings list`), or ["all"]',
 }
 
 Source = Literal["default", "config.toml", "command line"]
@@ -175,16 +172,17 @@ def _check_values(path: Path, values: dict[str, Any]) -> None:
         raise ConfigError(f"{path}: pace: expected {_EXPECTED['pace']}, got {values['pace']:g}")
     if values.get("timeout", 1) < 1:
         raise ConfigError(f"{path}: timeout: expected {_EXPECTED['timeout']}, got {values['timeout']:g}")
-    for index, name in enumerate(values.get("settings", [])):
-        if name not in KNOWN_SETTINGS:
-            raise ConfigError(
-                f"{path}: settings[{index}]: unknown setting {printable(repr(name))}; "
-                f"the known settings are: {', '.join(KNOWN_SETTINGS)}"
-            )
     if values.get("settings") == []:
         raise ConfigError(f"{path}: settings: empty; name at least one, or remove the key")
     if "settings" in values:
-        values["settings"] = list(dict.fromkeys(values["settings"]))
+        from checker.rules import setting_names  # the catalog is read only when the file names settings
+
+        for index, name in enumerate(values["settings"]):
+            try:
+                setting_names([name])
+            except UsageError as exc:
+                raise ConfigError(f"{path}: settings[{index}]: {exc}") from None
+        values["settings"] = list(setting_names(values["settings"]))
     if values.get("notify"):
         from checker.notify import url_problem  # Apprise is loaded only when there is a URL to check
 

@@ -20,7 +20,7 @@ from checker.config import HOME_ENV, home_path, not_ours, os_reason, probe_writa
 from checker.credentials import CredentialStore
 from checker.errors import CheckerError, ConfigError, KeyringUnavailable
 from checker.history import History
-from checker.rules import SELECTORS_ENV, load_rules, rules_path
+from checker.rules import SELECTORS_ENV, catalog_path, load_rules, rules_path
 from checker.sessions import SessionStore
 
 
@@ -114,7 +114,13 @@ def _sessions(home: Path, credentials: CredentialStore) -> Finding:
 def _rules() -> Finding:
     rules = load_rules()
     languages = ", ".join(rules.text)
-    return Finding("selector files", True, f"{rules_path()}: {len(rules.targets)} targets; {languages}")
+    settings = len(rules.catalog.settings)
+    return Finding(
+        "selector files",
+        True,
+        f"{rules_path()}: {len(rules.targets)} targets; {languages}; "
+        f"{catalog_path(rules_path())}: {settings} settings",
+    )
 
 
 def _keyring(credentials: CredentialStore) -> Finding:

@@ -12,6 +12,7 @@ whatever goes wrong is a warning, and the result has no evidence.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -184,6 +185,9 @@ async def _capture(page: Page, site: Site, failure: Failure) -> _Capture:
         capture.missing["targets"] = f"not captured: {_reason(exc)}"
     capture.url = scrub_text(page.url, personal)
     capture.detail = scrub_text(failure.detail, personal)
+    # The account's other settings are checked next in this page, which must load again.
+    with contextlib.suppress(PlaywrightError):
+        await page.unroute("**/*", _refuse)
     return capture
 
 

@@ -28,6 +28,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checker.accounts import email_key
+from checker.catalog import english
 from checker.config import (
     clean_stale_temp_files,
     os_reason,
@@ -35,10 +36,9 @@ from checker.config import (
     read_regular_file,
     write_private_file,
 )
-from checker.config_file import KNOWN_SETTINGS
 from checker.errors import CheckerError, ConfigError
 from checker.locks import BUSY
-from checker.outcome import CheckResult, Outcome, utc_now
+from checker.outcome import SETTING, CheckResult, Outcome, utc_now
 from checker.redact import scrub
 from checker.safe_text import printable
 
@@ -46,14 +46,24 @@ log = structlog.get_logger()
 
 STATE_FILE = "notified.json"
 TOOL = "linkedin-ai-optout"
-MENU_PATH = "Settings & Privacy → Data privacy → Data for Generative AI Improvement"
-"""How the runner's detail starts when another run held the account: never a person's business."""
+
 
 _OUTCOME_CAUSES = (Outcome.NEEDS_ATTENTION, Outcome.AUTH_FAILED, Outcome.FIX_FAILED, Outcome.UI_CHANGED)
 _HEALTHY = (Outcome.COMPLIANT, Outcome.FIXED, Outcome.NOT_APPLICABLE)
 
 
 # --- which results need a person, and what to tell them ------------------------------------------
+
+
+def menu_path(setting: str) -> str:
+    """Where a person finds `setting` by hand, in LinkedIn's English words."""
+    from checker.rules import load_catalog
+
+    catalog = load_catalog()
+    if setting not in catalog.settings:
+        return "Settings & Privacy"
+    entry = catalog[setting]
+    return f"Settings & Privacy → {english(catalog.category_of(setting).name)} → {english(entry.item)}"
 
 
 def cause_of(result: CheckResult) -> str | None:
@@ -70,6 +80,17 @@ def cause_of(result: CheckResult) -> str | None:
     if result.drift:
         return "drift"
     return None
+
+
+# Causes that belong to the account, not to one setting: signing in failed, or the password is held.
+_ACCOUNT_CAUSES = frozenset({"quarantined", Outcome.AUTH_FAILED.value, Outcome.NEEDS_ATTENTION.value})
+
+
+def state_key(result: CheckResult) -> str:
+    """The key of `notified.json` for the result's account and setting (the account alone for the
+    generative-AI setting, as files written before the catalog have it)."""
+    key = email_key(result.account)
+    return key if result.setting == SETTING else f"{key} {result.setting}"
 
 
 def is_healthy(result: CheckResult) -> bool:
@@ -111,7 +132,7 @@ _HAPPENED = {
 
 def _what_to_do(result: CheckResult, cause: str) -> str:
     account = result.account
-    by_hand = f"switch it off yourself at {MENU_PATH}"
+    by_hand = f"switch it off yourself at {menu_path(result.setting)}"
     if result.outcome is Outcome.AUTH_FAILED:
         return (
             f"sign in once in a browser to check the password. If it changed, store the new one with "
@@ -135,19 +156,27 @@ def _what_to_do(result: CheckResult, cause: str) -> str:
     return f"run `{TOOL} check --apply {account}` to switch it off again, or {by_hand}."
 
 
+def label_of(setting: str) -> str:
+    """The words LinkedIn shows beside the setting's switch, in English; its name when unknown."""
+    from checker.rules import load_catalog
+
+    catalog = load_catalog()
+    return english(catalog[setting].label) if setting in catalog.settings else setting
+
+
 def message_for(result: CheckResult) -> Message | None:
     """The notification `result` calls for, or None when all is well or it is no person's business.
     It names the account, the setting, what happened and what to do; it holds no secret."""
     cause = cause_of(result)
     if cause is None:
         return None
-    setting = KNOWN_SETTINGS.get(result.setting, result.setting)
+    setting = label_of(result.setting)
     happened = _HAPPENED[result.outcome]
     if result.drift:
         happened = f"LinkedIn switched the setting back on since it was last found off; {happened}"
     lines = [
         f"Account: {result.account}",
-        f'Setting: "{setting}" ({MENU_PATH})',
+        f'Setting: "{setting}" ({menu_path(result.setting)})',
         f"What happened: {happened} ({result.outcome.value}). {result.detail}",
         f"What to do: {_what_to_do(result, cause)}",
     ]
@@ -321,8 +350,9 @@ def notify_run(
             notified = _read_state(path, warn)
             outbox: _Outbox | None = None
             changed = False
+            told: set[tuple[str, str]] = set()  # (account, cause) sent in this run, for sign-in causes
             for result in results:
-                key = email_key(result.account)
+                key = state_key(result)
                 message = message_for(result)
                 if message is None:
                     if is_healthy(result) and notified.pop(key, None) is not None:
@@ -330,9 +360,16 @@ def notify_run(
                     continue
                 if key in notified and notified[key].cause == message.cause:
                     continue  # already told, and not healthy since
+                at = utc_now().isoformat(timespec="seconds").replace("+00:00", "Z")
+                account_wide = (email_key(result.account), message.cause)
+                if message.cause in _ACCOUNT_CAUSES and account_wide in told:
+                    # Signing in failed once for all the account's settings: one message says it.
+                    notified[key] = _Sent(account=result.account, cause=message.cause, at=at)
+                    changed = True
+                    continue
                 outbox = outbox or _Outbox(urls)
                 if outbox.send(message):
-                    at = utc_now().isoformat(timespec="seconds").replace("+00:00", "Z")
+                    told.add(account_wide)
                     notified[key] = _Sent(account=result.account, cause=message.cause, at=at)
                     changed = True
             if changed:

@@ -43,7 +43,7 @@ from checker.linkedin.login import AccountSecrets, open_signed_in
 from checker.linkedin.navigate import open_setting
 from checker.linkedin.setting import read_switch_state
 from checker.locks import account_lock
-from checker.outcome import CheckFailed, Outcome, SwitchState, utc_now
+from checker.outcome import SETTING, CheckFailed, Outcome, SwitchState, utc_now
 from checker.scrub import Personal, har_secrets, member_names, names_in_har, scrub_har, scrub_text
 from checker.sessions import SessionStore
 
@@ -294,7 +294,7 @@ class Recorder:
         self._save_session(email, dict(await context.storage_state()))
         walk.names += await _me_menu_name(page, self.site)
         self.progress(f"{email}: walking to the setting")
-        switch = await open_setting(page, self.site)
+        switch = await open_setting(page, self.site, SETTING)
         walk.state = await read_switch_state(switch)  # read, and never clicked
 
     @asynccontextmanager

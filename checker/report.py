@@ -15,7 +15,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from checker.outcome import Action, CheckResult, Outcome
+from checker.outcome import SETTING, Action, CheckResult, Outcome
 from checker.safe_text import printable
 
 if TYPE_CHECKING:
@@ -87,23 +87,35 @@ def print_results(console: Console, results: list[CheckResult], *, title: str | 
     # A wrapped email, state or outcome is misread; only the detail may wrap, and only between
     # words: a word too long for its column is cut with an ellipsis, never split.
     table.add_column("account", no_wrap=True, overflow="ellipsis")
+    # A run of the generative-AI setting alone keeps the table it always had; with more settings,
+    # one row per setting, grouped under each account.
+    by_setting = any(result.setting != SETTING for result in results)
+    if by_setting:
+        table.add_column("setting", no_wrap=True, overflow="ellipsis")
     table.add_column("state", no_wrap=True, overflow="ellipsis")
     table.add_column("outcome", no_wrap=True, overflow="ellipsis")
     table.add_column("detail", overflow="ellipsis")
     arrow = "->" if console.options.ascii_only else "→"
+    previous: str | None = None
     for result in results:
-        table.add_row(
-            Text(printable(result.account)),
-            Text(_state(result, arrow)),
-            _outcome(result.outcome),
-            Text(_short_detail(result)),
-        )
+        cells = [Text(_state(result, arrow)), _outcome(result.outcome), Text(_short_detail(result))]
+        if by_setting:
+            if previous is not None and result.account != previous:
+                table.add_section()
+            account = "" if result.account == previous else result.account
+            cells.insert(0, Text(printable(result.setting)))
+            cells.insert(0, Text(printable(account)))
+        else:
+            cells.insert(0, Text(printable(result.account)))
+        previous = result.account
+        table.add_row(*cells)
     console.print(table)
     for result in results:
         if result.evidence is not None:
             # soft_wrap: the terminal wraps a long path; rich would break it at its slashes.
+            what = result.account if not by_setting else f"{result.account} ({result.setting})"
             console.print(
-                Text(f"evidence for {printable(result.account)}: {printable(result.evidence)}"),
+                Text(f"evidence for {printable(what)}: {printable(result.evidence)}"),
                 soft_wrap=True,
             )
 
@@ -167,6 +179,8 @@ def print_history(console: Console, entries: list[HistoryEntry], *, account: str
                 "  ",
                 _outcome(result.outcome),
                 Text(" (drift)", style="bold") if result.drift else "",
+                # The generative-AI setting goes unnamed, as it did before the catalog.
+                "" if result.setting == SETTING else Text(f"  {printable(result.setting)}"),
             )
         )
         detail = Text(printable(result.detail), overflow="ellipsis")

@@ -5,11 +5,13 @@ A malformed file fails loudly, naming the file and the key.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -21,8 +23,10 @@ from pydantic import (
     model_validator,
 )
 
-from checker.errors import ConfigError
+from checker.catalog import ALL, Catalog, Words
+from checker.errors import ConfigError, UsageError
 from checker.resources import data_dir
+from checker.safe_text import printable
 
 # Targets the code looks up; a rules file without one of them is rejected up front.
 REQUIRED_TARGETS = frozenset(
@@ -42,12 +46,8 @@ REQUIRED_TARGETS = frozenset(
         "challenge_submit",
         "me_menu",
         "feed_nav_link",
-        "settings_link",
-        "data_privacy_link",
-        "privacy_page",
-        "ai_setting_link",
-        "ai_switch",
-        "privacy_item",
+        "settings_nav",
+        "category_item",
         "member_name",
         "member_covers",
         "setting_page_content",
@@ -117,7 +117,6 @@ class Target(_Strict):
 
 class Paths(_Strict):
     feed: str
-    setting: str
     login: str
     login_submit: str
     me_api: str
@@ -125,23 +124,36 @@ class Paths(_Strict):
     walls: list[str]
 
 
-class Save(_Strict):
-    """The request a setting's page sends to save its switch: watched, never sent by the tool."""
+class Load(_Strict):
+    """What an unattended check does not load (see `checker.browser.lean_args`)."""
 
-    what: str
-    method: Literal["PUT", "POST", "PATCH"]
-    path: str = Field(pattern=r"^/")
+    images: bool
+    unresolved_hosts: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9*.-]+$")]]
 
 
 class Rules(_Strict):
     schema_: Literal[1] = Field(alias="schema")
     paths: Paths
-    save: Save
+    load: Load
     targets: dict[str, Target]
     # A text, or several where LinkedIn words the same thing differently (sources disagree, or an
     # A/B test). English is the reference and has every key; another language may have only
     # some (the menu's words, say): its other keys are simply not tried in that language.
-    text: dict[str, dict[str, str | Annotated[list[str], Field(min_length=1)]]]
+    text: dict[str, dict[str, Words]]
+    catalog: Catalog
+    """The settings a check can look at (selectors/settings.toml), their targets merged into
+    `targets` and their words into `text` under keys the file's own cannot have (they hold a dot)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _with_catalog(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("catalog"), Catalog):
+            return data
+        catalog: Catalog = data["catalog"]
+        text = {language: dict(table) for language, table in data.get("text", {}).items()}
+        for language, table in catalog.texts().items():
+            text.setdefault(language, {}).update(table)
+        return {**data, "targets": {**data.get("targets", {}), **catalog.targets()}, "text": text}
 
     @model_validator(mode="after")
     def _consistent(self) -> Rules:
@@ -208,9 +220,58 @@ def rules_path() -> Path:
     return Path(override).expanduser() if override else data_dir("selectors") / "linkedin.toml"
 
 
-def load_rules(path: Path | None = None) -> Rules:
-    """Read and validate a rules file; raise ConfigError naming the file and the key."""
+CATALOG_FILE = "settings.toml"
+
+
+def catalog_path(rules_file: Path) -> Path:
+    """The catalog beside the rules file in use, or the shipped one when a patched rules file
+    comes alone."""
+    beside = rules_file.parent / CATALOG_FILE
+    return beside if beside.is_file() else data_dir("selectors") / CATALOG_FILE
+
+
+def load_rules(path: Path | None = None, catalog: Path | None = None) -> Rules:
+    """Read and validate a rules file and the settings catalog; raise ConfigError naming the file
+    and the key."""
     path = path or rules_path()
+    catalog = catalog or catalog_path(path)
+    loaded = _catalog_at(catalog)
+    # The catalog goes in already validated, so an error below is the rules file's.
+    rules = _validated(path, Rules, catalog=loaded)
+    return rules
+
+
+def load_catalog() -> Catalog:
+    """The settings catalog in use (beside the rules file in use), validated; ConfigError naming
+    the file and the key when it is malformed."""
+    return _catalog_at(catalog_path(rules_path()))
+
+
+@functools.cache
+def _catalog_at(path: Path) -> Catalog:
+    return _validated(path, Catalog)
+
+
+def setting_names(asked: Iterable[str]) -> tuple[str, ...]:
+    """The catalog's names for `asked` (`all` for every setting), in the catalog's order, each once;
+    UsageError naming an unknown one and the known ones (ConfigError for a malformed catalog)."""
+    catalog = load_catalog()
+    wanted = set()
+    for name in asked:
+        if name == ALL:
+            wanted.update(catalog.names())
+        elif name in catalog.settings:
+            wanted.add(name)
+        else:
+            known = ", ".join([ALL, *catalog.names()])
+            raise UsageError(f"unknown setting {printable(repr(name))}; the settings are: {known}")
+    return tuple(name for name in catalog.names() if name in wanted)
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _validated(path: Path, model: type[_Model], **extra: object) -> _Model:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -220,7 +281,7 @@ def load_rules(path: Path | None = None) -> Rules:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     try:
-        return Rules.model_validate(raw)
+        return model.model_validate({**raw, **extra})
     except ValidationError as exc:
         first = exc.errors()[0]
         location = ".".join(str(part) for part in _file_location(first["loc"]))
@@ -242,4 +303,4 @@ def _message(error: object) -> str:
     assert isinstance(error, dict)
     if error.get("type") == "extra_forbidden":
         return "unknown key"
-    return str(error.get("msg", "invalid"))
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")

@@ -75,7 +75,11 @@ def test_a_save_the_tool_does_not_recognise_is_said_and_the_reload_decides(
     cli: Cli, site: FixtureSite, member: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     patched = tmp_path / "linkedin.toml"
-    patched.write_text(rules_path().read_text().replace("settingsApiSettings/allow", "settingsApiSettings/x"))
+    patched.write_text(rules_path().read_text())
+    catalog = (rules_path().parent / "settings.toml").read_text()
+    (tmp_path / "settings.toml").write_text(
+        catalog.replace("settingsApiSettings/allow", "settingsApiSettings/x")
+    )
     monkeypatch.setenv("LINKEDIN_AI_OPTOUT_SELECTORS", str(patched))
     code, document = cli.json(*check_args(site)[:-2], "--timeout", "3", "--apply")
     result = only(document)
@@ -138,8 +142,8 @@ def test_drifted_attributes_are_found_by_role_and_the_fallback_is_logged(
     assert member.ai_training is False
     fallbacks = [json.loads(line) for line in result.stderr.splitlines() if '"fallback": true' in line]
     assert {(event["target"], event["layer"].split("[")[0]) for event in fallbacks} >= {
-        ("me_menu", "role"),
-        ("ai_switch", "role"),
+        ("generative_ai_training.item", "role"),
+        ("generative_ai_training.switch", "role"),
     }
 
 
@@ -213,12 +217,17 @@ def test_a_wrong_password_shown_inline_without_a_navigation_is_auth_failed(
     assert [a.correct for a in site.login_attempts] == [False]
 
 
-def test_the_2026_navigation_is_followed_to_the_setting(cli: Cli, site: FixtureSite, member: Account) -> None:
-    member.nav = "2026"
+def test_a_new_global_navigation_does_not_matter_the_check_stays_in_the_settings_app(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    member.nav = "2026"  # the feed's navigation redesign real accounts show (joeyism #269)
     code, document = run_check(cli, site, "--apply")
     assert (code, only(document)["outcome"]) == (0, "fixed")
-    # the person's path, not the fallback URL: the settings hub was visited from the Me menu
-    assert any(r.path == "/mypreferences/d/categories/account" for r in site.received)
+    # the person's path inside the settings app: Data privacy, then the setting's item
+    paths = [r.path for r in site.received if r.method == "GET"]
+    assert "/feed/" not in paths
+    privacy = paths.index("/mypreferences/d/categories/privacy")
+    assert paths.index("/mypreferences/d/settings/data-for-ai-improvement") > privacy
 
 
 def test_signed_in_is_what_the_site_says_and_an_unknown_navigation_still_reaches_the_setting(
@@ -229,6 +238,7 @@ def test_signed_in_is_what_the_site_says_and_an_unknown_navigation_still_reaches
     member.nav = "2026"
     patched = tmp_path / "linkedin.toml"
     text = rules_path().read_text().replace("#meMenuV2WideComponentRef button", "#gone-me")
+    text = text.replace("nav a[href*='/mypreferences/d/categories/']", "nav a.gone-too")
     patched.write_text(text.replace("nav a[href*='/feed']", "nav a.gone"))
     monkeypatch.setenv("LINKEDIN_AI_OPTOUT_SELECTORS", str(patched))
     code, document = run_check(cli, site)

@@ -132,12 +132,14 @@ def test_a_malformed_selector_file_stops_check_with_exit_4_naming_file_and_key(
 def test_check_uses_the_selector_file_named_by_the_environment(
     cli: Cli, site: FixtureSite, member: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Rules that no longer know the switch: check must now say ui_changed, not non_compliant.
+    # Rules that no longer know the switch: check must now say ui_changed, not non_compliant. The
+    # catalog beside a patched rules file is the one used with it.
     patched = tmp_path / "linkedin.toml"
-    text = rules_path().read_text()
+    patched.write_text(rules_path().read_text())
+    text = (rules_path().parent / "settings.toml").read_text()
     text = text.replace("allowDataForGenerativeAI", "renamedByLinkedIn")
-    text = text.replace('switch_label = "Use my data', 'switch_label = "Not my data')
-    patched.write_text(text)
+    text = text.replace('en = "Use my data for training', 'en = "Not my data for training')
+    (tmp_path / "settings.toml").write_text(text)
     monkeypatch.setenv("LINKEDIN_AI_OPTOUT_SELECTORS", str(patched))
     code, document = cli.json(*check_args(site))
     assert (code, document["results"][0]["outcome"]) == (4, "ui_changed")
@@ -351,7 +353,7 @@ def run_with_stderr(site: FixtureSite, *, terminal: bool, extra: tuple[str, ...]
 def test_progress_shows_each_step_on_a_terminal(site: FixtureSite, member: Account) -> None:
     code, shown = run_with_stderr(site, terminal=True)
     assert code == 1
-    for step in ("signing in", "opening Data privacy", "reading the setting"):
+    for step in ("signing in", "opening Generative-AI training", "reading Generative-AI training"):
         assert f"{member.email}: {step}" in shown
 
 

@@ -87,12 +87,13 @@ def test_a_changed_page_leaves_a_private_scrubbed_bundle_named_in_the_result_and
     assert 'class="toggle-v3"' in html  # the page the rules did not recognise
     assert 'id="linkedin-ai-optout-evidence-cover"' in html  # covered before it was captured
     saved = summary(bundle)
-    assert (saved["outcome"], saved["step"]) == ("ui_changed", "opening Data privacy")
+    assert (saved["outcome"], saved["step"]) == ("ui_changed", "opening Generative-AI training")
     assert saved["detail"] == result["detail"]
     assert saved["url"].endswith("/mypreferences/d/settings/data-for-ai-improvement")
-    assert saved["targets"]["ai_switch"]["matches"] is False
-    assert not any(layer["matches"] for layer in saved["targets"]["ai_switch"]["layers"])
-    assert saved["targets"]["privacy_page"]["matches"] is True
+    switch = saved["targets"]["generative_ai_training.switch"]
+    assert switch["matches"] is False
+    assert not any(layer["matches"] for layer in switch["layers"])
+    assert saved["targets"]["privacy.link"]["matches"] is True
     [entry] = cli.json("history")[1]["entries"]
     assert entry["evidence"] == result["evidence"]
 
@@ -104,9 +105,12 @@ def test_a_fix_that_did_not_hold_leaves_evidence_of_the_page_after_the_reload(
     code, result = check(cli, site, "--apply")
     assert (code, result["outcome"]) == (1, "fix_failed")
     saved = summary(bundle_of(result, isolated_home))
-    assert (saved["outcome"], saved["step"]) == ("fix_failed", "verifying after a reload")
-    first = load_rules().targets["ai_switch"].layers[0]
-    assert saved["targets"]["ai_switch"]["layers"][0] == {
+    assert (saved["outcome"], saved["step"]) == (
+        "fix_failed",
+        "verifying Generative-AI training after a reload",
+    )
+    first = load_rules().targets["generative_ai_training.switch"].layers[0]
+    assert saved["targets"]["generative_ai_training.switch"]["layers"][0] == {
         "layer": "css[0]",
         "rule": first.model_dump(exclude_defaults=True),
         "matches": True,
@@ -119,12 +123,12 @@ def test_a_fix_that_did_not_hold_leaves_evidence_of_the_page_after_the_reload(
         pytest.param(
             lambda site, _: setattr(site, "fail_status", 503),
             "signing in",
-            "LinkedIn answered HTTP 503 for /feed/",
+            "LinkedIn answered HTTP 503 for /mypreferences/d/categories/privacy",
             id="http-error",
         ),
         pytest.param(
             lambda _, member: setattr(member, "render_delay_ms", 60_000),
-            "opening Data privacy",
+            "opening Generative-AI training",
             "never finished rendering",
             id="never-renders",
         ),

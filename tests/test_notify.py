@@ -352,3 +352,26 @@ def test_a_notify_url_apprise_does_not_know_is_a_usage_error_that_shows_no_secre
 )
 def test_a_url_is_shown_with_only_its_scheme_and_a_host_that_looks_like_one(url: str, shown: str) -> None:
     assert mask_url(url) == shown
+
+
+def test_a_failed_sign_in_for_many_settings_is_one_message_and_drift_is_per_setting(
+    cli: Cli, site: FixtureSite, member: Account, receiver: Receiver
+) -> None:
+    settings = ("--setting", "ads_age", "--setting", "ads_gender", "--setting", "generative_ai_training")
+    member.password = "changed on the site"
+    code, _ = run(cli, site, receiver, *settings)
+    assert code == 3
+    assert len(receiver.messages) == 1  # one sign-in failed, not three settings
+    cli("accounts", "unlock", member.email)
+    member.password = "correct horse battery staple"
+    site.account(member.email).settings["allowAdsByGender"] = False
+    run(cli, site, receiver, *settings)
+    site.account(member.email).settings["allowAdsByGender"] = True  # LinkedIn switches one back on
+    code, document = run(cli, site, receiver, *settings)
+    drifted = [
+        message for message in receiver.messages[1:] if "switched the setting back on" in message["message"]
+    ]
+    assert len(drifted) == 1
+    assert '"Use my inferred gender for ads"' in drifted[0]["message"]
+    assert "Settings & Privacy → Advertising data → Gender" in drifted[0]["message"]
+    assert [r["drift"] for r in document["results"]] == [False, False, True]

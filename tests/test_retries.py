@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from checker.fixture_site import Account, FixtureSite, Received, Transient
-from checker.fixture_site.urls import AI_SETTING_SAVE, FEED, LOGIN_SUBMIT
+from checker.fixture_site.urls import AI_SETTING_SAVE, LOGIN_SUBMIT, hub
 from checker.retry import RetryPolicy, parse_retry_after
 from tests.conftest import Cli, check_args
 
@@ -24,13 +24,17 @@ def run_check(cli: Cli, site: FixtureSite, *extra: str) -> tuple[int, Document]:
     return code, result
 
 
-def feed_loads(site: FixtureSite) -> list[Received]:
-    """The loads of the feed before any password went out: the tool's first step, and its retries."""
+START = hub("privacy")
+"""The check's first page: the first setting's category, Data privacy."""
+
+
+def first_loads(site: FixtureSite) -> list[Received]:
+    """The loads of the check's first page before any password went out, and its retries."""
     loads = []
     for received in site.received:
         if received.path == LOGIN_SUBMIT:
             break
-        if received.method == "GET" and received.path == FEED:
+        if received.method == "GET" and received.path == START:
             loads.append(received)
     return loads
 
@@ -44,7 +48,7 @@ def test_a_page_answered_503_twice_is_loaded_again_and_the_check_succeeds(
     site.transient = [503, 503]
     result = cli(*check_args(site, "--apply", "--json"))
     assert result.exit_code == 0, result.stdout
-    assert len(feed_loads(site)) == 3
+    assert len(first_loads(site)) == 3
     assert len(site.transient) == 0  # both 503s were served
     assert result.stderr.count("page load failed; trying again") == 2  # each retry is logged
     assert member.ai_training is False
@@ -56,7 +60,7 @@ def test_a_connection_reset_without_an_answer_is_tried_again(
     site.transient = [Transient(status=None), Transient(status=None)]
     code, result = run_check(cli, site)
     assert (code, result["outcome"]) == (1, "non_compliant")
-    assert len(feed_loads(site)) == 3
+    assert len(first_loads(site)) == 3
     assert len(site.transient) == 0
 
 
@@ -66,9 +70,9 @@ def test_a_connection_that_keeps_being_reset_is_an_error_naming_the_network_erro
     site.transient = [Transient(status=None)] * 4
     code, result = run_check(cli, site)
     assert (code, result["outcome"]) == (4, "error")
-    assert result["detail"].startswith("network error opening /feed/: net::ERR_")
+    assert result["detail"].startswith(f"network error opening {START}: net::ERR_")
     assert result["detail"].endswith(" (3 attempts)")
-    assert len(feed_loads(site)) == 3
+    assert len(first_loads(site)) == 3
 
 
 def test_a_429_with_retry_after_is_not_asked_again_before_that_time(
@@ -78,7 +82,7 @@ def test_a_429_with_retry_after_is_not_asked_again_before_that_time(
     site.transient = [Transient(429, retry_after="2")]
     code, result = run_check(cli, site)
     assert (code, result["outcome"]) == (1, "non_compliant")
-    first, second = feed_loads(site)
+    first, second = first_loads(site)
     # A lower bound on the site's own clock: the second request came at least that much later.
     assert second.at - first.at >= 2.0
 
@@ -90,10 +94,10 @@ def test_a_retry_after_longer_than_the_timeout_ends_the_check_without_waiting_or
     code, result = run_check(cli, site)
     assert (code, result["outcome"]) == (4, "error")
     assert result["detail"] == (
-        "LinkedIn answered HTTP 429 for /feed/ (1 attempt; it asked to wait 3600 s, "
+        f"LinkedIn answered HTTP 429 for {START} (1 attempt; it asked to wait 3600 s, "
         "longer than --timeout allows: try again later)"
     )
-    assert len(feed_loads(site)) == 1
+    assert len(first_loads(site)) == 1
 
 
 def test_a_site_that_keeps_answering_503_is_given_up_on_after_three_attempts(
@@ -102,17 +106,17 @@ def test_a_site_that_keeps_answering_503_is_given_up_on_after_three_attempts(
     site.fail_status = 503
     code, result = run_check(cli, site)
     assert (code, result["outcome"]) == (4, "error")
-    assert result["detail"] == "LinkedIn answered HTTP 503 for /feed/ (3 attempts)"
-    assert len(feed_loads(site)) == 3
+    assert result["detail"] == f"LinkedIn answered HTTP 503 for {START} (3 attempts)"
+    assert len(first_loads(site)) == 3
 
 
 def test_linkedins_999_is_never_retried(cli: Cli, site: FixtureSite, member: Account) -> None:
     site.transient = [999]
     code, result = run_check(cli, site)
     assert (code, result["outcome"]) == (4, "error")
-    assert result["detail"] == "LinkedIn answered HTTP 999 for /feed/"
+    assert result["detail"] == f"LinkedIn answered HTTP 999 for {START}"
     # One request to a page, and nothing after it: a second load would have been answered normally.
-    assert [r.path for r in site.received if r.method == "GET" and r.path != "/favicon.ico"] == [FEED]
+    assert [r.path for r in site.received if r.method == "GET" and r.path != "/favicon.ico"] == [START]
 
 
 def test_a_password_submission_answered_503_is_not_sent_again(

@@ -23,8 +23,8 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_the_shipped_rules_load_with_english_french_german_and_spanish() -> None:
     rules = load_rules()
     assert set(rules.text) == {"en", "fr", "de", "es"}
-    assert rules.names("data_privacy")[-2:] == ["Privacidad de datos", "Confidencialidad de datos"]
-    assert rules.targets["ai_switch"].layers[0].model_dump() == {
+    assert rules.names("privacy.name")[-2:] == ["Privacidad de datos", "Confidencialidad de datos"]
+    assert rules.targets["generative_ai_training.switch"].layers[0].model_dump() == {
         "css": "input[role='switch'][aria-labelledby='allowDataForGenerativeAI']"
     }
 
@@ -51,7 +51,7 @@ def test_name_patterns_match_every_language_and_not_longer_words() -> None:
         ),
         ("schema = 1", "schema = 1\ncolour = 2", "colour: unknown key"),
         ('me = "Me"\n', "", "targets.me_menu uses text key 'me' missing from text.en"),
-        ("[targets.privacy_item]", "[targets.privacy_itm]", "missing targets: privacy_item"),
+        ("[targets.category_item]", "[targets.category_itm]", "missing targets: category_item"),
     ],
 )
 def test_a_malformed_rules_file_names_the_file_and_the_key(

@@ -28,7 +28,7 @@ log = structlog.get_logger()
 
 SIGNED_IN = "signed in"
 # Signs of a signed-in page. Never the proof: the site's own answer is (see `session_is_valid`).
-_SIGNED_IN_SIGNS = ["me_menu", "feed_nav_link"]
+_SIGNED_IN_SIGNS = ["me_menu", "feed_nav_link", "settings_nav"]
 _LOGIN_FORMS = ["remember_me_other_account", "login_username"]
 _LANDINGS = [*_SIGNED_IN_SIGNS, *_LOGIN_FORMS, *CHALLENGE_TARGETS]
 
@@ -42,11 +42,14 @@ class AccountSecrets:
     totp_secret: Callable[[], Awaitable[str | None]]
 
 
-async def open_signed_in(page: Page, site: Site, secrets: AccountSecrets) -> bool:
-    """Open the feed signed in. Return True when that took a password, False when the saved
-    session was enough. Raise CheckFailed for everything that stops a check here."""
-    await open_page(page, site, site.rules.paths.feed)
-    landing = await _landing(page, site, secrets.email, "opening the feed")
+async def open_signed_in(page: Page, site: Site, secrets: AccountSecrets, start: str | None = None) -> bool:
+    """Open the page at `start` (the feed when None) signed in: where LinkedIn sends a signed-out
+    visitor, the login page brings them back after signing in. Return True when that took a
+    password, False when the saved session was enough. Raise CheckFailed for everything that stops
+    a check here."""
+    start = start or site.rules.paths.feed
+    await open_page(page, site, start)
+    landing = await _landing(page, site, secrets.email, f"opening {start}")
     if landing == SIGNED_IN:
         log.info("saved session accepted")
         return False
@@ -77,7 +80,8 @@ async def _landing(page: Page, site: Site, email: str, doing: str) -> str:
     if found is None:
         raise CheckFailed(
             Outcome.UI_CHANGED,
-            f"after {doing}, the page at {urlsplit(page.url).path} shows neither the feed nor a login form",
+            f"after {doing}, the page at {urlsplit(page.url).path} shows neither a signed-in page nor a "
+            "login form",
         )
     log.info("the page looks signed in, but the site refuses the session", sign=found.target)
     return "wall"

@@ -30,11 +30,11 @@ async def read_switch_state(switch: Found) -> SwitchState:
     return SwitchState.ON if checked else SwitchState.OFF
 
 
-async def switch_off(page: Page, site: Site, switch: Found) -> int | None:
-    """Click the switch and wait for the site's answer to this setting's own save; return its HTTP
-    status, or None when no such save was seen in time. A reload before the answer would abort the
-    save, and the page's tracking beacons are no answer at all."""
-    save = site.rules.save
+async def switch_off(page: Page, site: Site, name: str, switch: Found) -> int | None:
+    """Click the switch of the setting `name` and wait for the site's answer to this setting's own
+    save; return its HTTP status, or None when no such save was seen in time. A reload before the
+    answer would abort the save, and the page's tracking beacons are no answer at all."""
+    save = site.rules.catalog[name].save
 
     def is_the_save(response: Response) -> bool:
         request = response.request
@@ -53,11 +53,11 @@ async def switch_off(page: Page, site: Site, switch: Found) -> int | None:
     return response.status
 
 
-async def reread_after_reload(page: Page, site: Site) -> SwitchState:
-    """Reload the setting's page (a passing 5xx or 429 is tried again) and return what the switch
-    shows now."""
+async def reread_after_reload(page: Page, site: Site, name: str) -> SwitchState:
+    """Reload the page of the setting `name` (a passing 5xx or 429 is tried again) and return what
+    its switch shows now."""
     await reload_page(page, site)
-    reread = await find(page, site, "ai_switch")
+    reread = await find(page, site, f"{name}.switch")
     if reread is None:
         raise CheckFailed(Outcome.UI_CHANGED, "after the reload the switch is gone")
     return await read_switch_state(reread)
