@@ -23,7 +23,7 @@ from checker.errors import CheckerError
 from checker.evidence import EVIDENCE_OUTCOMES, Failure, save_evidence
 from checker.interrupts import Interrupted, Stopper
 from checker.linkedin.login import AccountSecrets, open_signed_in
-from checker.linkedin.navigate import SettingsWalk
+from checker.linkedin.navigate import open_setting
 from checker.linkedin.person import DEFAULT_WAIT_MINUTES, hand_over
 from checker.linkedin.setting import read_switch_state, reread_after_reload, switch_off
 from checker.locks import BUSY, AccountBusy, account_lock
@@ -155,12 +155,11 @@ class AccountCheck:
                     await self._sign_in(context, page)
                 except FAILURES as exc:
                     return await self._everything_failed(exc, page)
-                walk = SettingsWalk(page, runner.site)
                 for name in runner.options.settings:
                     if name != self.current.name:
                         self.current = SettingCheck(runner, self.email, name)
                     try:
-                        result = await self._check_setting(walk)
+                        result = await self._check_setting(page)
                     except FAILURES as exc:
                         result = self.current.failed(exc, runner)
                     # Before the context closes: the evidence is the page as the failure left it.
@@ -199,8 +198,8 @@ class AccountCheck:
             totp_secret=lambda: credentials.get_totp_secret_async(self.email),
         )
         self.step("signing in")
-        # The first setting's category page: the settings app shows whether the session works.
-        start = runner.site.rules.catalog.category_of(options.settings[0]).path
+        # The first setting's page: the settings app shows whether the session works.
+        start = runner.site.rules.catalog[options.settings[0]].path
         try:
             await open_signed_in(page, runner.site, secrets, start=start)
         except CheckFailed as failure:
@@ -212,11 +211,11 @@ class AccountCheck:
             await self._hand_over(page, failure)
         self._save_session(await context.storage_state())
 
-    async def _check_setting(self, walk: SettingsWalk) -> CheckResult:
-        runner, options, check, page = self.runner, self.runner.options, self.current, walk.page
+    async def _check_setting(self, page: Page) -> CheckResult:
+        runner, options, check = self.runner, self.runner.options, self.current
         setting = check.setting
         self.step(f"opening {setting.title}")
-        switch = await walk.open_setting(check.name)
+        switch = await open_setting(page, runner.site, check.name)
         self.step(f"reading {setting.title}")
         check.before = await read_switch_state(switch)
         if check.before is SwitchState.OFF:

@@ -3,8 +3,8 @@ is, how its switch is found and how its page saves it. Data, validated like the 
 entry fails loudly, naming the file and the key.
 
 Each entry becomes targets of the rules (see `Catalog.targets`): `<name>.item` (its item on the
-category page), `<name>.switch` (its switch), and `<category>.link` / `<category>.page` for the
-category pages, so that they are found like every other target, layer by layer.
+category page), `<name>.switch` (its switch), and `<category>.page` (the category page itself), so
+that they are found like every other target, layer by layer.
 """
 
 from __future__ import annotations
@@ -107,10 +107,6 @@ class Catalog(_Strict):
         """The rules targets of every category and setting, as a rules file would spell them."""
         targets: dict[str, dict[str, Any]] = {}
         for slug, category in self.categories.items():
-            targets[f"{slug}.link"] = {
-                "what": f"the link to the {english(category.name)} category in the settings navigation",
-                "layers": [{"css": f"a[href$='{category.path}']"}, {"role": "link", "name": f"{slug}.name"}],
-            }
             targets[f"{slug}.page"] = {
                 "what": f"the {english(category.name)} category page (its navigation entry, or heading)",
                 "layers": [

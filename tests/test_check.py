@@ -142,7 +142,6 @@ def test_drifted_attributes_are_found_by_role_and_the_fallback_is_logged(
     assert member.ai_training is False
     fallbacks = [json.loads(line) for line in result.stderr.splitlines() if '"fallback": true' in line]
     assert {(event["target"], event["layer"].split("[")[0]) for event in fallbacks} >= {
-        ("generative_ai_training.item", "role"),
         ("generative_ai_training.switch", "role"),
     }
 
@@ -157,15 +156,15 @@ def test_the_french_interface_works_end_to_end(cli: Cli, site: FixtureSite, memb
 
 
 @pytest.mark.parametrize("language", ["de", "es"])
-def test_german_and_spanish_menus_are_followed_by_their_words(
+def test_german_and_spanish_switches_are_found_by_their_words(
     cli: Cli, site: FixtureSite, member: Account, language: str
 ) -> None:
     member.language = language
-    member.markup = "drifted"  # attributes gone: only the menu's words find the way
-    code, document = run_check(cli, site, "--apply")
-    assert (code, only(document)["outcome"]) == (0, "fixed")
+    member.markup = "drifted"  # attributes gone: only the switch's words find it
+    result = cli(*check_args(site, "--apply", "--json"))
+    assert json.loads(result.stdout)["results"][0]["outcome"] == "fixed"
     assert member.ai_training is False
-    assert any(r.path == "/mypreferences/d/categories/privacy" for r in site.received)
+    assert '"target": "generative_ai_training.switch"' in result.stderr  # found by a fallback layer
 
 
 def test_a_page_that_never_finishes_rendering_is_a_timeout_error(
@@ -223,11 +222,10 @@ def test_a_new_global_navigation_does_not_matter_the_check_stays_in_the_settings
     member.nav = "2026"  # the feed's navigation redesign real accounts show (joeyism #269)
     code, document = run_check(cli, site, "--apply")
     assert (code, only(document)["outcome"]) == (0, "fixed")
-    # the person's path inside the settings app: Data privacy, then the setting's item
-    paths = [r.path for r in site.received if r.method == "GET"]
-    assert "/feed/" not in paths
-    privacy = paths.index("/mypreferences/d/categories/privacy")
-    assert paths.index("/mypreferences/d/settings/data-for-ai-improvement") > privacy
+    # the setting's own page first (the login page in between), never the feed
+    pages = [r.path for r in site.received if r.method == "GET" and not r.path.startswith("/static/")]
+    assert "/feed/" not in pages
+    assert pages[0] == "/mypreferences/d/settings/data-for-ai-improvement"
 
 
 def test_signed_in_is_what_the_site_says_and_an_unknown_navigation_still_reaches_the_setting(

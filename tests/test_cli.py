@@ -351,6 +351,8 @@ def run_with_stderr(site: FixtureSite, *, terminal: bool, extra: tuple[str, ...]
 
 
 def test_progress_shows_each_step_on_a_terminal(site: FixtureSite, member: Account) -> None:
+    # Each step lasts long enough for the display to draw it: a line shows a step, not every state.
+    member.render_delay_ms = 600
     code, shown = run_with_stderr(site, terminal=True)
     assert code == 1
     for step in ("signing in", "opening Generative-AI training", "reading Generative-AI training"):

@@ -93,7 +93,7 @@ def test_a_changed_page_leaves_a_private_scrubbed_bundle_named_in_the_result_and
     switch = saved["targets"]["generative_ai_training.switch"]
     assert switch["matches"] is False
     assert not any(layer["matches"] for layer in switch["layers"])
-    assert saved["targets"]["privacy.link"]["matches"] is True
+    assert saved["targets"]["privacy.page"]["matches"] is True
     [entry] = cli.json("history")[1]["entries"]
     assert entry["evidence"] == result["evidence"]
 
@@ -123,7 +123,7 @@ def test_a_fix_that_did_not_hold_leaves_evidence_of_the_page_after_the_reload(
         pytest.param(
             lambda site, _: setattr(site, "fail_status", 503),
             "signing in",
-            "LinkedIn answered HTTP 503 for /mypreferences/d/categories/privacy",
+            "LinkedIn answered HTTP 503 for /mypreferences/d/settings/data-for-ai-improvement",
             id="http-error",
         ),
         pytest.param(

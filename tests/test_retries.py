@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from checker.fixture_site import Account, FixtureSite, Received, Transient
-from checker.fixture_site.urls import AI_SETTING_SAVE, LOGIN_SUBMIT, hub
+from checker.fixture_site.urls import AI_SETTING, AI_SETTING_SAVE, LOGIN_SUBMIT
 from checker.retry import RetryPolicy, parse_retry_after
 from tests.conftest import Cli, check_args
 
@@ -24,8 +24,8 @@ def run_check(cli: Cli, site: FixtureSite, *extra: str) -> tuple[int, Document]:
     return code, result
 
 
-START = hub("privacy")
-"""The check's first page: the first setting's category, Data privacy."""
+START = AI_SETTING
+"""The check's first page: the first setting's own page."""
 
 
 def first_loads(site: FixtureSite) -> list[Received]:

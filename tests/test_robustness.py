@@ -34,7 +34,7 @@ from filelock import FileLock
 from checker import __version__
 from checker.credentials import CredentialStore
 from checker.fixture_site import Account, FixtureSite, Received
-from checker.fixture_site.urls import AI_SETTING, AI_SETTING_SAVE, CHALLENGE, hub
+from checker.fixture_site.urls import AI_SETTING, AI_SETTING_SAVE, CHALLENGE
 from checker.history import FILE_NAME as HISTORY
 from checker.outcome import SETTING, Action, Outcome, SwitchState
 from checker.sessions import SessionStore
@@ -73,8 +73,8 @@ class Killing:
 
 
 def _sign_ins(received: list[Received]) -> int:
-    """The first request of each account's check: its first page (Data privacy), before any login."""
-    return sum(r.path == hub("privacy") for r in received)
+    """The first request of each account's check: its setting's page, before any login."""
+    return sum(r.path == AI_SETTING for r in received)
 
 
 def _saves(received: list[Received]) -> int:
