@@ -194,6 +194,22 @@ def check(
             "for you to sign in in that window, then go on."
         ),
     ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            metavar="K/N",
+            help="Check only the accounts whose stable hash falls in shard K (0 to N-1) of N: N runs, "
+            "one per K, check every account once.",
+        ),
+    ] = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Like --shard, with K from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).",
+        ),
+    ] = None,
 ) -> None:
     """Check the accounts' data-use settings (the generative-AI one unless --setting or config.toml
     names others); with --apply, switch each off and verify."""
@@ -209,9 +225,11 @@ def check(
         from checker.progress import progress_line
         from checker.quarantine import Quarantine
         from checker.rules import load_rules, setting_names
-        from checker.runner import CheckOptions, Runner
+        from checker.runner import CheckOptions, Runner, RunReport
         from checker.sessions import SessionStore
+        from checker.shards import chosen_shard
 
+    part = chosen_shard(shard, shards)
     for url in notify or []:
         problem = url_problem(url)
         if problem is not None:
@@ -224,6 +242,12 @@ def check(
     config = load_user_config().resolve(**typed, notify=notify or None, settings=settings)
     origin = normalize_base_url(config.base_url)
     wanted = wanted_accounts(emails or [])
+    if part is not None:
+        wanted = [email for email in wanted if part.holds(email)]
+        if not wanted:
+            if not (quiet or json_output):
+                stdout.print(f"No account falls in shard {part}.", markup=False)
+            _finish(RunReport(), json_output=json_output, quiet=quiet)
     if interactive:
         require_display("check --interactive")  # before anything is written
     # Everything the run will write is checked before the browser touches LinkedIn.
