@@ -1,0 +1,221 @@
+"""`check`: the accounts' data-use settings, read, and with --apply switched off and verified; the
+results printed (or the JSON document), recorded, notified, and turned into the exit code."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from checker.__main__ import HeldSignals
+from checker.cli_options import BaseUrl, BrowserPath, Headed, JsonOutput, Notify, Pace, Timeout
+from checker.cli_options import typed as typed_options
+from checker.config import DEFAULT_BASE_URL, normalize_base_url, prepare_home
+from checker.config_file import DEFAULT_PACE, DEFAULT_TIMEOUT, load_user_config
+from checker.console import notice, say, stderr, stdout
+from checker.errors import ExitCode, UsageError
+from checker.outcome import fold_exit_code
+
+if TYPE_CHECKING:
+    from checker.runner import RunReport
+
+
+def check(
+    ctx: typer.Context,
+    emails: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="EMAIL", help="Accounts to check; every configured account when none."),
+    ] = None,
+    apply: Annotated[bool, typer.Option(help="Switch the setting off where it is on, then verify.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="Go up to the switch but never click it; report what --apply would do.")
+    ] = False,
+    json_output: JsonOutput = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(help="Print nothing and show no progress when every account is fine (exit 0)."),
+    ] = False,
+    base_url: BaseUrl = DEFAULT_BASE_URL,
+    headed: Headed = False,
+    browser_path: BrowserPath = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    pace: Pace = DEFAULT_PACE,
+    notify: Notify = None,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--setting",
+            metavar="NAME",
+            help="A setting to check (see `settings list`), or `all`; repeatable. Default: "
+            "generative_ai_training, or config.toml's settings.",
+        ),
+    ] = None,
+    interactive: Annotated[
+        bool,
+        typer.Option(
+            help="Show the browser; when signing in meets a challenge, wait (up to 10 minutes) "
+            "for you to sign in in that window, then go on."
+        ),
+    ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            metavar="K/N",
+            help="Check only the accounts whose stable hash falls in shard K (0 to N-1) of N: N runs, "
+            "one per K, check every account once.",
+        ),
+    ] = None,
+    metrics_file: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="PATH",
+            help="Write the run's metrics there, in Prometheus' text format (a .prom file for "
+            "node_exporter's textfile collector), replacing the last run's.",
+        ),
+    ] = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Like --shard, with K from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).",
+        ),
+    ] = None,
+) -> None:
+    """Check the accounts' data-use settings (the generative-AI one unless --setting or config.toml
+    names others); with --apply, switch each off and verify."""
+    with HeldSignals():
+        import asyncio
+
+        from checker.accounts import wanted_accounts
+        from checker.credentials import CredentialStore
+        from checker.history import History
+        from checker.linkedin.locate import Site
+        from checker.linkedin.person import require_display
+        from checker.metrics import check_metrics_path
+        from checker.notify import url_problem
+        from checker.progress import progress_line
+        from checker.quarantine import Quarantine
+        from checker.rules import load_rules, setting_names
+        from checker.runner import CheckOptions, Runner, RunReport
+        from checker.sessions import SessionStore
+        from checker.shards import chosen_shard
+
+    started = time.monotonic()
+    part = chosen_shard(shard, shards)
+    metrics = check_metrics_path(metrics_file) if metrics_file is not None else None
+    for url in notify or []:
+        problem = url_problem(url)
+        if problem is not None:
+            raise UsageError(f"--notify: {problem}")
+    try:
+        settings = setting_names(setting) if setting else None
+    except UsageError as exc:
+        raise UsageError(f"--setting: {exc}") from None
+    typed = typed_options(ctx, base_url=base_url, timeout=timeout, pace=pace)
+    config = load_user_config().resolve(**typed, notify=notify or None, settings=settings)
+    origin = normalize_base_url(config.base_url)
+    wanted = wanted_accounts(emails or [])
+    if part is not None:
+        wanted = [email for email in wanted if part.holds(email)]
+        if not wanted:
+            if not (quiet or json_output):
+                stdout.print(f"No account falls in shard {part}.", markup=False)
+            _finish(RunReport(), json_output=json_output, quiet=quiet, metrics=metrics, started=started)
+    if interactive:
+        require_display("check --interactive")  # before anything is written
+    # Everything the run will write is checked before the browser touches LinkedIn.
+    home = prepare_home(notice)
+    history = History.in_home(home)
+    history.prepare()
+    credentials = CredentialStore()
+    sessions = SessionStore.in_home(home, credentials)
+    sessions.prepare()
+    Quarantine.in_home(home).prepare()
+    rules = load_rules()
+    with progress_line(stderr, enabled=not quiet) as progress:
+        runner = Runner(
+            site=Site(origin=origin, rules=rules, timeout_ms=config.timeout * 1000),
+            credentials=credentials,
+            sessions=sessions,
+            history=history,
+            options=CheckOptions(
+                apply=apply,
+                dry_run=dry_run,
+                pace_seconds=config.pace,
+                headed=headed,
+                browser_path=browser_path,
+                interactive=interactive,
+                settings=config.settings,
+            ),
+            home=home,
+            progress=progress,
+        )
+        report = asyncio.run(runner.check_accounts(wanted))
+    _finish(
+        report,
+        json_output=json_output,
+        quiet=quiet,
+        notify=config.notify,
+        home=home,
+        metrics=metrics,
+        started=started,
+    )
+
+
+def _finish(
+    report: RunReport,
+    *,
+    json_output: bool,
+    quiet: bool,
+    notify: tuple[str, ...] = (),
+    home: Path | None = None,
+    metrics: Path | None = None,
+    started: float = 0.0,
+) -> None:
+    """Print the results (or the JSON document), send the notifications they call for, and exit with
+    the run's code. A notification that fails is a warning: it changes neither the code nor the record."""
+    with HeldSignals():
+        from checker.interrupts import EXIT_CODES
+        from checker.notify import is_busy, notify_run
+        from checker.report import print_results, results_document
+
+    results = report.results
+    code = int(fold_exit_code([result.outcome for result in results]))
+    problem = report.not_recorded and f"{report.not_recorded}; the results above were not all recorded"
+    if problem:
+        code = max(code, ExitCode.FAILURE)
+    if report.interrupted_by is not None:
+        code = EXIT_CODES[report.interrupted_by]
+        name = "SIGINT" if code == EXIT_CODES[signal.SIGINT] else "SIGTERM"
+        done = (
+            "the account in progress was recorded as far as it went" if results else "no account was checked"
+        )
+        problem = problem or f"interrupted by {name}; {done}"
+    # Quiet means nothing to say: all is well, or the only trouble is another run busy with an
+    # account (a scheduled run overlapping a manual one), which that run reports.
+    nothing_to_say = all(result.outcome.exit_code == ExitCode.OK or is_busy(result) for result in results)
+    if json_output:
+        print(json.dumps(results_document(results, code, error=problem or None)))
+    elif results and not (quiet and nothing_to_say and not problem):
+        print_results(stdout, results)
+    if problem:
+        say(f"error: {problem}")
+    if notify and home is not None and report.interrupted_by is None:
+        # After a signal the process is asked to stop: the next run sends what this one did not.
+        notify_run(results, notify, home, warn=lambda line: say(f"warning: {line}"))
+    if metrics is not None:
+        from checker.metrics import write_metrics
+
+        try:
+            write_metrics(
+                metrics, results, finished_at=time.time(), duration=time.monotonic() - started, exit_code=code
+            )
+        except OSError as exc:
+            # The results are recorded in the history; a stale metrics file is what an alert sees.
+            say(f"warning: could not write the metrics file {metrics}: {exc.strerror or exc}")
+    raise typer.Exit(code)
