@@ -3,9 +3,11 @@ results printed (or the JSON document), recorded, notified, and turned into the 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -69,6 +71,14 @@ def check(
             "one per K, check every account once.",
         ),
     ] = None,
+    report_to: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="Post the result document (as --json prints it; no secret) to this collector: "
+            "https, or http to this machine.",
+        ),
+    ] = None,
     metrics_file: Annotated[
         Path | None,
         typer.Option(
@@ -100,6 +110,7 @@ def check(
         from checker.notify import url_problem
         from checker.progress import progress_line
         from checker.quarantine import Quarantine
+        from checker.report_to import check_report_url
         from checker.rules import load_rules, setting_names
         from checker.runner import CheckOptions, Runner, RunReport
         from checker.sessions import SessionStore
@@ -107,7 +118,11 @@ def check(
 
     started = time.monotonic()
     part = chosen_shard(shard, shards)
-    metrics = check_metrics_path(metrics_file) if metrics_file is not None else None
+    outputs = Outputs(
+        metrics=check_metrics_path(metrics_file) if metrics_file is not None else None,
+        report_to=check_report_url(report_to) if report_to is not None else None,
+        started=started,
+    )
     for url in notify or []:
         problem = url_problem(url)
         if problem is not None:
@@ -125,7 +140,7 @@ def check(
         if not wanted:
             if not (quiet or json_output):
                 stdout.print(f"No account falls in shard {part}.", markup=False)
-            _finish(RunReport(), json_output=json_output, quiet=quiet, metrics=metrics, started=started)
+            _finish(RunReport(), json_output=json_output, quiet=quiet, outputs=outputs)
     if interactive:
         require_display("check --interactive")  # before anything is written
     # Everything the run will write is checked before the browser touches LinkedIn.
@@ -156,29 +171,25 @@ def check(
             progress=progress,
         )
         report = asyncio.run(runner.check_accounts(wanted))
-    _finish(
-        report,
-        json_output=json_output,
-        quiet=quiet,
-        notify=config.notify,
-        home=home,
-        metrics=metrics,
-        started=started,
-    )
+    outputs = dataclasses.replace(outputs, notify=config.notify, home=home)
+    _finish(report, json_output=json_output, quiet=quiet, outputs=outputs)
 
 
-def _finish(
-    report: RunReport,
-    *,
-    json_output: bool,
-    quiet: bool,
-    notify: tuple[str, ...] = (),
-    home: Path | None = None,
-    metrics: Path | None = None,
-    started: float = 0.0,
-) -> None:
-    """Print the results (or the JSON document), send the notifications they call for, and exit with
-    the run's code. A notification that fails is a warning: it changes neither the code nor the record."""
+@dataclass(frozen=True)
+class Outputs:
+    """Where a run's results go besides stdout, each checked before the run."""
+
+    notify: tuple[str, ...] = ()
+    home: Path | None = None
+    metrics: Path | None = None
+    report_to: str | None = None
+    started: float = 0.0
+
+
+def _finish(report: RunReport, *, json_output: bool, quiet: bool, outputs: Outputs) -> None:
+    """Print the results (or the JSON document), send what the outputs ask for (notifications, the
+    collector's document, the metrics file), and exit with the run's code. Each of those that fails
+    is a warning: it changes neither the code nor the record."""
     with HeldSignals():
         from checker.interrupts import EXIT_CODES
         from checker.notify import is_busy, notify_run
@@ -199,23 +210,31 @@ def _finish(
     # Quiet means nothing to say: all is well, or the only trouble is another run busy with an
     # account (a scheduled run overlapping a manual one), which that run reports.
     nothing_to_say = all(result.outcome.exit_code == ExitCode.OK or is_busy(result) for result in results)
+    document = results_document(results, code, error=problem or None)
     if json_output:
-        print(json.dumps(results_document(results, code, error=problem or None)))
+        print(json.dumps(document))
     elif results and not (quiet and nothing_to_say and not problem):
         print_results(stdout, results)
     if problem:
         say(f"error: {problem}")
-    if notify and home is not None and report.interrupted_by is None:
+    if outputs.notify and outputs.home is not None and report.interrupted_by is None:
         # After a signal the process is asked to stop: the next run sends what this one did not.
-        notify_run(results, notify, home, warn=lambda line: say(f"warning: {line}"))
-    if metrics is not None:
+        notify_run(results, outputs.notify, outputs.home, warn=lambda line: say(f"warning: {line}"))
+    if outputs.report_to is not None and report.interrupted_by is None:
+        from checker.report_to import post_report
+
+        failure = post_report(outputs.report_to, document)
+        if failure is not None:
+            say(f"warning: {failure}; the results are in the history, and the next run posts again")
+    if outputs.metrics is not None:
         from checker.metrics import write_metrics
 
+        duration = time.monotonic() - outputs.started
         try:
             write_metrics(
-                metrics, results, finished_at=time.time(), duration=time.monotonic() - started, exit_code=code
+                outputs.metrics, results, finished_at=time.time(), duration=duration, exit_code=code
             )
         except OSError as exc:
             # The results are recorded in the history; a stale metrics file is what an alert sees.
-            say(f"warning: could not write the metrics file {metrics}: {exc.strerror or exc}")
+            say(f"warning: could not write the metrics file {outputs.metrics}: {exc.strerror or exc}")
     raise typer.Exit(code)
