@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -174,6 +176,54 @@ def history(
         print(json.dumps({"entries": [entry.to_json() for entry in entries]}))
     else:
         print_history(stdout, entries, account=email)
+
+
+class ReportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+@app.command(cls=Command)
+def report(
+    report_format: Annotated[
+        ReportFormat, typer.Option("--format", help="csv (one row per account and setting) or json.")
+    ] = ReportFormat.CSV,
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="DATE", help="Only checks from this UTC date (YYYY-MM-DD) or time on."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write there (replaced at once); else stdout."),
+    ] = None,
+) -> None:
+    """Report per account and setting, from the history: the latest state, when it last changed,
+    drift events, the last error and its evidence."""
+    with HeldSignals():
+        from checker.fleet_report import as_csv, as_json, build_rows, write_report
+        from checker.history import History
+
+    start = _parse_since(since) if since is not None else None
+    entries = History.in_home(home_path()).entries(limit=ALL_ENTRIES)
+    rows = build_rows(entries, since=start)
+    text = as_csv(rows) if report_format is ReportFormat.CSV else as_json(rows)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_report(output, text)
+        say(f"wrote {len(rows)} row{'s' if len(rows) != 1 else ''} to {output}")
+
+
+ALL_ENTRIES = -1
+"""SQLite's LIMIT -1: no limit."""
+
+
+def _parse_since(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--since: expected a date (YYYY-MM-DD) or an ISO time, not {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @app.command(cls=Command)

@@ -29,7 +29,18 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAVY = {"playwright", "pyotp", "keyring", "cryptography", "apprise"}
 """What only the commands that drive a browser, use the keyring or notify need."""
 
-COMMANDS = ["check", "record", "history", "demo", "doctor", "accounts", "schedule", "config", "settings"]
+COMMANDS = [
+    "check",
+    "record",
+    "history",
+    "report",
+    "demo",
+    "doctor",
+    "accounts",
+    "schedule",
+    "config",
+    "settings",
+]
 
 
 @dataclass
@@ -120,6 +131,7 @@ def no_scheduler(tmp_path: Path) -> dict[str, str]:
         ["accounts", "add", "--help"],
         ["history"],
         ["history", "--json"],
+        ["report", "--format", "csv"],
         ["config", "show"],
         ["config", "path"],
         ["settings", "list"],

@@ -1,0 +1,94 @@
+"""`report --format csv|json`: per account and setting, from the history the real CLI recorded."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import stat
+from pathlib import Path
+
+from checker.fixture_site import Account, FixtureSite
+from checker.fleet_report import Row, as_csv
+from tests.conftest import Cli, check_args
+
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_report_says_the_latest_state_when_it_changed_and_the_last_error_with_its_evidence(
+    cli: Cli, site: FixtureSite, member: Account
+) -> None:
+    cli.json(*check_args(site))  # on
+    _, fixed = cli.json(*check_args(site, "--apply"))  # on -> off
+    member.markup = "changed"  # LinkedIn changes the page: ui_changed, with evidence
+    _, changed = cli.json(*check_args(site))
+    result = cli("report", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    [row] = csv_rows(result.stdout)
+    assert (row["account"], row["setting"], row["state"], row["outcome"]) == (
+        member.email,
+        "generative_ai_training",
+        "off",
+        "ui_changed",
+    )
+    assert row["state_since"] == fixed["results"][0]["checked_at"]
+    assert (row["checks"], row["drift_events"]) == ("3", "0")
+    assert row["last_error"].startswith("ui_changed: ")
+    assert row["evidence"] == changed["results"][0]["evidence"]
+    assert all(ISO.match(row[key]) for key in ("checked_at", "state_since", "last_error_at"))
+
+
+def test_a_json_report_written_to_a_file_is_private_and_since_filters(
+    cli: Cli, site: FixtureSite, member: Account, tmp_path: Path
+) -> None:
+    cli.json(*check_args(site, "--setting", "ads_age", "--setting", "ads_gender"))
+    out = tmp_path / "fleet.json"
+    result = cli("report", "--format", "json", "-o", str(out))
+    assert result.exit_code == 0
+    assert result.stderr == f"wrote 2 rows to {out}\n"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["setting"], r["state"], r["outcome"]) for r in rows] == [
+        ("ads_age", "on", "non_compliant"),
+        ("ads_gender", "on", "non_compliant"),
+    ]
+    later = json.loads(cli("report", "--format", "json", "--since", "2999-01-01").stdout)
+    assert later["rows"] == []
+
+
+def test_cells_that_a_spreadsheet_would_run_as_formulas_are_escaped() -> None:
+    row = Row(
+        account='=HYPERLINK("http://evil")',
+        setting="+1",
+        state="-1",
+        outcome="@SUM(A1)",
+        checked_at="2026-11-23T10:00:00Z",
+        state_since=None,
+        drift_events=0,
+        checks=1,
+        last_error="\tcmd",
+        last_error_at=None,
+        evidence=None,
+    )
+    [parsed] = csv_rows(as_csv([row]))
+    assert [parsed[key] for key in ("account", "setting", "state", "outcome", "last_error")] == [
+        '\'=HYPERLINK("http://evil")',
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\tcmd",
+    ]
+    assert parsed["checked_at"] == "2026-11-23T10:00:00Z"
+
+
+def test_a_bad_since_is_one_line_and_exit_2(cli: Cli) -> None:
+    result = cli("report", "--since", "last tuesday")
+    assert result.exit_code == 2
+    assert (
+        result.stderr == "error: --since: expected a date (YYYY-MM-DD) or an ISO time, not 'last tuesday'\n"
+    )
