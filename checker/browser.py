@@ -16,11 +16,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, BrowserContext, BrowserType, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from checker.errors import BrowserNotFound, CheckerError
+from checker.errors import BrowserNotFound, CheckerError, UsageError
 from checker.rules import Load
 
 BROWSER_ENV = "LINKEDIN_AI_OPTOUT_BROWSER"
@@ -91,6 +92,48 @@ def install_command() -> str:
 async def running_playwright() -> AsyncIterator[Playwright]:
     async with async_playwright() as playwright:
         yield playwright
+
+
+@asynccontextmanager
+async def connected_browser(
+    playwright: Playwright, endpoint: str, timeout_ms: float
+) -> AsyncIterator[Browser]:
+    """A browser of an existing pool, always let go of: `ws://` or `wss://` speaks Playwright's own
+    protocol (`playwright run-server`, Browserless' Playwright endpoint); `http://` or `https://` is
+    a Chrome DevTools endpoint (Browserless, a Chrome started with --remote-debugging-port).
+    CheckerError (exit 4) naming the endpoint when it does not answer."""
+    shown = mask_endpoint(endpoint)
+    try:
+        if endpoint.startswith(("ws://", "wss://")):
+            browser = await playwright.chromium.connect(endpoint, timeout=timeout_ms)
+        else:
+            browser = await playwright.chromium.connect_over_cdp(endpoint, timeout=timeout_ms)
+    except PlaywrightError as exc:
+        first = str(exc).strip().splitlines()
+        raise CheckerError(
+            f"could not connect to the browser at {shown}: {first[0] if first else 'no reason given'}"
+        ) from None
+    try:
+        yield browser
+    finally:
+        await browser.close()
+
+
+def mask_endpoint(endpoint: str) -> str:
+    """The endpoint without its path and query, which may hold a pool's token."""
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def check_endpoint(endpoint: str) -> str:
+    """`endpoint` if it can be a browser pool's address; UsageError naming it otherwise."""
+    parts = urlsplit(endpoint.strip())
+    if parts.scheme not in ("ws", "wss", "http", "https") or not parts.hostname:
+        raise UsageError(
+            "--browser-endpoint: expected ws://HOST:PORT/... (Playwright's protocol) or "
+            "http://HOST:PORT (Chrome DevTools)"
+        )
+    return endpoint.strip()
 
 
 @asynccontextmanager

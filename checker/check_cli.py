@@ -71,6 +71,14 @@ def check(
             "one per K, check every account once.",
         ),
     ] = None,
+    browser_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="Use a browser of an existing pool instead of launching one: ws://... for "
+            "Playwright's run-server (or Browserless), http://... for a Chrome DevTools endpoint.",
+        ),
+    ] = None,
     report_to: Annotated[
         str | None,
         typer.Option(
@@ -102,6 +110,7 @@ def check(
         import asyncio
 
         from checker.accounts import wanted_accounts
+        from checker.browser import check_endpoint
         from checker.credentials import CredentialStore
         from checker.history import History
         from checker.linkedin.locate import Site
@@ -118,6 +127,11 @@ def check(
 
     started = time.monotonic()
     part = chosen_shard(shard, shards)
+    endpoint = check_endpoint(browser_endpoint) if browser_endpoint is not None else None
+    if endpoint is not None and (headed or interactive):
+        raise UsageError(
+            "--browser-endpoint: a pool's browser shows no window here; drop --headed/--interactive"
+        )
     outputs = Outputs(
         metrics=check_metrics_path(metrics_file) if metrics_file is not None else None,
         report_to=check_report_url(report_to) if report_to is not None else None,
@@ -166,6 +180,7 @@ def check(
                 browser_path=browser_path,
                 interactive=interactive,
                 settings=config.settings,
+                browser_endpoint=endpoint,
             ),
             home=home,
             progress=progress,

@@ -8,16 +8,23 @@ signal stops it with the account in progress recorded as far as it went.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import structlog
-from playwright.async_api import Browser
+from playwright.async_api import Browser, Playwright
 
 from checker import __version__
 from checker.account_check import AccountCheck
-from checker.browser import find_browser, launched_browser, running_playwright
+from checker.browser import (
+    connected_browser,
+    find_browser,
+    launched_browser,
+    mask_endpoint,
+    running_playwright,
+)
 from checker.credentials import CredentialStore
 from checker.errors import CheckerError
 from checker.history import History
@@ -46,6 +53,8 @@ class CheckOptions:
     browser_path: str | None = None
     interactive: bool = False
     settings: tuple[str, ...] = (SETTING,)
+    browser_endpoint: str | None = None
+    """An existing browser pool to connect to (see browser.connected_browser), instead of launching."""
     """The catalog's settings to check, in order (see selectors/settings.toml)."""
 
 
@@ -101,15 +110,8 @@ class Runner:
         stopper = Stopper(self.progress)
         with stopper.installed():
             try:
-                async with running_playwright() as playwright:
-                    choice = find_browser(playwright.chromium, self.options.browser_path, headed=headed)
-                    # A window a person may sign in in shows the pages whole.
-                    lean = None if headed else self.site.rules.load
-                    async with launched_browser(playwright, choice, headed=headed, lean=lean) as browser:
-                        log.info(
-                            "browser started", path=choice.path, source=choice.source, version=browser.version
-                        )
-                        await self._each_account(browser, emails, stopper, report)
+                async with running_playwright() as playwright, self._browser(playwright, headed) as browser:
+                    await self._each_account(browser, emails, stopper, report)
             except Exception:
                 if stopper.signum is None:
                     raise
@@ -119,6 +121,22 @@ class Runner:
                 await _tasks_left_done()
         report.interrupted_by = stopper.signum
         return report
+
+    @asynccontextmanager
+    async def _browser(self, playwright: Playwright, headed: bool) -> AsyncIterator[Browser]:
+        """The pool's browser when `browser_endpoint` names one, else one launched here."""
+        endpoint = self.options.browser_endpoint
+        if endpoint is not None:
+            async with connected_browser(playwright, endpoint, self.site.timeout_ms) as browser:
+                log.info("browser connected", endpoint=mask_endpoint(endpoint), version=browser.version)
+                yield browser
+            return
+        choice = find_browser(playwright.chromium, self.options.browser_path, headed=headed)
+        # A window a person may sign in in shows the pages whole.
+        lean = None if headed else self.site.rules.load
+        async with launched_browser(playwright, choice, headed=headed, lean=lean) as browser:
+            log.info("browser started", path=choice.path, source=choice.source, version=browser.version)
+            yield browser
 
     async def _each_account(
         self, browser: Browser, emails: list[str], stopper: Stopper, report: RunReport
