@@ -66,7 +66,7 @@ class SettingCheck:
         self.clicked = False
         self.previous = runner.last_state(email, name)
 
-    def failed(self, exc: BaseException, runner: Runner) -> CheckResult:
+    def failed(self, exc: BaseException) -> CheckResult:
         """The result of a check that `exc` ended."""
         if isinstance(exc, CheckFailed):
             if exc.outcome is Outcome.NOT_APPLICABLE:
@@ -161,7 +161,7 @@ class AccountCheck:
                     try:
                         result = await self._check_setting(page)
                     except FAILURES as exc:
-                        result = self.current.failed(exc, runner)
+                        result = self.current.failed(exc)
                     # Before the context closes: the evidence is the page as the failure left it.
                     self.results.append(await self._with_evidence(result, page))
                 return self.results
@@ -171,19 +171,17 @@ class AccountCheck:
             _uncancel()
             return [*self.results, self.current.interrupted(self.stopper.name)]
         except FAILURES as exc:  # before any page: the lock, the saved session, the browser
-            return [
-                SettingCheck(runner, self.email, name).failed(exc, runner) for name in runner.options.settings
-            ]
+            return [SettingCheck(runner, self.email, name).failed(exc) for name in runner.options.settings]
 
     async def _everything_failed(self, exc: BaseException, page: Page) -> list[CheckResult]:
         """Signing in failed: no setting could be read, so each gets the failure as its outcome, with
         the one evidence bundle of the failed page."""
         if isinstance(exc, CheckFailed) and exc.outcome in (Outcome.AUTH_FAILED, Outcome.NEEDS_ATTENTION):
             self.runner.sessions.forget(self.email, self.runner.site.origin)
-        first = await self._with_evidence(self.current.failed(exc, self.runner), page)
+        first = await self._with_evidence(self.current.failed(exc), page)
         others = [
             dataclasses.replace(
-                SettingCheck(self.runner, self.email, name).failed(exc, self.runner), evidence=first.evidence
+                SettingCheck(self.runner, self.email, name).failed(exc), evidence=first.evidence
             )
             for name in self.runner.options.settings[1:]
         ]

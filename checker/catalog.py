@@ -66,11 +66,6 @@ class Setting(_Strict):
         _require_english(self.label, "label")
         return self
 
-    @property
-    def switch_id(self) -> str:
-        """The id of the switch's label (its `aria-labelledby`), which is also the save's key."""
-        return self.switch.split("aria-labelledby='")[1].rstrip("']")
-
 
 class Catalog(_Strict):
     schema_: Literal[1] = Field(alias="schema")
