@@ -137,7 +137,7 @@ class AccountCheck:
     def step(self, doing: str) -> None:
         self.stopper.checkpoint()
         self.doing = doing
-        self.runner.progress(f"{self.email}: {doing}")
+        self.runner.watch.step(self.email, doing)
 
     async def run(self, browser: Browser) -> list[CheckResult]:
         """The results of the settings checked, in the asked-for order; never raises for what the
@@ -251,7 +251,7 @@ class AccountCheck:
         """`result`, with the evidence of its failure saved from `page` when it is one that has some."""
         if result.outcome not in EVIDENCE_OUTCOMES or self.stopper.signum is not None:
             return result
-        self.runner.progress(f"{self.email}: saving evidence of the failure")
+        self.runner.watch.step(self.email, "saving evidence of the failure")
         failure = Failure(email=self.email, outcome=result.outcome, detail=result.detail, step=self.doing)
         try:
             saved = await save_evidence(page, self.runner.site, self.runner.home, failure)
@@ -264,7 +264,7 @@ class AccountCheck:
 
     def _waiting(self) -> None:
         log.info("waiting for another run checking this account")
-        self.runner.progress(f"{self.email}: waiting for another run checking this account")
+        self.runner.watch.step(self.email, "waiting for another run checking this account")
 
     @asynccontextmanager
     async def _context(self, browser: Browser) -> AsyncIterator[BrowserContext]:

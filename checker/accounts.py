@@ -1,12 +1,14 @@
 """The accounts to check: their emails, compared as LinkedIn compares them, and `accounts.json`.
 
-The file holds emails only (passwords live in the keyring) and is validated on every read: an
-entry that is not an email, or an account listed twice, is named with the file.
+The file holds emails, and for a fleet a label and groups per account; never a password (those
+live in the keyring). It is validated on every read: an entry that is not an email, a bad group
+name, or an account listed twice, is named with the file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import re
@@ -16,7 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from checker.config import (
@@ -32,6 +42,8 @@ from checker.errors import ConfigError, UsageError
 from checker.safe_text import printable
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MAX_LABEL = 200
 
 # --- emails ---------------------------------------------------------------------------------
 
@@ -57,6 +69,48 @@ def account_digest(email: str) -> str:
     return hashlib.sha256(email_key(email).encode()).hexdigest()[:24]
 
 
+def validate_group(name: str) -> str:
+    """`name` if it can name a group (letters, digits, `.`, `_`, `-`; 64 at most, a letter or digit
+    first), else UsageError. Groups compare case-insensitively."""
+    if not _GROUP.match(name):
+        raise UsageError(
+            f"not a group name: {_quoted(name)} (letters, digits, '.', '_' and '-', starting with a "
+            "letter or digit)"
+        )
+    return name
+
+
+def validate_label(label: str) -> str:
+    """`label` stripped, if it is one line of printable text of 200 characters at most."""
+    label = label.strip()
+    if len(label) > MAX_LABEL or any(unicodedata.category(char)[0] == "C" for char in label):
+        raise UsageError(f"not a label: {_quoted(label)} (one line of {MAX_LABEL} characters at most)")
+    return label
+
+
+@dataclass(frozen=True)
+class Account:
+    """An entry of the accounts file: the email as first spelled, and for fleets a label and groups."""
+
+    email: str
+    label: str = ""
+    groups: tuple[str, ...] = ()
+
+    def in_group(self, name: str) -> bool:
+        return name.casefold() in {group.casefold() for group in self.groups}
+
+    def to_json(self) -> str | dict[str, Any]:
+        """A bare email when there is nothing more to say, as files before labels had it."""
+        if not (self.label or self.groups):
+            return self.email
+        entry: dict[str, Any] = {"email": self.email}
+        if self.label:
+            entry["label"] = self.label
+        if self.groups:
+            entry["groups"] = list(self.groups)
+        return entry
+
+
 # --- the accounts file ----------------------------------------------------------------------
 
 
@@ -77,27 +131,67 @@ def _checked_email(value: str) -> str:
         raise _entry_error(f"not an email address: {_quoted(value)}") from None
 
 
-class _AccountsFile(BaseModel):
-    """`accounts.json`: `{"accounts": [<email>, ...]}`, each account once whatever its spelling."""
+def _checked_group(value: str) -> str:
+    try:
+        return validate_group(value)
+    except UsageError as exc:
+        raise _entry_error(str(exc)) from None
+
+
+def _checked_label(value: str) -> str:
+    try:
+        return validate_label(value)
+    except UsageError as exc:
+        raise _entry_error(str(exc)) from None
+
+
+Email = Annotated[str, AfterValidator(_checked_email)]
+_BARE, _ENTRY = "bare email", "entry"
+"""The two spellings of an account in the file; their names never show in an error."""
+
+
+class _Entry(BaseModel):
+    """An account with a label and groups: `{"email": ..., "label": ..., "groups": [...]}`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    accounts: list[Annotated[str, AfterValidator(_checked_email)]]
+    email: Email
+    label: Annotated[str, AfterValidator(_checked_label)] = ""
+    groups: list[Annotated[str, AfterValidator(_checked_group)]] = []
+
+
+class _AccountsFile(BaseModel):
+    """`accounts.json`: `{"accounts": [<email or entry>, ...]}`, each account once whatever its spelling."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    accounts: list[
+        Annotated[
+            Annotated[Email, Tag(_BARE)] | Annotated[_Entry, Tag(_ENTRY)],
+            Discriminator(lambda value: _ENTRY if isinstance(value, dict) else _BARE),
+        ]
+    ]
+
+    def entries(self) -> list[Account]:
+        return [
+            Account(entry) if isinstance(entry, str) else Account(entry.email, entry.label, (*entry.groups,))
+            for entry in self.accounts
+        ]
 
     @model_validator(mode="after")
     def _each_account_once(self) -> _AccountsFile:
         seen: set[str] = set()
-        for index, email in enumerate(self.accounts):
-            if email_key(email) in seen:
-                raise _entry_error(f"accounts[{index}]: {_quoted(email)} is listed twice")
-            seen.add(email_key(email))
+        for index, account in enumerate(self.entries()):
+            if email_key(account.email) in seen:
+                raise _entry_error(f"accounts[{index}]: {_quoted(account.email)} is listed twice")
+            seen.add(email_key(account.email))
         return self
 
 
 _EXPECTED = 'expected {"accounts": [...]}'
 
 
-def _parse_accounts(path: Path, raw: bytes) -> list[str]:
+def _parse_accounts(path: Path, raw: bytes) -> list[Account]:
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -107,7 +201,7 @@ def _parse_accounts(path: Path, raw: bytes) -> list[str]:
     except RecursionError:
         raise ConfigError(f"{path}: not valid JSON (nested too deeply)") from None
     try:
-        return list(_AccountsFile.model_validate(data).accounts)
+        return _AccountsFile.model_validate(data).entries()
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_described(exc.errors()[0])}") from None
 
@@ -115,15 +209,25 @@ def _parse_accounts(path: Path, raw: bytes) -> list[str]:
 def _described(error: ErrorDetails) -> str:
     where = _location(error["loc"])
     found = _json_kind(error.get("input"))
+    in_entry = len(error["loc"]) > 2  # ("accounts", index, tag, ...): inside an account's entry
+    field = error["loc"][-1] if error["loc"] else None
     match error["type"]:
         case "model_type":
             return f"{_EXPECTED}, found {found}"
+        case "missing" if in_entry:
+            return f'{where}: missing; an account\'s entry is {{"email": ..., "label": ..., "groups": [...]}}'
         case "missing":
             return f'{_EXPECTED}, found an object without "accounts"'
+        case "extra_forbidden" if in_entry:
+            return f"{where}: unknown key; an account's entry has email, label and groups"
         case "extra_forbidden":
             return f"{where}: unknown key; {_EXPECTED}"
+        case "list_type" if field == "groups":
+            return f"{where}: expected a list of group names, found {found}"
         case "list_type":
             return f"{where}: expected a list of email addresses, found {found}"
+        case "string_type" if field in ("label", "groups") or (isinstance(field, int) and in_entry):
+            return f"{where}: expected text, found {found}"
         case "string_type":
             return f"{where}: expected an email address, found {found}"
     return f"{where}: {error['msg']}" if where else error["msg"]
@@ -132,6 +236,8 @@ def _described(error: ErrorDetails) -> str:
 def _location(loc: tuple[int | str, ...]) -> str:
     text = ""
     for part in loc:
+        if part in (_BARE, _ENTRY):
+            continue
         text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + printable(part)
     return text
 
@@ -157,11 +263,15 @@ class AccountList:
         """The accounts file of the home directory `home`."""
         return cls(home / "accounts.json")
 
-    def emails(self) -> list[str]:
-        """The configured emails as spelled when added, in order; none when there is no file yet.
+    def entries(self) -> list[Account]:
+        """The configured accounts as spelled when added, in order; none when there is no file yet.
         Raises ConfigError naming the file and the bad entry when it is malformed."""
         raw = read_regular_file(self.path)
         return [] if raw is None else _parse_accounts(self.path, raw)
+
+    def emails(self) -> list[str]:
+        """The configured emails, in order (see `entries`)."""
+        return [account.email for account in self.entries()]
 
     def resolve(self, email: str) -> str | None:
         """The configured spelling of `email` (in any spelling), or None when it is not configured."""
@@ -171,22 +281,32 @@ class AccountList:
     def __contains__(self, email: object) -> bool:
         return isinstance(email, str) and self.resolve(email) is not None
 
-    def add(self, email: str) -> bool:
-        """Add `email`; return False, keeping the spelling already there, when any spelling of it is."""
+    def add(self, email: str, *, label: str | None = None, groups: tuple[str, ...] | None = None) -> bool:
+        """Add `email` with its label and groups; return False when any spelling of it is there
+        already: that entry keeps its spelling, and takes the label and groups given (None: kept)."""
         email = validate_email(email)
         with self._locked():
-            emails = self.emails()
-            if any(email_key(known) == email_key(email) for known in emails):
-                return False
-            self._write([*emails, email])
+            entries = self.entries()
+            for index, known in enumerate(entries):
+                if email_key(known.email) == email_key(email):
+                    changed = dataclasses.replace(
+                        known,
+                        label=known.label if label is None else label,
+                        groups=known.groups if groups is None else groups,
+                    )
+                    if changed != known:
+                        entries[index] = changed
+                        self._write(entries)
+                    return False
+            self._write([*entries, Account(email, label or "", groups or ())])
             return True
 
     def remove(self, email: str) -> bool:
         """Remove `email`, whatever its spelling; return False when it was not there."""
         with self._locked():
-            emails = self.emails()
-            kept = [known for known in emails if email_key(known) != email_key(email)]
-            if len(kept) == len(emails):
+            entries = self.entries()
+            kept = [known for known in entries if email_key(known.email) != email_key(email)]
+            if len(kept) == len(entries):
                 return False
             self._write(kept)
             return True
@@ -207,16 +327,18 @@ class AccountList:
         finally:
             lock.release()
 
-    def _write(self, emails: list[str]) -> None:
+    def _write(self, entries: list[Account]) -> None:
         clean_stale_temp_files(self.path)
-        write_private_file(self.path, json.dumps({"accounts": emails}, indent=2).encode() + b"\n")
+        document = {"accounts": [entry.to_json() for entry in entries]}
+        write_private_file(self.path, json.dumps(document, indent=2, ensure_ascii=False).encode() + b"\n")
 
 
-def wanted_accounts(emails: list[str]) -> list[str]:
-    """The configured spelling of each account a command names, or every configured account;
-    UsageError for an unknown one, or when none is configured."""
+def wanted_accounts(emails: list[str], groups: list[str] | None = None) -> list[str]:
+    """The configured spelling of each account a command names, or every configured account; with
+    `groups`, only those in one of them. UsageError for an unknown account or group, or when there
+    is no account to check."""
     accounts = AccountList.in_home(home_path())
-    if not emails:
+    if not emails and not groups:
         configured = accounts.emails()
         if not configured:
             raise UsageError("no accounts configured: add one with: linkedin-ai-optout accounts add EMAIL")
@@ -229,4 +351,14 @@ def wanted_accounts(emails: list[str]) -> list[str]:
                 f"unknown account: {email} (add it with: linkedin-ai-optout accounts add {email})"
             )
         wanted.append(known)
+    if groups:
+        entries = accounts.entries()
+        for name in groups:
+            if not any(entry.in_group(name) for entry in entries):
+                raise UsageError(f"--group: no account is in the group {_quoted(name)}")
+        members = [entry.email for entry in entries if any(entry.in_group(name) for name in groups)]
+        # Emails named too narrow the group to them; a group alone means all its members.
+        wanted = [email for email in members if not emails or email in wanted]
+        if not wanted:
+            raise UsageError("--group: none of the accounts named is in the group")
     return list(dict.fromkeys(wanted))

@@ -13,6 +13,7 @@ import base64
 import binascii
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -49,14 +50,23 @@ def accounts_add(
         bool,
         typer.Option(help="Also store the account's authenticator (TOTP) secret, to answer code challenges."),
     ] = False,
+    label: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="A name for the account in reports (a fleet's seat).")
+    ] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option(metavar="NAME", help="A group the account is in, for `check --group`; repeatable."),
+    ] = None,
 ) -> None:
     """Store an account's password in the OS keyring (asked with hidden input)."""
     with HeldSignals():
-        from checker.accounts import AccountList, validate_email
+        from checker.accounts import AccountList, validate_email, validate_group, validate_label
         from checker.credentials import CredentialStore
         from checker.quarantine import Quarantine
 
     email = validate_email(email)
+    label = validate_label(label) if label is not None else None
+    groups = tuple(map(validate_group, group)) if group else None
     password, secret = _read_secrets(password_stdin=password_stdin, totp=totp)
     home = prepare_home(notice)
     accounts = AccountList.in_home(home)
@@ -66,7 +76,7 @@ def accounts_add(
     quarantine.prepare()
     undo = CredentialStore().store(account, password, secret)
     try:
-        accounts.add(account)
+        accounts.add(account, label=label, groups=groups)
     except BaseException:
         undo()  # no keyring entry without its account
         raise
@@ -121,9 +131,9 @@ def accounts_list(json_output: Annotated[bool, typer.Option("--json", help="Prin
         from checker.accounts import AccountList
 
     home = home_path()
-    emails = AccountList.in_home(home).emails()
+    entries = AccountList.in_home(home).entries()
     rows: list[dict[str, Any]] = []
-    if emails:
+    if entries:
         # A session counts as saved when it decrypts, with the key in the keyring: only then are the
         # keyring and the cryptography loaded.
         with HeldSignals():
@@ -131,14 +141,26 @@ def accounts_list(json_output: Annotated[bool, typer.Option("--json", help="Prin
             from checker.sessions import SessionStore
 
         sessions = SessionStore.in_home(home, CredentialStore())
-        rows = [{"email": email, "session_saved": sessions.has_any(email)} for email in emails]
+        # A label and groups only where an account has them: the document stays as it was without.
+        rows = [
+            {
+                "email": entry.email,
+                **({"label": entry.label} if entry.label else {}),
+                **({"groups": list(entry.groups)} if entry.groups else {}),
+                "session_saved": sessions.has_any(entry.email),
+            }
+            for entry in entries
+        ]
     if json_output:
         print(json.dumps({"accounts": rows}))
     elif not rows:
         stdout.print("No accounts. Add one with: linkedin-ai-optout accounts add EMAIL", markup=False)
     else:
         for row in rows:
-            stdout.print(f"{row['email']}{'  (session saved)' if row['session_saved'] else ''}", markup=False)
+            groups = ", ".join(row.get("groups", []))
+            shown = [row["email"], row.get("label", ""), groups and f"[{groups}]"]
+            shown.append("(session saved)" if row["session_saved"] else "")
+            stdout.print("  ".join(part for part in shown if part), markup=False)
 
 
 @accounts_app.command("remove", cls=Command)
@@ -248,3 +270,59 @@ def accounts_login(
     if (released := quarantine.release(account)) is not None:
         since = released.since[:10]
         say(f"Its password is no longer held back (it was since {since}, after {released.cause}).")
+
+
+@accounts_app.command("import", cls=Command)
+def accounts_import(
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE.csv", help="Rows of email,label,groups (groups split by ';').")
+    ],
+    passwords_stdin: Annotated[
+        bool,
+        typer.Option(
+            help="Read the passwords as EMAIL<TAB>PASSWORD lines from standard input, instead of "
+            "asking for each with hidden input."
+        ),
+    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print what was done as JSON.")] = False,
+) -> None:
+    """Add the accounts a CSV file lists (never passwords: those are asked for, or read from standard
+    input); report what was added, skipped (malformed, or already there) and refused. Exit 0 when
+    every row was added or already there, 2 when a row was malformed or had no password."""
+    with HeldSignals():
+        from checker.accounts import AccountList, email_key
+        from checker.accounts_import import ImportReport, import_accounts, read_passwords, read_rows
+        from checker.credentials import CredentialStore
+
+    report = ImportReport()
+    rows = read_rows(file, report)
+    passwords = read_passwords(sys.stdin.read()) if passwords_stdin else None
+    # Everything that could stop every row is checked before the first password is asked for.
+    home = prepare_home(notice)
+    accounts = AccountList.in_home(home)
+    accounts.entries()
+    credentials = CredentialStore()
+    if rows:
+        credentials.probe()
+
+    def password_for(email: str) -> str | None:
+        if passwords is not None:
+            return passwords.get(email_key(email))
+        typed = typer.prompt(
+            f"Password for {email}", hide_input=True, default="", show_default=False, err=True
+        )
+        register_secret(typed)
+        return str(typed)
+
+    import_accounts(rows, accounts, credentials, password_for, report)
+    if json_output:
+        print(json.dumps(report.to_json()))
+    else:
+        for outcome in report.added:
+            stdout.print(f"added    line {outcome.line}: {outcome.email}", markup=False)
+        for word, outcomes in (("skipped", report.skipped), ("refused", report.refused)):
+            for outcome in outcomes:
+                who = f"{outcome.email}: " if outcome.email else ""
+                stdout.print(f"{word:<8} line {outcome.line}: {who}{outcome.reason}", markup=False)
+        say(f"{len(report.added)} added, {len(report.skipped)} skipped, {len(report.refused)} refused.")
+    raise typer.Exit(report.exit_code)

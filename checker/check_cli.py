@@ -95,6 +95,21 @@ def check(
             "node_exporter's textfile collector), replacing the last run's.",
         ),
     ] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="Check only the accounts in this group (see `accounts add --group`); repeatable.",
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            help="Check N accounts at once (1 to 8), each in its own browser context. 1 suits a "
+            "laptop; see the README before raising it.",
+        ),
+    ] = 1,
     shards: Annotated[
         int | None,
         typer.Option(
@@ -117,15 +132,19 @@ def check(
         from checker.linkedin.person import require_display
         from checker.metrics import check_metrics_path
         from checker.notify import url_problem
-        from checker.progress import progress_line
+        from checker.progress import accounts_display
         from checker.quarantine import Quarantine
         from checker.report_to import check_report_url
         from checker.rules import load_rules, setting_names
-        from checker.runner import CheckOptions, Runner, RunReport
+        from checker.runner import MAX_CONCURRENCY, CheckOptions, Runner, RunReport
         from checker.sessions import SessionStore
         from checker.shards import chosen_shard
 
     started = time.monotonic()
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise UsageError(f"--concurrency: expected 1 to {MAX_CONCURRENCY}, not {concurrency}")
+    if concurrency > 1 and interactive:
+        raise UsageError("--interactive hands one account at a time to you: drop --concurrency")
     part = chosen_shard(shard, shards)
     endpoint = check_endpoint(browser_endpoint) if browser_endpoint is not None else None
     if endpoint is not None and (headed or interactive):
@@ -148,7 +167,7 @@ def check(
     typed = typed_options(ctx, base_url=base_url, timeout=timeout, pace=pace)
     config = load_user_config().resolve(**typed, notify=notify or None, settings=settings)
     origin = normalize_base_url(config.base_url)
-    wanted = wanted_accounts(emails or [])
+    wanted = wanted_accounts(emails or [], group)
     if part is not None:
         wanted = [email for email in wanted if part.holds(email)]
         if not wanted:
@@ -166,7 +185,7 @@ def check(
     sessions.prepare()
     Quarantine.in_home(home).prepare()
     rules = load_rules()
-    with progress_line(stderr, enabled=not quiet) as progress:
+    with accounts_display(stderr, enabled=not quiet) as watch:
         runner = Runner(
             site=Site(origin=origin, rules=rules, timeout_ms=config.timeout * 1000),
             credentials=credentials,
@@ -181,9 +200,10 @@ def check(
                 interactive=interactive,
                 settings=config.settings,
                 browser_endpoint=endpoint,
+                concurrency=concurrency,
             ),
             home=home,
-            progress=progress,
+            watch=watch,
         )
         report = asyncio.run(runner.check_accounts(wanted))
     outputs = dataclasses.replace(outputs, notify=config.notify, home=home)

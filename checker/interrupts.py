@@ -1,8 +1,10 @@
 """Stopping a run on SIGINT or SIGTERM without losing what it did.
 
-A first signal stops the account in progress at once, unless it is between clicking the switch
-and the site's answer: that step is finished first, so the record says what the site was sent.
-A second signal stops that too. Accounts that never started are left alone and not recorded.
+A first signal stops the accounts in progress at once, except one between clicking the switch and
+the site's answer: that step is finished first, so the record says what the site was sent. A second
+signal stops that too. Accounts that never started are left alone and not recorded. Several
+accounts may be in progress at once (check --concurrency): each is its own task, and each is
+stopped or let finish its save on its own.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
 
@@ -37,8 +39,8 @@ class Stopper:
     def __init__(self, announce: Callable[[str], None] = lambda _: None) -> None:
         self.signum: int | None = None
         self._announce = announce
-        self._task: asyncio.Task[object] | None = None
-        self._critical = False
+        self._steps: dict[asyncio.Future[Any], bool] = {}
+        """The accounts in progress, each with whether it is in its critical step."""
         self._woken = asyncio.Event()
 
     @property
@@ -69,7 +71,7 @@ class Stopper:
         """Run `step` (one account's check) so that a signal can stop it. Raises Interrupted when a
         signal stopped it before it started; once started, the step handles its cancellation."""
         task = asyncio.ensure_future(step)
-        self._task = task
+        self._steps[task] = False
         try:
             return await task
         except asyncio.CancelledError:
@@ -78,16 +80,19 @@ class Stopper:
             # Our signal cancelled the step before it ran its first line: it never started.
             raise Interrupted(self.signum) from None
         finally:
-            self._task = None
+            del self._steps[task]
 
     @contextlib.contextmanager
     def critical(self) -> Iterator[None]:
-        """A step a first signal lets finish; the run stops right after it."""
-        self._critical = True
+        """A step a first signal lets finish; the account stops right after it."""
+        task = asyncio.current_task()
+        if task in self._steps:
+            self._steps[task] = True
         try:
             yield
         finally:
-            self._critical = False
+            if task in self._steps:
+                self._steps[task] = False
         self.checkpoint()
 
     def checkpoint(self) -> None:
@@ -107,10 +112,12 @@ class Stopper:
             self.signum = signum
             self._woken.set()
         name = signal.Signals(signum).name
-        log.info("signal received", signal=name, first=first, critical=self._critical)
-        if self._critical and first:
+        saving = [task for task, critical in self._steps.items() if critical]
+        log.info("signal received", signal=name, first=first, critical=bool(saving))
+        if first and saving:
             self._announce(f"{name}: finishing the switch's save, then stopping (again to stop now)")
-            return
-        self._announce(f"{name}: stopping")
-        if self._task is not None:
-            self._task.cancel(msg=name)
+        else:
+            self._announce(f"{name}: stopping")
+        for task in list(self._steps):
+            if not (first and task in saving):
+                task.cancel(msg=name)

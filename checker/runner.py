@@ -1,14 +1,15 @@
-"""Checking accounts: many accounts in turn in one browser, every outcome recorded (one account's
-steps are account_check.py's).
+"""Checking accounts: many accounts in one browser, each in its own context, one or several at a
+time, every outcome recorded (one account's steps are account_check.py's).
 
-Nothing acts without a record: a run stops before the next account when recording failed, and a
-signal stops it with the account in progress recorded as far as it went.
+Nothing acts without a record: a run starts no further account when recording failed, and a signal
+stops it with the accounts in progress recorded as far as they went.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import random
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,8 +38,25 @@ from checker.sessions import SessionStore
 
 log = structlog.get_logger()
 
-Progress = Callable[[str], None]
-"""Told what the run is doing now, in a few words, for a person watching a terminal."""
+MAX_CONCURRENCY = 8
+"""More accounts at once than this only queue behind the machine's cores and LinkedIn's patience."""
+
+
+class Watch:
+    """Told what the run is doing, for a person watching a terminal (see progress.py); this one
+    shows nothing."""
+
+    def begin(self, total: int) -> None:
+        """The run will check `total` accounts."""
+
+    def step(self, email: str, doing: str) -> None:
+        """The account `email` is `doing` this now, in a few words."""
+
+    def done(self, email: str) -> None:
+        """The account `email` is checked and recorded."""
+
+    def note(self, text: str) -> None:
+        """Something about the whole run (a signal received)."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +71,11 @@ class CheckOptions:
     browser_path: str | None = None
     interactive: bool = False
     settings: tuple[str, ...] = (SETTING,)
+    """The catalog's settings to check, in order (see selectors/settings.toml)."""
     browser_endpoint: str | None = None
     """An existing browser pool to connect to (see browser.connected_browser), instead of launching."""
-    """The catalog's settings to check, in order (see selectors/settings.toml)."""
+    concurrency: int = 1
+    """How many accounts are checked at once, each in its own browser context."""
 
 
 @dataclass
@@ -77,7 +97,7 @@ class Runner:
     history: History
     options: CheckOptions
     home: Path
-    progress: Progress = lambda _: None
+    watch: Watch = field(default_factory=Watch)
 
     def held(self, email: str) -> Hold | None:
         """The quarantine hold on `email`, if any; an unreadable quarantine holds everyone back."""
@@ -100,14 +120,16 @@ class Runner:
         return 3 * self.site.timeout_ms / 1000
 
     async def check_accounts(self, emails: list[str]) -> RunReport:
-        """Check `emails` in turn in one browser, pacing between accounts; record each outcome."""
+        """Check `emails` in one browser, `options.concurrency` at a time, pacing each lane of accounts;
+        record each outcome. The results come in the order of `emails`, whatever order they end in."""
         if self.options.interactive:
             require_display("check --interactive")  # before the site is touched
         # Interactive runs show the browser from the start: a challenge is handed over in the very page
         # that met it, never reloaded in a second browser (LinkedIn could take that for a new device).
         headed = self.options.headed or self.options.interactive
         report = RunReport()
-        stopper = Stopper(self.progress)
+        stopper = Stopper(self.watch.note)
+        self.watch.begin(len(emails))
         with stopper.installed():
             try:
                 async with running_playwright() as playwright, self._browser(playwright, headed) as browser:
@@ -141,17 +163,47 @@ class Runner:
     async def _each_account(
         self, browser: Browser, emails: list[str], stopper: Stopper, report: RunReport
     ) -> None:
-        for index, email in enumerate(emails):
+        queue = iter(enumerate(emails))  # shared by the lanes: each account is taken once
+        finished: dict[int, list[CheckResult]] = {}
+        lanes = min(self.options.concurrency, len(emails))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for lane in range(lanes):
+                    group.create_task(self._lane(lane, browser, queue, stopper, report, finished))
+        except BaseExceptionGroup as failed:
+            # What broke a lane (the browser gone, say) broke the run: said as it would be with one lane.
+            raise failed.exceptions[0] from None
+        finally:
+            report.results = [result for index in sorted(finished) for result in finished[index]]
+
+    async def _lane(
+        self,
+        lane: int,
+        browser: Browser,
+        queue: Iterator[tuple[int, str]],
+        stopper: Stopper,
+        report: RunReport,
+        finished: dict[int, list[CheckResult]],
+    ) -> None:
+        """Take accounts from `queue` one after another until it is empty, a signal stops the run, or
+        a record could not be written (by this lane or another)."""
+        first = True
+        for index, email in queue:
+            if report.not_recorded or stopper.signum is not None:
+                return
             try:
-                if index and self.options.pace_seconds:
-                    self.progress(f"pausing {self.options.pace_seconds:g} s before the next account")
-                    await stopper.pause(self.options.pace_seconds)
+                delay = pause_before(lane, first=first, pace=self.options.pace_seconds)
+                first = False
+                if delay:
+                    self.watch.step(email, f"waiting {delay:.1f} s before starting, to stay gentle")
+                    await stopper.pause(delay)
                 stopper.checkpoint()
                 results = await stopper.run(self.check_account(browser, email, stopper))
             except Interrupted:
                 return  # accounts that never started are not recorded
+            finished[index] = []
             for result in map(self._quarantine, results):
-                report.results.append(result)
+                finished[index].append(result)
                 try:
                     self.history.record(result, tool_version=__version__, browser_version=browser.version)
                 except (CheckerError, OSError) as exc:
@@ -159,6 +211,7 @@ class Runner:
                     report.not_recorded = f"could not record the check of {email}: {exc}"
                     log.info("not recorded", account=email, reason=str(exc))  # the CLI says it as an error
                     return
+            self.watch.done(email)
             if stopper.signum is not None:
                 return
 
@@ -204,6 +257,15 @@ class Runner:
                 seconds=round((utc_now() - started).total_seconds(), 2),
             )
             return results
+
+
+def pause_before(lane: int, *, first: bool, pace: float) -> float:
+    """Seconds to wait before a lane's next account: `pace` on average, drawn at random between half
+    and one and a half times it, so that requests from one address keep no beat. A lane's first
+    account waits a random part of `pace` (the first lane's, none): the lanes start apart."""
+    if first:
+        return 0.0 if lane == 0 else random.uniform(0, pace)
+    return random.uniform(0.5 * pace, 1.5 * pace)
 
 
 async def _tasks_left_done() -> None:
