@@ -37,7 +37,7 @@ from checker.settings_cli import settings_app
 # The rest is imported by the commands that need it, when they run (see checker/__main__.py): the
 # browser, the keyring and the cryptography are long imports that most commands never use.
 if TYPE_CHECKING:
-    pass
+    from checker.fleet_report import Record
 
 INTERRUPTED = 130
 
@@ -181,12 +181,18 @@ def history(
 class ReportFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
+    HTML = "html"
 
 
 @app.command(cls=Command)
 def report(
     report_format: Annotated[
-        ReportFormat, typer.Option("--format", help="csv (one row per account and setting) or json.")
+        ReportFormat,
+        typer.Option(
+            "--format",
+            help="csv (one row per account and setting), json, or html (one self-contained page: a"
+            " summary, a chart per day, a table that sorts and filters).",
+        ),
     ] = ReportFormat.CSV,
     since: Annotated[
         str | None,
@@ -196,22 +202,54 @@ def report(
         Path | None,
         typer.Option("--output", "-o", metavar="FILE", help="Write there (replaced at once); else stdout."),
     ] = None,
+    merge: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE_OR_DIR",
+            exists=True,
+            help="Report the result documents a collector stored (from check --report-to) instead of"
+            " the history: a file, or a directory's *.json files (not its subdirectories); repeatable.",
+        ),
+    ] = None,
 ) -> None:
-    """Report per account and setting, from the history: the latest state, when it last changed,
-    drift events, the last error and its evidence."""
+    """Report per account and setting, from the history (or the documents of --merge): the latest
+    state, when it last changed, drift events, the last error and its evidence."""
     with HeldSignals():
-        from checker.fleet_report import as_csv, as_json, build_rows, write_report
+        from checker.fleet_report import Record, as_csv, as_json, build_rows, in_period, write_report
         from checker.history import History
+        from checker.html_report import as_html
+        from checker.merge import load_records
+        from checker.rules import load_catalog
 
     start = _parse_since(since) if since is not None else None
-    entries = History.in_home(home_path()).entries(limit=ALL_ENTRIES)
-    rows = build_rows(entries, since=start)
-    text = as_csv(rows) if report_format is ReportFormat.CSV else as_json(rows)
+    if merge:
+        records = load_records(merge, warn=lambda line: say(f"warning: {line}"))
+        source = _merged_source(records, len(merge))
+    else:
+        entries = History.in_home(home_path()).entries(limit=ALL_ENTRIES)
+        records = [Record(entry.result) for entry in entries]
+        source = "the history of linkedin-ai-optout on this machine"
+    period = in_period(records, start)
+    rows = build_rows(period)
+    if report_format is ReportFormat.HTML:
+        titles = {name: setting.title for name, setting in load_catalog().settings.items()}
+        text = as_html(rows, period, since=start, source=source, titles=titles)
+    else:
+        text = as_csv(rows) if report_format is ReportFormat.CSV else as_json(rows)
     if output is None:
         sys.stdout.write(text)
     else:
         write_report(output, text)
         say(f"wrote {len(rows)} row{'s' if len(rows) != 1 else ''} to {output}")
+
+
+def _merged_source(records: list[Record], paths: int) -> str:
+    hosts = len({record.host for record in records if record.host})
+    return (
+        f"the result documents in {paths} merged path{'s' if paths != 1 else ''}:"
+        f" {len(records)} distinct check{'s' if len(records) != 1 else ''}"
+        f" from {hosts} host{'s' if hosts != 1 else ''}"
+    )
 
 
 ALL_ENTRIES = -1

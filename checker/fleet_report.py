@@ -1,6 +1,7 @@
-"""`report`: the fleet's view from the history, per account and setting: the latest state and
-outcome, when the state last changed, drift events, and the last error with its evidence. As CSV
-for a spreadsheet (one row per account and setting, ISO dates, no formula injection) or as JSON.
+"""`report`: the fleet's view, per account and setting: the latest state and outcome, when the
+state last changed, drift events, and the last error with its evidence. From the history, or from
+the documents a collector stored (checker/merge.py). As CSV for a spreadsheet (one row per account
+and setting, ISO dates, no formula injection), as JSON, or as one HTML page (checker/html_report.py).
 """
 
 from __future__ import annotations
@@ -10,18 +11,19 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from checker.errors import CheckerError, ExitCode
-from checker.history import HistoryEntry
 from checker.outcome import CheckResult, Outcome, SwitchState, utc_now
 
-_ERRORS = frozenset(
+NEEDS_A_PERSON = frozenset(
     {Outcome.UI_CHANGED, Outcome.ERROR, Outcome.FIX_FAILED, Outcome.AUTH_FAILED, Outcome.NEEDS_ATTENTION}
 )
+"""The outcomes a check fails with: the tool could not get or keep the setting off by itself."""
 _READ = (SwitchState.ON, SwitchState.OFF)
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -42,46 +44,69 @@ class Row:
     last_error: str | None
     last_error_at: str | None
     evidence: str | None
+    host: str | None = None
+    """The machine that ran the latest check, when the source says (a merged document does; the
+    local history does not)."""
 
 
-def build_rows(entries: list[HistoryEntry], since: datetime | None = None) -> list[Row]:
-    """A row per account (in any letter case) and setting, from `entries` (any order), sorted."""
-    oldest_first = sorted((entry.result for entry in entries), key=lambda result: result.checked_at)
-    if since is not None:
-        oldest_first = [result for result in oldest_first if result.checked_at >= since]
-    pairs: dict[tuple[str, str], list[CheckResult]] = {}
-    for result in oldest_first:
-        pairs.setdefault((result.account.casefold(), result.setting), []).append(result)
-    return [_row(results) for _, results in sorted(pairs.items())]
+@dataclass(frozen=True)
+class Record:
+    """One check as a report counts it: its result, and the machine that ran it when known."""
+
+    result: CheckResult
+    host: str | None = None
 
 
-def _row(results: list[CheckResult]) -> Row:
+def in_period(records: Iterable[Record], since: datetime | None = None) -> list[Record]:
+    """`records` from `since` on (all when None), oldest first."""
+    oldest_first = sorted(records, key=lambda record: record.result.checked_at)
+    if since is None:
+        return oldest_first
+    return [record for record in oldest_first if record.result.checked_at >= since]
+
+
+def pair_key(result: CheckResult) -> tuple[str, str]:
+    """What a row stands for: an account, in any letter case, and a setting."""
+    return result.account.casefold(), result.setting
+
+
+def build_rows(records: Iterable[Record]) -> list[Row]:
+    """A row per account and setting, from `records` (any order), sorted by account then setting."""
+    pairs: dict[tuple[str, str], list[Record]] = {}
+    for record in in_period(records):
+        pairs.setdefault(pair_key(record.result), []).append(record)
+    return [_row(records) for _, records in sorted(pairs.items())]
+
+
+def _row(records: list[Record]) -> Row:
+    results = [record.result for record in records]
     latest = results[-1]
     known: SwitchState | None = None
     since: datetime | None = None
     failed: CheckResult | None = None
     for result in results:
-        state = _read_state(result)
+        state = read_state(result)
         if state is not None and state is not known:
             known, since = state, result.checked_at
-        if result.outcome in _ERRORS:
+        if result.outcome in NEEDS_A_PERSON:
             failed = result
     return Row(
         account=latest.account,
         setting=latest.setting,
         state=(known or SwitchState.UNKNOWN).value,
         outcome=latest.outcome.value,
-        checked_at=_iso(latest.checked_at),
-        state_since=_iso(since) if since else None,
+        checked_at=iso(latest.checked_at),
+        state_since=iso(since) if since else None,
         drift_events=sum(result.drift for result in results),
         checks=len(results),
         last_error=f"{failed.outcome.value}: {failed.detail}" if failed else None,
-        last_error_at=_iso(failed.checked_at) if failed else None,
+        last_error_at=iso(failed.checked_at) if failed else None,
         evidence=failed.evidence if failed else None,
+        host=records[-1].host,
     )
 
 
-def _read_state(result: CheckResult) -> SwitchState | None:
+def read_state(result: CheckResult) -> SwitchState | None:
     """The state the check last read from the page, if it read one."""
     for state in (result.state_after, result.state_before):
         if state in _READ:
@@ -90,12 +115,14 @@ def _read_state(result: CheckResult) -> SwitchState | None:
 
 
 def as_json(rows: list[Row]) -> str:
+    """The rows as one JSON document, with when it was made."""
     return (
-        json.dumps({"generated_at": _iso(utc_now()), "rows": [asdict(row) for row in rows]}, indent=2) + "\n"
+        json.dumps({"generated_at": iso(utc_now()), "rows": [asdict(row) for row in rows]}, indent=2) + "\n"
     )
 
 
 def as_csv(rows: list[Row]) -> str:
+    """The rows as CSV, every cell safe from a spreadsheet's formulas."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180, as spreadsheets expect
     writer.writerow(list(Row.__dataclass_fields__))
@@ -128,5 +155,6 @@ def write_report(path: Path, text: str) -> None:
         raise CheckerError(f"cannot write {path}: {exc.strerror or exc}", ExitCode.FAILURE) from None
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+def iso(moment: datetime) -> str:
+    """`moment` as the reports write it: ISO 8601 to the second, UTC as `Z`."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

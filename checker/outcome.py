@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from checker.errors import ExitCode
 
@@ -104,6 +105,79 @@ class CheckResult:
             "drift": self.drift,
             "quarantined": self.quarantined,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
+        """The result a `to_json` form describes (a collector's copy of `check --json`, say);
+        ValueError naming the first field that is missing or malformed. Keys it does not know (a
+        newer version's) are left alone; `started_at`, which the form leaves out, is `checked_at`
+        unless given."""
+        checked_at = _moment(data, "checked_at")
+        account = _text(data, "account")
+        if not account.strip():
+            raise ValueError("account: empty")
+        return cls(
+            account=account,
+            setting=_text(data, "setting", SETTING),
+            state_before=_choice(data, "state_before", SwitchState),
+            state_after=_choice(data, "state_after", SwitchState, optional=True),
+            action=_choice(data, "action", Action),
+            verified=_flag(data, "verified"),
+            outcome=_choice(data, "outcome", Outcome),
+            detail=_text(data, "detail"),
+            started_at=_moment(data, "started_at") if "started_at" in data else checked_at,
+            checked_at=checked_at,
+            evidence=_text(data, "evidence", None),
+            previous_state=_choice(data, "previous_state", SwitchState, optional=True),
+            drift=_flag(data, "drift", False),
+            quarantined=_flag(data, "quarantined", False),
+        )
+
+
+_Choice = TypeVar("_Choice", bound=StrEnum)
+_REQUIRED: Any = object()
+
+
+def _field(data: Mapping[str, Any], key: str, default: Any) -> Any:
+    if key in data:
+        return data[key]
+    if default is _REQUIRED:
+        raise ValueError(f"{key}: missing")
+    return default
+
+
+def _text(data: Mapping[str, Any], key: str, default: Any = _REQUIRED) -> Any:
+    value = _field(data, key, default)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key}: expected a text, not {type(value).__name__}")
+    if value is None and default is not None:
+        raise ValueError(f"{key}: expected a text, not null")
+    return value
+
+
+def _flag(data: Mapping[str, Any], key: str, default: Any = _REQUIRED) -> bool:
+    value = _field(data, key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"{key}: expected true or false, not {type(value).__name__}")
+    return value
+
+
+def _choice(data: Mapping[str, Any], key: str, kind: type[_Choice], *, optional: bool = False) -> Any:
+    value = _field(data, key, None if optional else _REQUIRED)
+    if value is None and optional:
+        return None
+    if isinstance(value, str) and value in kind._value2member_map_:
+        return kind(value)
+    raise ValueError(f"{key}: {str(value)[:40]!r} is not one of {', '.join(kind)}")
+
+
+def _moment(data: Mapping[str, Any], key: str) -> datetime:
+    value = _field(data, key, _REQUIRED)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        raise ValueError(f"{key}: expected an ISO 8601 time, not {str(value)[:40]!r}") from None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def fold_exit_code(outcomes: list[Outcome]) -> ExitCode:

@@ -132,6 +132,7 @@ def no_scheduler(tmp_path: Path) -> dict[str, str]:
         ["history"],
         ["history", "--json"],
         ["report", "--format", "csv"],
+        ["report", "--format", "html"],
         ["config", "show"],
         ["config", "path"],
         ["settings", "list"],
