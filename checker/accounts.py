@@ -343,7 +343,7 @@ def wanted_accounts(emails: list[str], groups: list[str] | None = None) -> list[
         if not configured:
             raise UsageError("no accounts configured: add one with: linkedin-ai-optout accounts add EMAIL")
         return configured
-    wanted = []
+    wanted: list[str] = []
     for email in map(validate_email, emails):
         known = accounts.resolve(email)
         if known is None:
@@ -351,14 +351,22 @@ def wanted_accounts(emails: list[str], groups: list[str] | None = None) -> list[
                 f"unknown account: {email} (add it with: linkedin-ai-optout accounts add {email})"
             )
         wanted.append(known)
+    named = set(wanted)
     if groups:
-        entries = accounts.entries()
-        for name in groups:
-            if not any(entry.in_group(name) for entry in entries):
-                raise UsageError(f"--group: no account is in the group {_quoted(name)}")
-        members = [entry.email for entry in entries if any(entry.in_group(name) for name in groups)]
-        # Emails named too narrow the group to them; a group alone means all its members.
-        wanted = [email for email in members if not emails or email in wanted]
+        members = group_members(accounts, groups)
+        # Emails named too narrow the groups to them; groups alone mean all their members.
+        wanted = [email for email in accounts.emails() if email_key(email) in members]
+        wanted = [email for email in wanted if not emails or email in named]
         if not wanted:
             raise UsageError("--group: none of the accounts named is in the group")
     return list(dict.fromkeys(wanted))
+
+
+def group_members(accounts: AccountList, groups: list[str]) -> set[str]:
+    """The email keys (see `email_key`) of the accounts in any of `groups`; UsageError naming a
+    group no account is in (a typo would otherwise select nobody, silently)."""
+    entries = accounts.entries()
+    for name in groups:
+        if not any(entry.in_group(name) for entry in entries):
+            raise UsageError(f"--group: no account is in the group {_quoted(name)}")
+    return {email_key(entry.email) for entry in entries if any(entry.in_group(name) for name in groups)}

@@ -211,10 +211,19 @@ def report(
             " the history: a file, or a directory's *.json files (not its subdirectories); repeatable.",
         ),
     ] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="Only the accounts in this group of the accounts file (see `accounts add --group`);"
+            " repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Report per account and setting, from the history (or the documents of --merge): the latest
     state, when it last changed, drift events, the last error and its evidence."""
     with HeldSignals():
+        from checker.accounts import AccountList, email_key, group_members
         from checker.fleet_report import Record, as_csv, as_json, build_rows, in_period, write_report
         from checker.history import History
         from checker.html_report import as_html
@@ -222,6 +231,7 @@ def report(
         from checker.rules import load_catalog
 
     start = _parse_since(since) if since is not None else None
+    members = group_members(AccountList.in_home(home_path()), group) if group else None
     if merge:
         records = load_records(merge, warn=lambda line: say(f"warning: {line}"))
         source = _merged_source(records, len(merge))
@@ -229,6 +239,8 @@ def report(
         entries = History.in_home(home_path()).entries(limit=ALL_ENTRIES)
         records = [Record(entry.result) for entry in entries]
         source = "the history of linkedin-ai-optout on this machine"
+    if members is not None:
+        records = [record for record in records if email_key(record.result.account) in members]
     period = in_period(records, start)
     rows = build_rows(period)
     if report_format is ReportFormat.HTML:

@@ -229,3 +229,19 @@ def test_an_unreadable_import_file_is_named_in_one_line(cli: Cli, tmp_path: Path
     binary.write_bytes(b"\xff\xfe\x00a")
     result = cli("accounts", "import", str(binary), "--passwords-stdin", input="")
     assert (result.exit_code, result.stderr.strip()) == (4, f"error: {binary}: not UTF-8 text")
+
+
+def test_report_group_shows_the_groups_members_only(
+    cli: Cli, site: FixtureSite, grouped: dict[str, list[str]]
+) -> None:
+    assert cli(*check_args(site)).exit_code == 1
+    result = cli("report", "--format", "json", "--group", "recruiting")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["rows"]
+    assert [row["account"] for row in rows] == ["a@example.com", "c@example.com"]
+    result = cli("report", "--group", "finance")
+    assert (result.exit_code, result.stderr.strip(), result.stdout) == (
+        2,
+        "error: --group: no account is in the group 'finance'",
+        "",
+    )
