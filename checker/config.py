@@ -172,9 +172,31 @@ def write_private_file(path: Path, data: bytes) -> None:
     """
     ensure_private_dir(path.parent)
     try:
+        write_atomically(path, data)
+    except _NoTempFile as exc:
+        raise ConfigError(
+            f"cannot write {path} ({os_reason(exc.error)}): check that it can be written"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path} ({os_reason(exc)}): check free space") from None
+
+
+class _NoTempFile(OSError):
+    """The temporary file beside the target could not be made: the directory is not writable."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.errno, error.strerror)
+        self.error = error
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file beside it (mode 0600 from the first byte),
+    synced, then renamed over `path`: a reader sees the old file or the new one, never half of one.
+    Raises OSError; the temporary file is gone then."""
+    try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise ConfigError(f"cannot write {path} ({os_reason(exc)}): check that it can be written") from None
+        raise _NoTempFile(exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), 0o600)
@@ -182,11 +204,9 @@ def write_private_file(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException as exc:
+    except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise ConfigError(f"cannot write {path} ({os_reason(exc)}): check free space") from None
         raise
 
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from checker.config import write_atomically
 from checker.errors import CheckerError, ExitCode
 from checker.outcome import CheckResult, Outcome, SwitchState, utc_now
 
@@ -141,17 +140,8 @@ def write_report(path: Path, text: str) -> None:
     """Write the report to `path` atomically (a temporary file beside it, then a rename), mode 0600:
     it names accounts. CheckerError (exit 4) naming the file when it cannot."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomically(path, text.encode())
     except OSError as exc:
-        raise CheckerError(f"cannot write {path}: {exc.strerror or exc}", ExitCode.FAILURE) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise CheckerError(f"cannot write {path}: {exc.strerror or exc}", ExitCode.FAILURE) from None
 
 
