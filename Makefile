@@ -31,6 +31,7 @@ test: browser keyring-tools
 
 bench: browser keyring-tools
 	scripts/with-test-keyring $(BIN)/python bench/bench.py
+	scripts/with-test-keyring $(BIN)/python -m bench.fleet
 
 lint: install
 	$(BIN)/ruff check .
