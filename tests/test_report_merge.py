@@ -8,10 +8,8 @@ import csv
 import io
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,43 +18,14 @@ import pytest
 from checker.fixture_site import Account, FixtureSite
 from checker.outcome import Action, CheckResult, Outcome, SwitchState
 from tests.conftest import Cli, add_account, check_args
-
-
-class FileCollector:
-    """A collector endpoint that stores each POST's body as the next numbered .json file."""
-
-    def __init__(self, directory: Path) -> None:
-        directory.mkdir()
-        self.directory = directory
-        collector = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                count = len(list(collector.directory.iterdir()))
-                (collector.directory / f"{count:04}.json").write_bytes(body)
-                self.send_response(202)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/results"
+from tests.test_report_to import Collector, serving
 
 
 @pytest.fixture
-def collector(tmp_path: Path) -> Iterator[FileCollector]:
-    running = FileCollector(tmp_path / "collected")
-    thread = threading.Thread(target=running.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+def collector(tmp_path: Path) -> Iterator[Collector]:
+    """A loopback collector that stores each POST's body as the next numbered .json file."""
+    with serving(Collector(tmp_path / "collected")) as running:
         yield running
-    finally:
-        running.server.shutdown()
-        running.server.server_close()
-        thread.join()
 
 
 def result_json(
@@ -91,7 +60,7 @@ def json_rows(cli: Cli, *args: str) -> list[dict[str, Any]]:
 
 
 def test_the_documents_of_several_runs_make_one_report_with_each_accounts_host_and_not_the_history(
-    cli: Cli, site: FixtureSite, member: Account, collector: FileCollector
+    cli: Cli, site: FixtureSite, member: Account, collector: Collector
 ) -> None:
     colleague = Account(email="colleague@example.com", password="another long passphrase")
     site.add_account(colleague)

@@ -7,7 +7,9 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,17 +19,23 @@ from tests.conftest import Cli, check_args
 
 
 class Collector:
-    """A collector endpoint: it keeps every POST, and answers `status`."""
+    """A collector endpoint: it keeps every POST, and answers `status`. With a `directory`, it also
+    stores each body there as the next numbered .json file, as an organisation's collector would."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory: Path | None = None) -> None:
         self.received: list[tuple[str, dict[str, str], bytes]] = []
         self.status = 202
+        self.directory = directory
+        if directory is not None:
+            directory.mkdir()
         collector = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 collector.received.append((self.path, dict(self.headers), body))
+                if collector.directory is not None:
+                    (collector.directory / f"{len(collector.received) - 1:04}.json").write_bytes(body)
                 self.send_response(collector.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -39,9 +47,8 @@ class Collector:
         self.url = f"http://127.0.0.1:{self.server.server_port}/fleet/results?token=t0k3n"
 
 
-@pytest.fixture
-def collector() -> Iterator[Collector]:
-    running = Collector()
+@contextmanager
+def serving(running: Collector) -> Iterator[Collector]:
     thread = threading.Thread(target=running.server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -50,6 +57,12 @@ def collector() -> Iterator[Collector]:
         running.server.shutdown()
         running.server.server_close()
         thread.join()
+
+
+@pytest.fixture
+def collector() -> Iterator[Collector]:
+    with serving(Collector()) as running:
+        yield running
 
 
 def test_the_result_document_is_posted_to_the_collector_without_secrets(
