@@ -79,7 +79,7 @@ class CredentialStore:
             # rather than piling another stuck thread on a frozen keyring.
             with self._discovery_lock:
                 if self._discovery is None:
-                    self._discovery = _Worker(keyring.get_keyring)
+                    self._discovery = _Worker(_chosen_keyring)
                 discovery = self._discovery
             try:
                 self._backend = self._answer(discovery)
@@ -200,9 +200,15 @@ class CredentialStore:
         if value is not None:
             self._call(self.backend.set_password, service, email, value)
             return
-        # PasswordDeleteError is keyring's way of saying there was nothing to delete.
-        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+        try:
             self._call(self.backend.delete_password, service, email)
+        except keyring.errors.PasswordDeleteError as exc:
+            # keyring's way of saying there was nothing to delete; or, when the entry is still
+            # there, the backend's refusal (a read-only one's), said as it is.
+            if self._call(self.backend.get_password, service, email) is not None:
+                raise KeyringUnavailable(
+                    f"the keyring would not delete the {_WHAT[service]}: {exc}"
+                ) from None
 
     def _call(self, method: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
         if isinstance(self.backend, fail.Keyring):
@@ -349,6 +355,26 @@ def _resolve_timeout(timeout: float | None) -> float:
     if not (math.isfinite(seconds) and seconds > 0):
         raise UsageError(f"{TIMEOUT_ENV} must be a positive number of seconds, not {raw!r}")
     return seconds
+
+
+BACKEND_ENV = "PYTHON_KEYRING_BACKEND"
+"""keyring's own variable naming a backend class (`module.Class`), the only way to choose one
+explicitly; the mounted-secrets backend (mounted_secrets.py) is chosen no other way."""
+
+
+def _chosen_keyring() -> PasswordBackend:
+    """keyring's backend; a name in $PYTHON_KEYRING_BACKEND that is no backend is KeyringUnavailable
+    naming it, not keyring's import error."""
+    try:
+        return keyring.get_keyring()
+    except (ImportError, AttributeError, TypeError) as exc:
+        chosen = os.environ.get(BACKEND_ENV)
+        if not chosen:
+            raise
+        raise KeyringUnavailable(
+            f"{BACKEND_ENV}={chosen!r} names no keyring backend ({type(exc).__name__}: {exc}): give "
+            "module.Class of an installed backend, or unset it"
+        ) from None
 
 
 def _reason(failure: Exception) -> str:

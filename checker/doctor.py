@@ -17,7 +17,7 @@ from checker import __version__
 from checker.accounts import AccountList
 from checker.browser import describe_browser, install_command
 from checker.config import HOME_ENV, home_path, not_ours, os_reason, probe_writable, refuse_symlink
-from checker.credentials import CredentialStore
+from checker.credentials import BACKEND_ENV, CredentialStore
 from checker.errors import CheckerError, ConfigError, KeyringUnavailable
 from checker.history import History
 from checker.rules import SELECTORS_ENV, catalog_path, load_rules, rules_path
@@ -127,7 +127,13 @@ def _keyring(credentials: CredentialStore) -> Finding:
     try:
         credentials.probe()
     except KeyringUnavailable as exc:
-        if sys.platform.startswith("linux") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        chosen = os.environ.get(BACKEND_ENV, "")
+        secret_service = not chosen or "SecretService" in chosen
+        if (
+            sys.platform.startswith("linux")
+            and secret_service
+            and not os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+        ):
             # What a cron job sees: the Secret Service is there, but nothing says where its bus is.
             return Finding(
                 "keyring",
@@ -137,6 +143,14 @@ def _keyring(credentials: CredentialStore) -> Finding:
                 "schedule the check as a systemd user timer (linkedin-ai-optout schedule install), whose "
                 "services have your session's bus, or set DBUS_SESSION_BUS_ADDRESS in the job to your "
                 "session's bus (unix:path=/run/user/<uid>/bus)",
+            )
+        if not secret_service:
+            return Finding(
+                "keyring",
+                False,
+                str(exc),
+                f"{BACKEND_ENV}={chosen} chose this backend: fix what it reads (for "
+                "checker.mounted_secrets.MountedSecrets, the mounted directory), or unset the variable",
             )
         raise
     return Finding("keyring", True, f"{credentials.describe()}: answers")
