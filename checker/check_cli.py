@@ -17,7 +17,7 @@ from checker.__main__ import HeldSignals
 from checker.cli_options import BaseUrl, BrowserPath, Headed, JsonOutput, Notify, Pace, Timeout
 from checker.cli_options import typed as typed_options
 from checker.config import DEFAULT_BASE_URL, normalize_base_url, prepare_home
-from checker.config_file import DEFAULT_PACE, DEFAULT_TIMEOUT, load_user_config
+from checker.config_file import DEFAULT_PACE, DEFAULT_TIMEOUT, MAX_CONCURRENCY, load_user_config
 from checker.console import notice, say, stderr, stdout
 from checker.errors import ExitCode, UsageError
 from checker.outcome import fold_exit_code
@@ -106,8 +106,8 @@ def check(
         int,
         typer.Option(
             metavar="N",
-            help="Check N accounts at once (1 to 8), each in its own browser context. 1 suits a "
-            "laptop; see the README before raising it.",
+            help="Check N accounts at once (1 to 8), each in its own browser context. Default 1, "
+            "or config.toml's concurrency; 1 suits a laptop, see the README before raising it.",
         ),
     ] = 1,
     shards: Annotated[
@@ -136,15 +136,13 @@ def check(
         from checker.quarantine import Quarantine
         from checker.report_to import check_report_url
         from checker.rules import load_rules, setting_names
-        from checker.runner import MAX_CONCURRENCY, CheckOptions, Runner, RunReport
+        from checker.runner import CheckOptions, Runner, RunReport
         from checker.sessions import SessionStore
         from checker.shards import chosen_shard
 
     started = time.monotonic()
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise UsageError(f"--concurrency: expected 1 to {MAX_CONCURRENCY}, not {concurrency}")
-    if concurrency > 1 and interactive:
-        raise UsageError("--interactive hands one account at a time to you: drop --concurrency")
     part = chosen_shard(shard, shards)
     endpoint = check_endpoint(browser_endpoint) if browser_endpoint is not None else None
     if endpoint is not None and (headed or interactive):
@@ -164,8 +162,10 @@ def check(
         settings = setting_names(setting) if setting else None
     except UsageError as exc:
         raise UsageError(f"--setting: {exc}") from None
-    typed = typed_options(ctx, base_url=base_url, timeout=timeout, pace=pace)
+    typed = typed_options(ctx, base_url=base_url, timeout=timeout, pace=pace, concurrency=concurrency)
     config = load_user_config().resolve(**typed, notify=notify or None, settings=settings)
+    if config.concurrency > 1 and interactive:
+        raise UsageError("--interactive hands one account at a time to you: drop --concurrency")
     origin = normalize_base_url(config.base_url)
     wanted = wanted_accounts(emails or [], group)
     if part is not None:
@@ -200,7 +200,7 @@ def check(
                 interactive=interactive,
                 settings=config.settings,
                 browser_endpoint=endpoint,
-                concurrency=concurrency,
+                concurrency=config.concurrency,
             ),
             home=home,
             watch=watch,

@@ -28,12 +28,15 @@ FILE_NAME = "config.toml"
 
 DEFAULT_PACE = 5.0
 DEFAULT_TIMEOUT = 20.0
+MAX_CONCURRENCY = 8
+"""More accounts at once than this only queue behind the machine's cores and LinkedIn's patience."""
 DEFAULTS: dict[str, Any] = {
     "base_url": DEFAULT_BASE_URL,
     "pace": DEFAULT_PACE,
     "timeout": DEFAULT_TIMEOUT,
     "notify": (),
     "settings": (SETTING,),
+    "concurrency": 1,
 }
 
 # What each key holds, for the error that says a value is of the wrong kind.
@@ -43,6 +46,7 @@ _EXPECTED = {
     "timeout": "a number of seconds, 1 or more",
     "notify": 'a list of Apprise URLs, such as ["ntfy://ntfy.sh/my-topic"]',
     "settings": 'a list of setting names (see `linkedin-ai-optout settings list`), or ["all"]',
+    "concurrency": f"a whole number of accounts at once, 1 to {MAX_CONCURRENCY}",
 }
 
 Source = Literal["default", "config.toml", "command line"]
@@ -58,6 +62,7 @@ class _File(BaseModel):
     timeout: float | None = None
     notify: list[str] | None = None
     settings: list[str] | None = None
+    concurrency: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class Effective:
     timeout: float
     notify: tuple[str, ...]
     settings: tuple[str, ...]
+    concurrency: int
     sources: dict[str, Source] = field(default_factory=dict)
 
 
@@ -172,6 +178,10 @@ def _check_values(path: Path, values: dict[str, Any]) -> None:
         raise ConfigError(f"{path}: pace: expected {_EXPECTED['pace']}, got {values['pace']:g}")
     if values.get("timeout", 1) < 1:
         raise ConfigError(f"{path}: timeout: expected {_EXPECTED['timeout']}, got {values['timeout']:g}")
+    if not 1 <= values.get("concurrency", 1) <= MAX_CONCURRENCY:
+        raise ConfigError(
+            f"{path}: concurrency: expected {_EXPECTED['concurrency']}, got {values['concurrency']}"
+        )
     if values.get("settings") == []:
         raise ConfigError(f"{path}: settings: empty; name at least one, or remove the key")
     if "settings" in values:

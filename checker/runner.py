@@ -38,9 +38,6 @@ from checker.sessions import SessionStore
 
 log = structlog.get_logger()
 
-MAX_CONCURRENCY = 8
-"""More accounts at once than this only queue behind the machine's cores and LinkedIn's patience."""
-
 
 class Watch:
     """Told what the run is doing, for a person watching a terminal (see progress.py); this one

@@ -7,6 +7,7 @@ import json
 import random
 import signal
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 
@@ -61,6 +62,22 @@ def test_one_at_a_time_is_the_default(cli: Cli, site: FixtureSite, fleet: list[A
     code, _ = cli.json(*check_args(site))
     assert code == 1
     assert not overlapping(spans(site.received, EMAILS))
+
+
+def test_config_toml_sets_the_concurrency_and_the_command_line_wins(
+    cli: Cli, site: FixtureSite, fleet: list[Account], isolated_home: Path
+) -> None:
+    (isolated_home / "config.toml").write_text("concurrency = 3\n")
+    assert cli.json(*check_args(site))[0] == 1
+    assert overlapping(spans(site.received, EMAILS))
+    before = len(site.received)
+    assert cli.json(*check_args(site, "--concurrency", "1"))[0] == 1
+    assert not overlapping(spans(site.received[before:], EMAILS))
+    result = cli(*check_args(site, "--interactive"))
+    assert (result.exit_code, result.stderr.strip()) == (
+        2,
+        "error: --interactive hands one account at a time to you: drop --concurrency",
+    )
 
 
 def test_a_failing_account_stops_no_other_and_the_exit_code_is_the_worst(

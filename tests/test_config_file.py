@@ -26,7 +26,12 @@ def write_config(home: Path, text: str) -> Path:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("notfy = []\n", "notfy: unknown key; the keys are base_url, pace, timeout, notify, settings"),
+        (
+            "notfy = []\n",
+            "notfy: unknown key; the keys are base_url, pace, timeout, notify, settings, concurrency",
+        ),
+        ("concurrency = 0\n", "concurrency: expected a whole number of accounts at once, 1 to 8, got 0"),
+        ("concurrency = 2.5\n", "concurrency: expected a whole number of accounts at once, 1 to 8, got 2.5"),
         ("[check]\npace = 1\n", "check: unknown key"),
         ('pace = "fast"\n', "pace: expected a number of seconds, 0 or more, got 'fast'"),
         ("pace = -1\n", "pace: expected a number of seconds, 0 or more, got -1"),
@@ -77,6 +82,7 @@ def test_config_show_without_a_file_shows_the_defaults_and_writes_nothing(
         "timeout": {"value": 20, "source": "default"},
         "notify": {"value": [], "source": "default"},
         "settings": {"value": ["generative_ai_training"], "source": "default"},
+        "concurrency": {"value": 1, "source": "default"},
     }
     assert "absent" in cli("config", "show").stdout
     assert not isolated_home.exists()
