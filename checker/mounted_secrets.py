@@ -42,11 +42,9 @@ from keyring.compat import properties
 from keyring.errors import InitError, KeyringError, PasswordDeleteError, PasswordSetError
 
 from checker.accounts import email_key, validate_email
-from checker.credentials import SERVICE, SESSION_KEY_SERVICE, TOTP_SERVICE
+from checker.credentials import BACKEND_ENV, SERVICE, SESSION_KEY_SERVICE, TOTP_SERVICE
 from checker.errors import UsageError
 
-BACKEND_ENV = "PYTHON_KEYRING_BACKEND"
-"""keyring's own variable: the one way this backend is chosen."""
 BACKEND_NAME = f"{__name__}.MountedSecrets"
 """The value of BACKEND_ENV that chooses it."""
 SECRETS_DIR_ENV = "LINKEDIN_AI_OPTOUT_SECRETS_DIR"
