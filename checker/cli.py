@@ -54,9 +54,15 @@ class _ErrorBoundary(TyperGroup):
     """Turns every error into one line on stderr (and, with --json, a JSON document on stdout)
     with its exit code. Nothing else in the tool chooses an exit code."""
 
+    _command_exited = False
+    """Whether the command itself ended with an exit code (typer.Exit), having said what it had to."""
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except typer.Exit:
+            self._command_exited = True
+            raise
         except KeyboardInterrupt:
             raise _Interrupted from None
         except typer.Abort as exc:
@@ -86,6 +92,9 @@ class _ErrorBoundary(TyperGroup):
 
             structlog.get_logger().debug("internal error", exc_info=True)
             _fail(f"internal error: {type(exc).__name__}: {exc}", ExitCode.FAILURE, json_output)
+        if code == INTERRUPTED and not self._command_exited:
+            # A Ctrl-C while the command line was parsed, outside the command: Typer's silent 130.
+            _fail("interrupted by SIGINT", INTERRUPTED, json_output)
         sys.exit(code if isinstance(code, int) else 0)
 
 

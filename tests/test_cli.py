@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.core import TyperGroup
 
 from checker import __version__
 from checker.fixture_site import Account, FixtureSite
@@ -365,3 +366,17 @@ def test_no_progress_when_stderr_is_not_a_terminal_or_with_quiet(site: FixtureSi
     assert (piped[0], quiet[0]) == (1, 1)
     assert "signing in" not in piped[1]
     assert "signing in" not in quiet[1]
+
+
+def test_ctrl_c_while_the_command_line_is_parsed_is_said_in_one_line_with_130(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Outside any command Typer turns a KeyboardInterrupt into a silent 130: the boundary says it.
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(TyperGroup, "make_context", interrupted)
+    result = cli("history")
+    assert (result.exit_code, result.stderr) == (130, "error: interrupted by SIGINT\n")
+    result = cli("history", "--json")
+    assert (result.exit_code, json.loads(result.stdout)["error"]["message"]) == (130, "interrupted by SIGINT")
