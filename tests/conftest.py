@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,3 +123,22 @@ def add_account(cli: Cli, email: str, password: str) -> None:
 def check_args(site: FixtureSite, *extra: str) -> list[str]:
     """`check` against the fixture site, quick to give up on pages it does not recognise."""
     return ["check", "--base-url", site.base_url, "--pace", "0", "--timeout", "5", *extra]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`python -m checker ARGS` in its own process, as a user or a scheduler starts it."""
+    return subprocess.run(
+        [sys.executable, "-m", "checker", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )

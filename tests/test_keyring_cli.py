@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,28 +18,12 @@ from checker.fixture_site import Account, FixtureSite
 from checker.fixture_site.urls import LOGIN
 from checker.history import History
 from checker.rules import SELECTORS_ENV
-from tests.conftest import Cli, add_account, check_args
+from tests.conftest import Cli, add_account, check_args, run_cli
 from tests.test_config import run_where_read_only
-from tests.test_credentials import ROOT, run_with_frozen
+from tests.test_credentials import run_with_frozen
 
 EMAIL = "a@example.com"
 PASSWORD = "correct horse battery staple"
-
-
-def run_cli(
-    *args: str, env: dict[str, str] | None = None, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    """`python -m checker ARGS` in its own process, as a user or a scheduler starts it."""
-    return subprocess.run(
-        [sys.executable, "-m", "checker", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=False,
-        timeout=120,
-    )
 
 
 def findings_of(document: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -24,7 +24,7 @@ from checker.mounted_secrets import (
     SESSION_KEY_FILE,
     MountedSecrets,
 )
-from tests.conftest import check_args
+from tests.conftest import check_args, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EMAIL = "Member+Seat3@Example.com"  # `+` and capitals: no Secret key could spell it
@@ -61,20 +61,6 @@ def account_file(email: str = EMAIL, password: str = PASSWORD, totp: str | None 
 
 def mounted_env(secrets: Path) -> dict[str, str]:
     return os.environ | {BACKEND_ENV: BACKEND_NAME, SECRETS_DIR_ENV: str(secrets)}
-
-
-def run_cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    """`python -m checker ARGS` in its own process, as the container's entrypoint runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "checker", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=False,
-        timeout=120,
-    )
 
 
 def configure(home: Path, *emails: str) -> None:
