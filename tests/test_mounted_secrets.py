@@ -26,7 +26,6 @@ from checker.mounted_secrets import (
 )
 from tests.conftest import check_args, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 EMAIL = "Member+Seat3@Example.com"  # `+` and capitals: no Secret key could spell it
 PASSWORD = "correct horse battery staple"
 SESSION_KEY = base64.b64encode(bytes(range(224, 256))).decode()  # as `openssl rand -base64 32`: + and /
