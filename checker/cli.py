@@ -251,7 +251,8 @@ def report(
     if members is not None:
         records = [record for record in records if email_key(record.result.account) in members]
     period = in_period(records, start)
-    rows = build_rows(period)
+    accounts = AccountList.in_home(home_path()).entries()
+    rows = build_rows(period, labels={email_key(account.email): account.label for account in accounts})
     if report_format is ReportFormat.HTML:
         titles = {name: setting.title for name, setting in load_catalog().settings.items()}
         text = as_html(rows, period, since=start, source=source, titles=titles)

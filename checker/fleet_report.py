@@ -7,9 +7,10 @@ and setting, ISO dates, no formula injection), as JSON, or as one HTML page (che
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +47,8 @@ class Row:
     host: str | None = None
     """The machine that ran the latest check, when the source says (a merged document does; the
     local history does not)."""
+    label: str | None = None
+    """The account's label in the accounts file (a fleet's seat), when it has one."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,16 @@ def pair_key(result: CheckResult) -> tuple[str, str]:
     return result.account.casefold(), result.setting
 
 
-def build_rows(records: Iterable[Record]) -> list[Row]:
-    """A row per account and setting, from `records` (any order), sorted by account then setting."""
+def build_rows(records: Iterable[Record], labels: Mapping[str, str] | None = None) -> list[Row]:
+    """A row per account and setting, from `records` (any order), sorted by account then setting;
+    `labels` by account in lower case (see accounts.email_key)."""
     pairs: dict[tuple[str, str], list[Record]] = {}
     for record in in_period(records):
         pairs.setdefault(pair_key(record.result), []).append(record)
-    return [_row(records) for _, records in sorted(pairs.items())]
+    return [
+        dataclasses.replace(_row(records), label=(labels or {}).get(account) or None)
+        for (account, _), records in sorted(pairs.items())
+    ]
 
 
 def _row(records: list[Record]) -> Row:

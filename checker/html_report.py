@@ -289,11 +289,12 @@ def _row(row: Row, titles: Mapping[str, str], show_host: bool) -> str:
     setting = (
         f'{_text(title)}<br><span class="name">{_text(row.setting)}</span>' if title else _text(row.setting)
     )
+    label = f'<br><span class="name">{_text(row.label)}</span>' if row.label else ""
     error = _text(row.last_error)
     if row.last_error_at:
         error += f'<br><span class="name">at {_time(row.last_error_at)}</span>'
     cells = [
-        f'<th scope="row" data-sort="{_text(row.account.casefold())}">{_text(row.account)}</th>',
+        f'<th scope="row" data-sort="{_text(row.account.casefold())}">{_text(row.account)}{label}</th>',
         f"<td>{_text(row.host)}</td>" if show_host else "",
         f'<td data-sort="{_text(title or row.setting)}">{setting}</td>',
         f"<td>{_text(row.state)}</td>",

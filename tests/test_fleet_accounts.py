@@ -4,6 +4,8 @@ the real keyring."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -231,14 +233,26 @@ def test_an_unreadable_import_file_is_named_in_one_line(cli: Cli, tmp_path: Path
     assert (result.exit_code, result.stderr.strip()) == (4, f"error: {binary}: not UTF-8 text")
 
 
-def test_report_group_shows_the_groups_members_only(
+def test_report_group_shows_the_groups_members_only_with_their_labels(
     cli: Cli, site: FixtureSite, grouped: dict[str, list[str]]
 ) -> None:
+    assert (
+        cli(
+            "accounts", "add", "a@example.com", "--label", "Seat A", "--password-stdin", input="pw\n"
+        ).exit_code
+        == 0
+    )
     assert cli(*check_args(site)).exit_code == 1
     result = cli("report", "--format", "json", "--group", "recruiting")
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)["rows"]
     assert [row["account"] for row in rows] == ["a@example.com", "c@example.com"]
+    assert [row["label"] for row in rows] == ["Seat A", None]  # the accounts file's label, when any
+    csv_rows = list(csv.DictReader(io.StringIO(cli("report", "--group", "recruiting").stdout)))
+    assert [(row["account"], row["label"]) for row in csv_rows] == [
+        ("a@example.com", "Seat A"),
+        ("c@example.com", ""),
+    ]
     result = cli("report", "--group", "finance")
     assert (result.exit_code, result.stderr.strip(), result.stdout) == (
         2,

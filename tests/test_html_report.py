@@ -38,6 +38,9 @@ def fleet(cli: Cli, site: FixtureSite, member: Account, tmp_path: Path) -> Fleet
     other account's password is wrong (auth_failed)."""
     site.add_account(Account(email=OTHER, password="the right passphrase"))
     add_account(cli, OTHER, "a wrong passphrase")
+    labelled = cli("accounts", "add", member.email, "--label", "Recruiter seat 1", "--password-stdin",
+                   input=member.password + "\n")  # fmt: skip
+    assert labelled.exit_code == 0, labelled.stderr
     runs = [
         cli.json(*check_args(site, member.email, *THREE)),  # all three on: non_compliant
         cli.json(*check_args(site, member.email, "--apply")),  # the AI one: fixed
@@ -146,11 +149,12 @@ async def test_the_page_summarises_the_fleet_lists_each_pair_and_charts_it_witho
             "evidence",
         ]  # no host: the local history does not know it
         rows = await table(page)
-        assert [(r[0], r[1].splitlines(), r[2], r[3]) for r in rows] == [
-            (OTHER, ["Generative-AI training", "generative_ai_training"], "unknown", "auth_failed"),
-            ("member@example.com", ["Ads by age range", "ads_age"], "on", "non_compliant"),
-            ("member@example.com", ["Ads by inferred gender", "ads_gender"], "off", "compliant"),
-            ("member@example.com", ["Generative-AI training", "generative_ai_training"], "off", "fixed"),
+        member = ["member@example.com", "Recruiter seat 1"]  # the email, and its label under it
+        assert [(r[0].splitlines(), r[1].splitlines(), r[2], r[3]) for r in rows] == [
+            ([OTHER], ["Generative-AI training", "generative_ai_training"], "unknown", "auth_failed"),
+            (member, ["Ads by age range", "ads_age"], "on", "non_compliant"),
+            (member, ["Ads by inferred gender", "ads_gender"], "off", "compliant"),
+            (member, ["Generative-AI training", "generative_ai_training"], "off", "fixed"),
         ]
         assert rows[0][7].startswith("auth_failed: ")
         bars = await day_bars(page)
@@ -214,7 +218,9 @@ async def test_without_javascript_the_table_is_all_there_sorted_by_account(
 ) -> None:
     async with opened(browser, fleet.page, javascript=False) as report:
         page = report.page
-        assert [(r[0], r[1].splitlines()[1]) for r in await table(page, visible_only=True)] == [
+        assert [
+            (r[0].splitlines()[0], r[1].splitlines()[1]) for r in await table(page, visible_only=True)
+        ] == [
             (OTHER, "generative_ai_training"),
             ("member@example.com", "ads_age"),
             ("member@example.com", "ads_gender"),
