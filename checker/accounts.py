@@ -337,36 +337,38 @@ def wanted_accounts(emails: list[str], groups: list[str] | None = None) -> list[
     """The configured spelling of each account a command names, or every configured account; with
     `groups`, only those in one of them. UsageError for an unknown account or group, or when there
     is no account to check."""
-    accounts = AccountList.in_home(home_path())
+    configured = AccountList.in_home(home_path()).entries()
     if not emails and not groups:
-        configured = accounts.emails()
         if not configured:
             raise UsageError("no accounts configured: add one with: linkedin-ai-optout accounts add EMAIL")
-        return configured
-    wanted: list[str] = []
+        return [account.email for account in configured]
+    spelled = {email_key(account.email): account.email for account in configured}
+    named: list[str] = []
     for email in map(validate_email, emails):
-        known = accounts.resolve(email)
+        known = spelled.get(email_key(email))
         if known is None:
             raise UsageError(
                 f"unknown account: {email} (add it with: linkedin-ai-optout accounts add {email})"
             )
-        wanted.append(known)
-    named = set(wanted)
-    if groups:
-        members = group_members(accounts, groups)
-        # Emails named too narrow the groups to them; groups alone mean all their members.
-        wanted = [email for email in accounts.emails() if email_key(email) in members]
-        wanted = [email for email in wanted if not emails or email in named]
-        if not wanted:
-            raise UsageError("--group: none of the accounts named is in the group")
-    return list(dict.fromkeys(wanted))
+        named.append(known)
+    if not groups:
+        return list(dict.fromkeys(named))
+    members = group_members(configured, groups)
+    # Emails named too narrow the groups to them; groups alone mean all their members.
+    wanted = [
+        account.email
+        for account in configured
+        if email_key(account.email) in members and (not emails or account.email in named)
+    ]
+    if not wanted:
+        raise UsageError("--group: none of the accounts named is in the group")
+    return wanted
 
 
-def group_members(accounts: AccountList, groups: list[str]) -> set[str]:
-    """The email keys (see `email_key`) of the accounts in any of `groups`; UsageError naming a
-    group no account is in (a typo would otherwise select nobody, silently)."""
-    entries = accounts.entries()
+def group_members(accounts: list[Account], groups: list[str]) -> set[str]:
+    """The email keys (see `email_key`) of `accounts` in any of `groups`; UsageError naming a group
+    no account is in (a typo would otherwise select nobody, silently)."""
     for name in groups:
-        if not any(entry.in_group(name) for entry in entries):
+        if not any(account.in_group(name) for account in accounts):
             raise UsageError(f"--group: no account is in the group {_quoted(name)}")
-    return {email_key(entry.email) for entry in entries if any(entry.in_group(name) for name in groups)}
+    return {email_key(account.email) for account in accounts if any(account.in_group(n) for n in groups)}

@@ -240,7 +240,8 @@ def report(
         from checker.rules import load_catalog
 
     start = _parse_since(since) if since is not None else None
-    members = group_members(AccountList.in_home(home_path()), group) if group else None
+    accounts = AccountList.in_home(home_path()).entries()  # for --group and the labels
+    members = group_members(accounts, group) if group else None
     if merge:
         records = load_records(merge, warn=lambda line: say(f"warning: {line}"))
         source = _merged_source(records, len(merge))
@@ -251,7 +252,6 @@ def report(
     if members is not None:
         records = [record for record in records if email_key(record.result.account) in members]
     period = in_period(records, start)
-    accounts = AccountList.in_home(home_path()).entries()
     rows = build_rows(period, labels={email_key(account.email): account.label for account in accounts})
     if report_format is ReportFormat.HTML:
         titles = {name: setting.title for name, setting in load_catalog().settings.items()}

@@ -7,24 +7,23 @@ and setting, ISO dates, no formula injection), as JSON, or as one HTML page (che
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from checker.accounts import email_key
 from checker.config import write_atomically
 from checker.errors import CheckerError, ExitCode
-from checker.outcome import CheckResult, Outcome, SwitchState, utc_now
+from checker.outcome import CheckResult, Outcome, SwitchState, iso, utc_now
 
 NEEDS_A_PERSON = frozenset(
     {Outcome.UI_CHANGED, Outcome.ERROR, Outcome.FIX_FAILED, Outcome.AUTH_FAILED, Outcome.NEEDS_ATTENTION}
 )
 """The outcomes a check fails with: the tool could not get or keep the setting off by itself."""
-_READ = (SwitchState.ON, SwitchState.OFF)
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -68,30 +67,28 @@ def in_period(records: Iterable[Record], since: datetime | None = None) -> list[
 
 
 def pair_key(result: CheckResult) -> tuple[str, str]:
-    """What a row stands for: an account, in any letter case, and a setting."""
-    return result.account.casefold(), result.setting
+    """What a row stands for: an account, in any spelling (see accounts.email_key), and a setting."""
+    return email_key(result.account), result.setting
 
 
 def build_rows(records: Iterable[Record], labels: Mapping[str, str] | None = None) -> list[Row]:
     """A row per account and setting, from `records` (any order), sorted by account then setting;
-    `labels` by account in lower case (see accounts.email_key)."""
+    `labels` by account key (see accounts.email_key)."""
+    labels = labels or {}
     pairs: dict[tuple[str, str], list[Record]] = {}
     for record in in_period(records):
         pairs.setdefault(pair_key(record.result), []).append(record)
-    return [
-        dataclasses.replace(_row(records), label=(labels or {}).get(account) or None)
-        for (account, _), records in sorted(pairs.items())
-    ]
+    return [_row(records, labels.get(account) or None) for (account, _), records in sorted(pairs.items())]
 
 
-def _row(records: list[Record]) -> Row:
+def _row(records: list[Record], label: str | None) -> Row:
     results = [record.result for record in records]
     latest = results[-1]
     known: SwitchState | None = None
     since: datetime | None = None
     failed: CheckResult | None = None
     for result in results:
-        state = read_state(result)
+        state = result.read_state
         if state is not None and state is not known:
             known, since = state, result.checked_at
         if result.outcome in NEEDS_A_PERSON:
@@ -109,15 +106,8 @@ def _row(records: list[Record]) -> Row:
         last_error_at=iso(failed.checked_at) if failed else None,
         evidence=failed.evidence if failed else None,
         host=records[-1].host,
+        label=label,
     )
-
-
-def read_state(result: CheckResult) -> SwitchState | None:
-    """The state the check last read from the page, if it read one."""
-    for state in (result.state_after, result.state_before):
-        if state in _READ:
-            return state
-    return None
 
 
 def as_json(rows: list[Row]) -> str:
@@ -150,8 +140,3 @@ def write_report(path: Path, text: str) -> None:
         write_atomically(path, text.encode())
     except OSError as exc:
         raise CheckerError(f"cannot write {path}: {exc.strerror or exc}", ExitCode.FAILURE) from None
-
-
-def iso(moment: datetime) -> str:
-    """`moment` as the reports write it: ISO 8601 to the second, UTC as `Z`."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -134,16 +134,9 @@ class History:
     def last_state(self, account: str, setting: str) -> SwitchState | None:
         """The state last read for `account` (any letter case) and `setting`, on or off: from the
         newest check that read one (after a click, what the reload showed). Reads only."""
-        known = (SwitchState.ON, SwitchState.OFF)
         for entry in self.entries(account=account, limit=_RECENT):
-            result = entry.result
-            if result.setting != setting:
-                continue
-            if result.state_after is not None:
-                if result.state_after in known:
-                    return result.state_after
-            elif result.state_before in known:
-                return result.state_before
+            if entry.result.setting == setting and entry.result.read_state is not None:
+                return entry.result.read_state
         return None
 
     def entries(self, *, account: str | None = None, limit: int = 20) -> list[HistoryEntry]:

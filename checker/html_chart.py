@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from html import escape
 
-from checker.fleet_report import Record, pair_key, read_state
+from checker.fleet_report import Record, pair_key
 from checker.outcome import CheckResult, Outcome
 
 # The series, bottom to top: a key, what the legend says, and a colour that stays apart from the
@@ -74,7 +74,7 @@ def _day(result: CheckResult) -> date:
 def _series(result: CheckResult) -> str:
     if result.outcome is Outcome.NOT_APPLICABLE:
         return "off"
-    state = read_state(result)
+    state = result.read_state
     return "unknown" if state is None else state.value
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from checker.errors import ConfigError
-from checker.fleet_report import Record
+from checker.fleet_report import Record, pair_key
 from checker.outcome import CheckResult
 from checker.safe_text import printable
 
@@ -30,7 +30,7 @@ def load_records(paths: Iterable[Path], warn: Callable[[str], None]) -> list[Rec
     for file in _files(paths, warn):
         for record in _read(file, warn):
             result = record.result
-            records.setdefault((result.account.casefold(), result.setting, result.checked_at), record)
+            records.setdefault((*pair_key(result), result.checked_at), record)
     return list(records.values())
 
 

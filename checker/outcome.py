@@ -65,6 +65,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def iso(moment: datetime) -> str:
+    """`moment` as documents and reports write it: ISO 8601 to the second, UTC as `Z`."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 @dataclasses.dataclass(frozen=True)
 class CheckResult:
     """The outcome of checking one account: what was read, what was done, and when."""
@@ -88,6 +93,13 @@ class CheckResult:
     quarantined: bool = False
     """The account's password is held back until a person acts (see checker/quarantine.py)."""
 
+    @property
+    def read_state(self) -> SwitchState | None:
+        """The state this check read from the page, on or off, if it read one: after a click, only
+        what the reload showed counts (before it, the setting was about to change)."""
+        state = self.state_before if self.state_after is None else self.state_after
+        return state if state in (SwitchState.ON, SwitchState.OFF) else None
+
     def to_json(self) -> dict[str, Any]:
         """The result as it appears in `check --json` (see the README for the schema)."""
         return {
@@ -99,7 +111,7 @@ class CheckResult:
             "verified": self.verified,
             "outcome": self.outcome.value,
             "detail": self.detail,
-            "checked_at": self.checked_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "checked_at": iso(self.checked_at),
             "evidence": self.evidence,
             "previous_state": None if self.previous_state is None else self.previous_state.value,
             "drift": self.drift,

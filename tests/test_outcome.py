@@ -73,3 +73,31 @@ def test_a_result_with_evidence_serialises_the_bundles_path() -> None:
         evidence="/home/a/.local/share/linkedin-ai-optout/evidence/20261123T093005000Z-0123456789ab",
     )
     assert result.to_json()["evidence"] == result.evidence
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "read"),
+    [
+        (SwitchState.ON, None, SwitchState.ON),  # read, nothing clicked
+        (SwitchState.ON, SwitchState.OFF, SwitchState.OFF),  # clicked: what the reload showed
+        (SwitchState.ON, SwitchState.UNKNOWN, None),  # clicked, then stopped: the state is not known
+        (SwitchState.UNKNOWN, None, None),  # the page was not read
+        (SwitchState.UNAVAILABLE, None, None),
+    ],
+)
+def test_the_state_a_check_read_is_the_one_history_drift_and_reports_all_use(
+    before: SwitchState, after: SwitchState | None, read: SwitchState | None
+) -> None:
+    moment = datetime(2026, 11, 23, tzinfo=UTC)
+    result = CheckResult(
+        account="a@example.com",
+        state_before=before,
+        state_after=after,
+        action=Action.NONE,
+        verified=False,
+        outcome=Outcome.ERROR,
+        detail="",
+        started_at=moment,
+        checked_at=moment,
+    )
+    assert result.read_state is read
