@@ -64,7 +64,7 @@ class _TerminalWatch(Watch):
         if task is not None:
             self._progress.remove_task(task)
         self._progress.advance(self._run)
-        run = self._progress.tasks[0]
+        run = next(task for task in self._progress.tasks if task.id == self._run)
         self._progress.update(self._run, description=_done_text(int(run.completed), int(run.total or 0)))
 
     def note(self, text: str) -> None:
