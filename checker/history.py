@@ -3,7 +3,9 @@
 It records what the tool read and did -- never the account's other data, never a secret. The file
 is never followed through a link, never repaired and never read past what it can prove about
 itself: a link, a damaged file or one from a newer release is a `ConfigError` naming the file,
-raised by `History.prepare()` before a check acts on the site.
+raised by `History.prepare()` before a check acts on the site. Damaged means anywhere in the file:
+every page is looked at (SQLite's `PRAGMA quick_check`) before a run acts, since a run that acted on
+LinkedIn and then could not record it is what this log must never allow.
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ class History:
             self._refuse_unsafe_files()
             self._create_if_absent()
             with self._connected("rw") as db:
+                self._refuse_damaged(db)  # before a migration writes into it
                 self._bring_up_to_date(db)
                 db.execute("PRAGMA journal_mode=WAL")
         self._prepared = True
@@ -154,6 +157,7 @@ class History:
                 raise not_a_directory_above(self.path) from None
             self._refuse_unsafe_files()
             with self._connected_read_only() as db:
+                self._refuse_damaged(db)  # what `check` would refuse, `history` and `doctor` say too
                 version = user_version(db)
                 self._refuse_newer(version)
                 if self._is_empty(db, version):
@@ -290,6 +294,21 @@ class History:
             problem = "it has no checks table" if not found else "its checks table has other columns"
             raise ConfigError(
                 f"{self._shown()}: not a history database of linkedin-ai-optout ({problem}):"
+                " move it aside and run again"
+            )
+
+    def _refuse_damaged(self, db: sqlite3.Connection) -> None:
+        # A run's read of the previous state is forgiven (a warning), and its append touches only the
+        # last pages of the table and the index: damage would be met after the click. quick_check reads
+        # every page of the file and checks its structure, in one pass (it leaves out only comparing
+        # the index with the table, which a run's append does not depend on). For some damage SQLite
+        # raises SQLITE_CORRUPT itself, which `_problems_reported` says in the same words.
+        found = [str(row[0]) for row in db.execute("PRAGMA quick_check(1)")]
+        if found != ["ok"]:
+            lines = [line for text in found for line in text.splitlines() if not line.startswith("***")]
+            reason = printable(lines[0] if lines else "no answer from its check")
+            raise ConfigError(
+                f"{self._shown()}: not a readable history database (damaged: {reason}):"
                 " move it aside and run again"
             )
 
