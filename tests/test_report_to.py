@@ -7,24 +7,38 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from checker import bounded_http
 from checker.fixture_site import Account, FixtureSite
 from tests.conftest import Cli, check_args
 
+MEGABYTE = 1024 * 1024
+DRIP_SECONDS = 0.1  # a byte each tenth of a second: no read waits long, the whole takes long
+DRIP_BYTES = 300  # 30 s of dripping in all, were nothing to cut it off
+
 
 class Collector:
-    """A collector endpoint: it keeps every POST, and answers `status`. With a `directory`, it also
-    stores each body there as the next numbered .json file, as an organisation's collector would."""
+    """A collector endpoint: it keeps every POST (and GET), and answers `status`. With a `directory`, it also
+    stores each body there as the next numbered .json file, as an organisation's collector would.
 
-    def __init__(self, directory: Path | None = None) -> None:
+    `misbehave` makes it answer as a broken or hostile collector would: `short` (a Content-Length of
+    100, 10 bytes sent), `drip_headers` and `drip_body` (a byte every DRIP_SECONDS), `huge` (50 MB
+    as fast as the client takes them), `redirect` (`status` to `location`). `sent` counts the bytes
+    of its answer the client took before it closed the connection."""
+
+    def __init__(self, directory: Path | None = None, host: str = "127.0.0.1") -> None:
         self.received: list[tuple[str, dict[str, str], bytes]] = []
         self.status = 202
+        self.misbehave: str | None = None
+        self.location = ""
+        self.sent = 0
+        self.stopping = threading.Event()
         self.directory = directory
         if directory is not None:
             directory.mkdir()
@@ -32,19 +46,52 @@ class Collector:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 collector.received.append((self.path, dict(self.headers), body))
                 if collector.directory is not None:
                     (collector.directory / f"{len(collector.received) - 1:04}.json").write_bytes(body)
-                self.send_response(collector.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                # An OSError: the client closed the connection, as a bounded client does.
+                with suppress(OSError):
+                    collector.answer(self)
+
+            do_GET = do_POST  # what a client that follows a 301 or a 302 sends
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/fleet/results?token=t0k3n"
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.url = f"http://{host}:{self.server.server_port}/fleet/results?token=t0k3n"
+
+    def answer(self, handler: BaseHTTPRequestHandler) -> None:
+        misbehave = self.misbehave
+        if misbehave == "drip_headers":
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+            self._drip(handler)
+            return
+        handler.send_response(self.status)
+        if misbehave == "redirect":
+            handler.send_header("Location", self.location)
+        length = {"short": 100, "drip_body": DRIP_BYTES, "huge": 50 * MEGABYTE}.get(misbehave or "", 0)
+        handler.send_header("Content-Length", str(length))
+        handler.end_headers()
+        if misbehave == "short":
+            handler.wfile.write(b"0123456789")
+            handler.close_connection = True
+        elif misbehave == "drip_body":
+            self._drip(handler)
+        elif misbehave == "huge":
+            chunk = b"x" * 65536
+            while self.sent < length and not self.stopping.is_set():
+                handler.wfile.write(chunk)
+                self.sent += len(chunk)
+
+    def _drip(self, handler: BaseHTTPRequestHandler) -> None:
+        for _ in range(DRIP_BYTES):
+            if self.stopping.wait(DRIP_SECONDS):
+                return
+            handler.wfile.write(b"x")
+            handler.wfile.flush()
+            self.sent += 1
 
 
 @contextmanager
@@ -54,6 +101,7 @@ def serving(running: Collector) -> Iterator[Collector]:
     try:
         yield running
     finally:
+        running.stopping.set()
         running.server.shutdown()
         running.server.server_close()
         thread.join()
@@ -101,6 +149,9 @@ def test_a_collector_that_fails_is_a_warning_and_the_exit_code_stands(
         ("http://collector.example.com/in", "plain http is accepted only for loopback hosts"),
         ("ftp://127.0.0.1/in", "expected https://HOST[:PORT]/PATH"),
         ("https://user:pw@collector.example.com/in", "no user or password in the URL"),
+        ("http://127.0.0.1:9/in\x1b[2J?token=t0k3n", "a control character (U+001B)"),
+        ("http://127.0.0.1:9/in\nX-Injected: 1", "a control character (U+000A)"),
+        ("https://collector example.com/in", "'collector example.com' is not a host name"),
     ],
 )
 def test_a_collector_url_that_is_not_safe_is_refused_before_the_run(
@@ -112,3 +163,92 @@ def test_a_collector_url_that_is_not_safe_is_refused_before_the_run(
     assert message in result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert site.received == []
+
+
+# --- collectors that misbehave ------------------------------------------------------------------
+
+
+@pytest.fixture
+def short_bound(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The bound on a whole exchange, 30 s in use, made one second here."""
+    monkeypatch.setattr(bounded_http, "LIMIT_SECONDS", 1.0)
+    return 1.0
+
+
+def post_warning(cli: Cli, site: FixtureSite, url: str) -> str:
+    """Check with `--report-to url --json`: the exit code and the one document on stdout are the
+    check's own, and the one warning is returned."""
+    result = cli(*check_args(site, "--report-to", url, "--json"))
+    assert result.exit_code == 1  # non_compliant, as without a collector
+    document = json.loads(result.stdout)  # one document: json.loads refuses a second
+    assert (document["exit_code"], document["results"][0]["outcome"]) == (1, "non_compliant")
+    [warning] = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert "t0k3n" not in result.stderr
+    assert "internal error" not in result.stderr
+    return warning
+
+
+@pytest.mark.parametrize("misbehave", ["drip_headers", "drip_body"])
+def test_a_collector_that_drips_its_answer_is_cut_off_at_the_bound_for_the_whole_exchange(
+    cli: Cli, site: FixtureSite, member: Account, collector: Collector, short_bound: float, misbehave: str
+) -> None:
+    collector.misbehave = misbehave
+    warning = post_warning(cli, site, collector.url)
+    assert warning.startswith(f"warning: the collector at http://127.0.0.1:{collector.server.server_port} ")
+    assert "no complete answer within 1 s" in warning
+    assert 0 < collector.sent < DRIP_BYTES  # each byte came within any per-read timeout; the whole did not
+
+
+def test_a_collector_whose_answer_breaks_off_is_a_warning_not_an_internal_error(
+    cli: Cli, site: FixtureSite, member: Account, collector: Collector
+) -> None:
+    collector.misbehave = "short"
+    assert "the answer broke off" in post_warning(cli, site, collector.url)
+    assert len(collector.received) == 1
+
+
+def test_a_huge_answer_is_not_read_beyond_a_megabyte(
+    cli: Cli, site: FixtureSite, member: Account, collector: Collector
+) -> None:
+    collector.misbehave = "huge"
+    assert "its answer is longer than 1024 KiB, not read" in post_warning(cli, site, collector.url)
+    # What the client took: a megabyte read, and what the sockets' buffers held when it closed.
+    assert collector.sent < 25 * MEGABYTE
+
+
+@pytest.mark.parametrize(
+    ("status", "host", "elsewhere"),
+    [
+        (307, "127.0.0.2", "http://127.0.0.2:{port}"),  # another host: the POST would go there again
+        (308, "127.0.0.1", "http://localhost.:{port}"),  # a name the https-or-loopback rule refuses
+        (301, "127.0.0.2", "ftp://127.0.0.2:{port}"),  # another scheme
+        (302, "127.0.0.1", "http://127.0.0.1:{port}"),  # the same host, another port
+    ],
+)
+def test_a_redirect_is_not_followed_and_the_warning_says_where_it_pointed(
+    cli: Cli,
+    site: FixtureSite,
+    member: Account,
+    collector: Collector,
+    status: int,
+    host: str,
+    elsewhere: str,
+) -> None:
+    with serving(Collector(host=host)) as other:
+        where = elsewhere.format(port=other.server.server_port)
+        collector.misbehave, collector.status = "redirect", status
+        collector.location = f"{where}/in?token=t0k3n"
+        warning = post_warning(cli, site, collector.url)
+        assert other.received == []
+    assert len(collector.received) == 1
+    assert f"it answered HTTP {status}, a redirect to {where}, not followed" in warning
+
+
+def test_a_path_with_a_space_or_an_accent_is_sent_percent_encoded(
+    cli: Cli, site: FixtureSite, member: Account, collector: Collector
+) -> None:
+    port = collector.server.server_port
+    url = f"http://127.0.0.1:{port}/fleet results/résultats?token=t0k3n&site=Zürich"
+    assert cli(*check_args(site, "--report-to", url)).exit_code == 1
+    [(path, _, _)] = collector.received
+    assert path == "/fleet%20results/r%C3%A9sultats?token=t0k3n&site=Z%C3%BCrich"
