@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from checker.fleet_report import Record
 
 INTERRUPTED = 130
+MAX_LIMIT = 1_000_000
+"""`history --limit`: more than any history holds, and within what SQLite can take (a 64-bit integer)."""
 
 
 # Typer ships its own copy of Click: its usage errors are the bases of the public BadParameter.
@@ -170,7 +172,9 @@ app.command(cls=Command)(record)
 @app.command(cls=Command)
 def history(
     account: Annotated[str | None, typer.Option(metavar="EMAIL", help="Only this account.")] = None,
-    limit: Annotated[int, typer.Option(min=1, metavar="N", help="At most this many entries.")] = 20,
+    limit: Annotated[
+        int, typer.Option(min=1, max=MAX_LIMIT, metavar="N", help="At most this many entries.")
+    ] = 20,
     json_output: JsonOutput = False,
 ) -> None:
     """Show the recorded outcomes, newest first."""

@@ -2,6 +2,7 @@
 
 The defaults shown in the help are the built-in ones. The config file can change them, so a command
 asks Click whether a value was typed (`typed`): one left at its default lets the file decide.
+Each number has the range config.toml's key has (config_file.RANGES), so neither accepts inf or nan.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+
+from checker.config_file import MAX_PACE, MAX_TIMEOUT, MIN_TIMEOUT
 
 BrowserPath = Annotated[
     str | None,
@@ -29,7 +32,8 @@ Headed = Annotated[bool, typer.Option(help="Show the browser window.")]
 Timeout = Annotated[
     float,
     typer.Option(
-        min=1,
+        min=MIN_TIMEOUT,
+        max=MAX_TIMEOUT,  # never inf: the browser's timers overflow long before
         metavar="SECONDS",
         help="Wait at most this long for any one thing on a page. config.toml's timeout, when set, "
         "replaces the default.",
@@ -39,6 +43,7 @@ Pace = Annotated[
     float,
     typer.Option(
         min=0,
+        max=MAX_PACE,
         metavar="SECONDS",
         help="Pause this long between accounts, to stay gentle. config.toml's pace, when set, "
         "replaces the default.",

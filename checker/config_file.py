@@ -10,6 +10,7 @@ and the key named: a misspelt `notfy` must not silently send nothing.
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 import tomllib
@@ -28,8 +29,19 @@ FILE_NAME = "config.toml"
 
 DEFAULT_PACE = 5.0
 DEFAULT_TIMEOUT = 20.0
+MIN_TIMEOUT, MAX_TIMEOUT = 1, 600
+"""Seconds for any one thing on a page: less than a second fails on a good day; more than ten minutes
+is a page that will not come, and far more overflows the browser's timers (every wait ends at once)."""
+MAX_PACE = 3600
+"""Seconds between accounts: an hour apart is already gentler than any schedule needs."""
 MAX_CONCURRENCY = 8
 """More accounts at once than this only queue behind the machine's cores and LinkedIn's patience."""
+RANGES: dict[str, tuple[int, int]] = {
+    "pace": (0, MAX_PACE),
+    "timeout": (MIN_TIMEOUT, MAX_TIMEOUT),
+    "concurrency": (1, MAX_CONCURRENCY),
+}
+"""The numbers each numeric key (and its command-line option) accepts, ends included; never inf or nan."""
 DEFAULTS: dict[str, Any] = {
     "base_url": DEFAULT_BASE_URL,
     "pace": DEFAULT_PACE,
@@ -42,8 +54,8 @@ DEFAULTS: dict[str, Any] = {
 # What each key holds, for the error that says a value is of the wrong kind.
 _EXPECTED = {
     "base_url": "a string, https://HOST[:PORT]",
-    "pace": "a number of seconds, 0 or more",
-    "timeout": "a number of seconds, 1 or more",
+    "pace": f"a number of seconds, 0 to {MAX_PACE}",
+    "timeout": f"a number of seconds, {MIN_TIMEOUT} to {MAX_TIMEOUT}",
     "notify": 'a list of Apprise URLs, such as ["ntfy://ntfy.sh/my-topic"]',
     "settings": 'a list of setting names (see `linkedin-ai-optout settings list`), or ["all"]',
     "concurrency": f"a whole number of accounts at once, 1 to {MAX_CONCURRENCY}",
@@ -140,9 +152,11 @@ def _read(path: Path) -> bytes | None:
         raise not_a_directory_above(path) from None  # the home itself, most likely, is a file
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({os_reason(exc)}): check it and its directory") from None
+    # Looked at before it is wrapped: Python refuses to wrap a directory (IsADirectoryError).
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ConfigError(f"{path} is not a regular file: replace it with a TOML file, or remove it")
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ConfigError(f"{path} is not a regular file: replace it with a TOML file, or remove it")
         return handle.read()
 
 
@@ -174,14 +188,11 @@ def _check_values(path: Path, values: dict[str, Any]) -> None:
             values["base_url"] = normalize_base_url(values["base_url"])
         except CheckerError as exc:
             raise ConfigError(f"{path}: base_url: {exc}") from None
-    if values.get("pace", 0) < 0:
-        raise ConfigError(f"{path}: pace: expected {_EXPECTED['pace']}, got {values['pace']:g}")
-    if values.get("timeout", 1) < 1:
-        raise ConfigError(f"{path}: timeout: expected {_EXPECTED['timeout']}, got {values['timeout']:g}")
-    if not 1 <= values.get("concurrency", 1) <= MAX_CONCURRENCY:
-        raise ConfigError(
-            f"{path}: concurrency: expected {_EXPECTED['concurrency']}, got {values['concurrency']}"
-        )
+    for key, (low, high) in RANGES.items():
+        value = values.get(key)
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            shown = f"{value:g}" if isinstance(value, float) else str(value)
+            raise ConfigError(f"{path}: {key}: expected {_EXPECTED[key]}, got {shown}")
     if values.get("settings") == []:
         raise ConfigError(f"{path}: settings: empty; name at least one, or remove the key")
     if "settings" in values:

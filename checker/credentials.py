@@ -33,6 +33,8 @@ TIMEOUT_ENV = "LINKEDIN_AI_OPTOUT_KEYRING_TIMEOUT"
 DEFAULT_TIMEOUT = 30.0
 """Seconds to wait for any one keyring call, as gh waits: long enough for a person to answer an
 unlock prompt, short enough that a scheduled run ends."""
+MAX_TIMEOUT = 3600.0
+"""The most `TIMEOUT_ENV` may ask for: an hour is already longer than any person takes to unlock."""
 
 _WHAT = {SERVICE: "password", TOTP_SERVICE: "TOTP secret", SESSION_KEY_SERVICE: "session key"}
 
@@ -354,6 +356,8 @@ def _resolve_timeout(timeout: float | None) -> float:
         seconds = math.nan
     if not (math.isfinite(seconds) and seconds > 0):
         raise UsageError(f"{TIMEOUT_ENV} must be a positive number of seconds, not {raw!r}")
+    if seconds > MAX_TIMEOUT:  # far more overflows the event loop's clock (OverflowError)
+        raise UsageError(f"{TIMEOUT_ENV} must be at most {MAX_TIMEOUT:g} seconds, not {raw!r}")
     return seconds
 
 

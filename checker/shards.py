@@ -18,8 +18,12 @@ from checker.errors import UsageError
 
 INDEX_ENV = "JOB_COMPLETION_INDEX"
 """Set by Kubernetes in each pod of an Indexed Job: 0, 1, ... completions - 1."""
+MAX_SHARDS = 100_000
+"""Kubernetes' own limit on an Indexed Job's completions; far more shards than any fleet has accounts."""
 
-_SHARD = re.compile(r"^(\d+)/(\d+)$")
+# ASCII digits only: str.isdigit() and \d also take characters int() refuses (²) or reads (٣).
+_SHARD = re.compile(r"^([0-9]+)/([0-9]+)$")
+_NUMBER = re.compile(r"^[0-9]+$")
 
 
 @dataclass(frozen=True)
@@ -50,20 +54,29 @@ def chosen_shard(shard: str | None, shards: int | None) -> Shard | None:
         match = _SHARD.match(shard.strip())
         if match is None:
             raise UsageError(f"--shard: expected K/N, such as 0/3, not {shard!r}")
-        return _valid(int(match.group(1)), int(match.group(2)), "--shard")
+        return _valid(_whole(match.group(1), "--shard"), _whole(match.group(2), "--shard"), "--shard")
     if shards is None:
         return None
     index = os.environ.get(INDEX_ENV)
     if index is None:
         raise UsageError(f"--shards needs ${INDEX_ENV} (set in a Kubernetes Indexed Job); or use --shard K/N")
-    if not index.strip().isdigit():
+    if not _NUMBER.match(index.strip()):
         raise UsageError(f"${INDEX_ENV}: expected a number from 0, not {index!r}")
-    return _valid(int(index), shards, f"${INDEX_ENV} with --shards")
+    return _valid(_whole(index.strip(), f"${INDEX_ENV}"), shards, f"${INDEX_ENV} with --shards")
+
+
+def _whole(digits: str, what: str) -> int:
+    # Python refuses to convert more than 4300 digits (ValueError); no shard needs more than six.
+    if len(digits.lstrip("0")) > len(str(MAX_SHARDS)):
+        raise UsageError(f"{what}: {digits[:12]}...: larger than any shard ({MAX_SHARDS} shards at most)")
+    return int(digits)
 
 
 def _valid(index: int, count: int, what: str) -> Shard:
     if count < 1:
         raise UsageError(f"{what}: the number of shards must be 1 or more, not {count}")
+    if count > MAX_SHARDS:
+        raise UsageError(f"{what}: the number of shards must be at most {MAX_SHARDS}, not {count}")
     if not 0 <= index < count:
         raise UsageError(f"{what}: shard {index} does not exist in {count} shards (0 to {count - 1})")
     return Shard(index, count)

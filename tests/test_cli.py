@@ -183,7 +183,11 @@ def test_help_names_values_by_words_and_shows_every_default_at_80_columns() -> N
         assert words in text
     assert not re.search(r"<\w", text)  # no <bool>, <list[str]>, <float range>
     flat = " ".join(text.split())
-    for default in ("[default: 20.0; x>=1]", "[default: 5.0; x>=0]", "[default: https://www.linkedin.com]"):
+    for default in (
+        "[default: 20.0; 1<=x<=600]",
+        "[default: 5.0; 0<=x<=3600]",
+        "[default: https://www.linkedin.com]",
+    ):
         assert default in flat
     assert max(len(line) for line in text.splitlines()) <= 80
 
