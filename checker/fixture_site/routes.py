@@ -215,6 +215,12 @@ def _feed(site: SiteState, request: Request, account: Account) -> Response:
 # -- everything else ------------------------------------------------------------
 
 
+def _collect(site: SiteState, request: Request) -> Response:
+    """The traps' collector, on their other origin: keeps the password a hostile page sent it."""
+    site.collect(request.query.get("p", "") or request.body.decode("utf-8", "replace"))
+    return Response(204, headers=(NO_STORE,))
+
+
 def _denied(status: int) -> Response:
     # LinkedIn turns bots away with a bare page and its own status 999.
     reason = http.client.responses.get(status, "Request denied")
@@ -244,6 +250,8 @@ _ROUTES: dict[tuple[str, str], Route] = {
     ("GET", urls.RESTRICTED): _restricted,
     ("GET", urls.LOGOUT): _logout,
     ("GET", urls.FEED): _feed,
+    ("GET", traps.COLLECT): _collect,
+    ("POST", traps.COLLECT): _collect,
     **settings_routes.ROUTES,
 }
 

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 
-from checker.fixture_site import routes
+from checker.fixture_site import routes, websocket
 from checker.fixture_site.exchange import Request, Response
 from checker.fixture_site.model import Received
 from checker.fixture_site.state import SiteState
@@ -46,7 +46,10 @@ class _Handler(BaseHTTPRequestHandler):
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:
-        self._serve()
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            self._websocket()
+        else:
+            self._serve()
 
     def do_POST(self) -> None:
         self._serve()
@@ -72,6 +75,21 @@ class _Handler(BaseHTTPRequestHandler):
             response = routes.transient(transient.status, transient.retry_after)
         self._write(response)
         self.site.record_bytes(number, len(response.body))
+
+    def _websocket(self) -> None:
+        """Accept a WebSocket (the traps' collector) and keep every message the page sends on it."""
+        request = self._read()
+        self.site.record(Received(request.method, request.target, request.host, request.email))
+        self.site.collect(request.query.get("p", ""))
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", websocket.accept_key(request.headers["sec-websocket-key"]))
+        self.end_headers()
+        self.wfile.flush()
+        for message in websocket.messages(self.rfile):
+            self.site.collect(message.decode("utf-8", "replace"))
+        self.close_connection = True
 
     def _reset(self) -> None:
         """Drop the connection with no answer: closed at once, with a TCP reset rather than an end
@@ -121,9 +139,11 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, port: int, site: SiteState) -> None:
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+        self.site = site
         super().__init__((_LOOPBACK, port), functools.partial(_Handler, site=site))
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        self.site.count_connection()
         with self._open_lock:
             self._open.add(request)
         super().process_request(request, client_address)

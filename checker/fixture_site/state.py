@@ -162,6 +162,8 @@ class SiteState:
         self._challenge_attempts: list[ChallengeAttempt] = []
         self._setting_changes: list[SettingChange] = []
         self._received: list[Received] = []
+        self._collected: list[str] = []
+        self._connections = 0
         self.person = Person()  # the member's own hands and phone (see person.py)
 
     # -- accounts -------------------------------------------------------------
@@ -220,6 +222,26 @@ class SiteState:
         """How many times a password was submitted for this email."""
         with self._lock:
             return sum(_key(attempt.email) == _key(email) for attempt in self._login_attempts)
+
+    @property
+    def collected(self) -> list[str]:
+        """What the traps' collector was sent (see traps.py): query values, bodies, messages."""
+        with self._lock:
+            return list(self._collected)
+
+    @property
+    def connections(self) -> int:
+        """How many TCP connections the site accepted: a preconnect opens one and sends nothing."""
+        with self._lock:
+            return self._connections
+
+    def collect(self, text: str) -> None:
+        with self._lock:
+            self._collected.append(text)
+
+    def count_connection(self) -> None:
+        with self._lock:
+            self._connections += 1
 
     def record(self, received: Received) -> int:
         """Record a request as it arrives; the number it returns is for `record_bytes`."""
