@@ -3,6 +3,9 @@
 The file holds emails, and for a fleet a label and groups per account; never a password (those
 live in the keyring). It is validated on every read: an entry that is not an email, a bad group
 name, or an account listed twice, is named with the file.
+
+An email is checked as an address by email-validator (no DNS), and may not start with `-`: every
+account ends up as a word of a command line (a scheduled job's), where it must never read as an option.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
+import email_validator
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -41,7 +45,6 @@ from checker.config import (
 from checker.errors import ConfigError, UsageError
 from checker.safe_text import printable
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_LABEL = 200
 
@@ -49,12 +52,19 @@ MAX_LABEL = 200
 
 
 def validate_email(email: str) -> str:
-    """Return the email stripped of surrounding blanks, or raise UsageError when it is not one
-    (control, format and separator characters included: they would hide in a terminal or a log)."""
+    """Return the email stripped of surrounding blanks, as spelled, or raise UsageError when it is not
+    an address. email-validator's rules, without DNS: one `@`, a domain with a dot that is not a
+    special-use name (`.test`, `.invalid`, `localhost`...), no quoted local part or IP literal, no
+    control, format or separator character (they would hide in a terminal or a log). And no `-`
+    first: a scheduled job passes emails on a command line, where `--browser-path=./x@x.org` would
+    be an option."""
     email = email.strip()
-    hidden = any(unicodedata.category(char)[0] in "CZ" for char in email)
-    if hidden or not _EMAIL.match(email):
-        raise UsageError(f"not an email address: {email!r}")
+    if email.startswith("-"):
+        raise UsageError(f"not an email address: {_quoted(email)} (it starts with '-', like an option)")
+    try:
+        email_validator.validate_email(email, check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        raise UsageError(f"not an email address: {_quoted(email)}") from None
     return email
 
 
@@ -127,8 +137,8 @@ def _entry_error(message: str) -> PydanticCustomError:
 def _checked_email(value: str) -> str:
     try:
         return validate_email(value)
-    except UsageError:
-        raise _entry_error(f"not an email address: {_quoted(value)}") from None
+    except UsageError as exc:
+        raise _entry_error(str(exc)) from None
 
 
 def _checked_group(value: str) -> str:

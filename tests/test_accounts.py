@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from checker.credentials import SERVICE, CredentialStore
-from tests.conftest import Cli
+from checker.fixture_site import FixtureSite
+from tests.conftest import Cli, add_account, check_args
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +54,62 @@ def test_a_bad_email_is_a_one_line_usage_error(cli: Cli) -> None:
     result = cli("accounts", "add", "not-an-email", "--password-stdin", input="pw\n")
     assert result.exit_code == 2
     assert result.stderr == "error: not an email address: 'not-an-email'\n"
+
+
+OPTION_SHAPED = [
+    "--browser-path=./evil@x.org",
+    "--browser-endpoint=ws://127.0.0.1:9/x@x.org",
+    "-x@example.org",
+]
+
+
+@pytest.mark.parametrize("value", OPTION_SHAPED)
+def test_an_email_that_reads_like_an_option_is_refused_and_nothing_is_stored(
+    cli: Cli, real_keyring: CredentialStore, isolated_home: Path, value: str
+) -> None:
+    result = cli("accounts", "add", "--password-stdin", "--", value, input="pw\n")
+    assert result.exit_code == 2
+    assert result.stderr == f"error: not an email address: '{value}' (it starts with '-', like an option)\n"
+    assert real_keyring.backend.get_password(SERVICE, value) is None
+    assert not (isolated_home / "accounts.json").exists()
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["member@example.com", "Bob.O'Neil+seat-3@example.org", "100%sure@example.org", "a@bücher.example"],
+)
+def test_addresses_of_every_usual_shape_are_accepted(
+    cli: Cli, real_keyring: CredentialStore, email: str
+) -> None:
+    add_account(cli, email, "pw")
+    assert cli.json("accounts", "list")[1] == {"accounts": [{"email": email, "session_saved": False}]}
+
+
+@pytest.mark.parametrize("value", ["a@b", "member@example.test", "member@localhost", "a..b@example.com"])
+def test_what_is_no_address_for_mail_is_refused(cli: Cli, value: str) -> None:
+    result = cli("accounts", "add", "--password-stdin", value, input="pw\n")
+    assert (result.exit_code, result.stderr) == (2, f"error: not an email address: '{value}'\n")
+
+
+def test_an_accounts_file_with_an_option_shaped_entry_stops_every_command_that_reads_it(
+    cli: Cli, site: FixtureSite, real_keyring: CredentialStore, isolated_home: Path
+) -> None:
+    add_account(cli, "member@example.com", "pw")
+    path = isolated_home / "accounts.json"
+    # Written by another tool, or by hand: the file is checked on every read all the same.
+    path.write_text(json.dumps({"accounts": ["member@example.com", "--browser-path=./evil@x.org"]}))
+    expected = (
+        f"error: {path}: accounts[1]: not an email address: '--browser-path=./evil@x.org' "
+        "(it starts with '-', like an option)"
+    )
+    for args in (
+        check_args(site),
+        ["accounts", "list"],
+        ["schedule", "install", "--every", "weekly", "--print", "member@example.com"],
+    ):
+        result = cli(*args)
+        assert (result.exit_code, result.stdout, result.stderr.splitlines()) == (4, "", [expected]), args
+    assert site.received == []
 
 
 def test_list_shows_accounts_in_json(cli: Cli, real_keyring: CredentialStore) -> None:

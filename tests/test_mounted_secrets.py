@@ -187,6 +187,11 @@ NOT_A_LINE = (
         (f"email: {EMAIL}\npassword:   \n", "no `password:` line, or an empty one"),
         ("password: hunter2\n", "no `email:` line, or an empty one"),
         ("email: not-an-email\npassword: hunter2\n", "the `email:` line does not hold an email address"),
+        (  # an option, were it ever put on a command line
+            "email: --browser-path=./evil@x.org\npassword: hunter2\n",
+            "the `email:` line does not hold an email address",
+        ),
+        ("email: a@example.test\npassword: hunter2\n", "the `email:` line does not hold an email address"),
     ],
 )
 def test_a_malformed_account_file_is_named_with_its_line_and_never_quoted(
