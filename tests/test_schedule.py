@@ -31,6 +31,7 @@ from tests.scheduling import (
     Tools,
     configure_account,
     cron_job_command,
+    cron_split,
     history_rows,
     make_odd_paths,
     make_tools,
@@ -183,7 +184,7 @@ def test_the_launchd_agent_is_a_plist_whose_arguments_need_no_quoting(
     agent = plistlib.loads(plist.encode())
     home = os.environ["LINKEDIN_AI_OPTOUT_HOME"]
     assert agent["Label"] == "com.linkedin-ai-optout.check"
-    assert agent["ProgramArguments"] == [str(odd_paths), "-m", "checker", "check", "--quiet", EMAIL]
+    assert agent["ProgramArguments"] == [str(odd_paths), "-m", "checker", "check", "--quiet", "--", EMAIL]
     assert agent["EnvironmentVariables"] == {"LINKEDIN_AI_OPTOUT_HOME": home}
     assert agent["StandardOutPath"] == f"{home}/logs/schedule.out.log"
     assert agent["StandardErrorPath"] == f"{home}/logs/schedule.err.log"
@@ -213,7 +214,7 @@ def test_the_windows_task_starts_the_check_through_the_launcher_which_sets_its_e
     home = os.environ["LINKEDIN_AI_OPTOUT_HOME"]
     assert arguments == [
         "-m", "checker.schedule.launch", f"LINKEDIN_AI_OPTOUT_HOME={home}", "--",
-        "check", "--quiet", "--base-url", site.base_url, "--timeout", "5", "--pace", "0", member.email,
+        "check", "--quiet", "--base-url", site.base_url, "--timeout", "5", "--pace", "0", "--", member.email,
     ]  # fmt: skip
     assert tools.calls() == []
 
@@ -295,6 +296,10 @@ AWKWARD_WORDS = [
     "it's",
     'say "hi"',
     "back\\slash",
+    "back\\%slash",
+    "%",
+    "50%%",
+    "ends\\",
     ";",
     "",
 ]
@@ -331,7 +336,8 @@ def test_each_word_reaches_the_program_unchanged_through_cron_and_sh(tmp_path: P
     )
     program.chmod(0o755)
     job = awkward_job(program)
-    command = cron_command(job).replace("\\%", "%")  # what cron hands to sh
+    command, stdin = cron_split(cron_command(job))  # what cron hands to sh, and the job's input
+    assert stdin == ""
     result = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, check=True, env={})
     assert json.loads(result.stdout) == [["-m", "checker", *AWKWARD_WORDS], job.environment[0][1]]
 

@@ -106,7 +106,10 @@ def build_job(
     value that no scheduler could carry."""
     hour, minute = parse_time(at)
     accounts = _scheduled_accounts(emails)
-    arguments = ("check", "--quiet", *(["--apply"] if apply else []), *check_options, *accounts)
+    # `--` ends the options: an account is a positional word whatever it looks like (validate_email
+    # refuses a leading `-` too; this holds even for an accounts file written by another tool).
+    positional = ["--", *accounts] if accounts else []
+    arguments = ("check", "--quiet", *(["--apply"] if apply else []), *check_options, *positional)
     job = Job(
         every=every,
         hour=hour,
