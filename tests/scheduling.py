@@ -201,13 +201,34 @@ def history_rows(home: Path) -> list[tuple[str, str]]:
         return [(row[0], row[1]) for row in db.execute("SELECT account, outcome FROM checks")]
 
 
+def cron_split(command: str) -> tuple[str, str]:
+    """A crontab line's command field as cron runs it (Vixie cron's and cronie's do_command.c): the
+    command ends at the first `%` that no backslash escapes, and the backslash of each escaped `%` is
+    dropped (sh's quotes mean nothing to cron); what follows that `%` is the job's standard input,
+    each further `%` a newline. Returns what cron hands `sh -c`, and that input."""
+    kept: list[str] = []
+    escaped = False
+    for index, char in enumerate(command):
+        if escaped:
+            escaped = False
+            if char == "%":
+                kept[-1] = "%"  # the backslash goes, the % stays
+                continue
+        elif char == "\\":
+            escaped = True
+        elif char == "%":
+            return "".join(kept), command[index + 1 :].replace("%", "\n")
+        kept.append(char)
+    return "".join(kept), ""
+
+
 def cron_job_command(table: str) -> str:
-    """The command of the tool's crontab line, as cron hands it to sh: `\\%` becomes `%`."""
+    """The command of the tool's crontab line, as cron hands it to sh; it has no standard input."""
     block = table[table.index("# linkedin-ai-optout begin") :]
     [line] = [line for line in block.splitlines() if line and not line.startswith("#")]
-    command = line.split(None, 5)[5]
-    assert re.search(r"(?<!\\)%", command) is None, "an unescaped % would end the command"
-    return command.replace("\\%", "%")
+    command, stdin = cron_split(line.split(None, 5)[5])
+    assert stdin == "", f"an unescaped % ends the command before {stdin!r}"
+    return command
 
 
 def manager_environment() -> dict[str, str]:

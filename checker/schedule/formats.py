@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import plistlib
 import re
+import shlex
 import subprocess
 import xml.etree.ElementTree as ET
 from datetime import date
@@ -108,10 +109,19 @@ def systemd_timer(job: Job) -> str:
 # --- cron -----------------------------------------------------------------------------------
 
 
+def cron_word(word: str) -> str:
+    """`word` as one sh word of a crontab line. Cron ends the command at the first `%` that no
+    backslash escapes (the rest becomes the job's standard input) and drops the backslash of each
+    `\\%`, inside sh quotes or not. So each `%` stands outside sh's quotes, written `\\%`: cron
+    hands sh a bare `%`, which sh keeps. Never after a backslash of the word's own (that would
+    escape cron's), since a word with a backslash is in single quotes, which end before it."""
+    return "\\%".join(shlex.quote(part) if part else "" for part in word.split("%")) or "''"
+
+
 def cron_command(job: Job) -> str:
-    """The command field of the crontab line: sh words, the environment before the command. Cron turns
-    an unescaped `%` into a newline, so every `%` is written `\\%` (cron removes the backslash)."""
-    return job.shell_command().replace("%", "\\%")
+    """The command field of the crontab line: sh words (see `cron_word`), the environment first."""
+    settings = [f"{name}={cron_word(value)}" for name, value in job.environment]
+    return " ".join([*settings, *map(cron_word, job.argv)])
 
 
 def cron_block(job: Job) -> str:
