@@ -23,6 +23,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
+from checker.accounts import AccountList
 from checker.errors import ExitCode
 from checker.fixture_site import Account, FixtureSite
 from checker.mounted_secrets import (
@@ -151,6 +152,18 @@ def test_the_cronjob_runs_one_indexed_job_at_a_time_with_one_shard_per_completio
         "operator": "In",
         "values": [ExitCode.ACTION_NEEDED, ExitCode.USAGE, ExitCode.ATTENTION],
     }
+
+
+def test_the_accounts_come_from_the_configmap_as_addresses_and_never_from_the_command_line(
+    tmp_path: Path,
+) -> None:
+    # On a command line, an account could read as an option; in accounts.json it is checked as an
+    # address on every read (checker/accounts.py), a leading `-` refused.
+    assert not [arg for arg in container("check")["args"] if "@" in arg]
+    path = tmp_path / "accounts.json"
+    path.write_text(resource("ConfigMap", "linkedin-ai-optout-accounts")["data"]["accounts.json"])
+    emails = sorted(account.email for account in AccountList(path).entries())
+    assert emails == sorted(account.email for account in example_accounts())
 
 
 def mebibytes(quantity: str) -> float:
