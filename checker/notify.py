@@ -8,8 +8,9 @@ per run: `notified.json` in the home directory remembers the cause last notified
 and the same cause is not sent again until the account has been healthy in between.
 
 Apprise URLs carry tokens and passwords, so a URL is only ever shown masked (`mask_url`), Apprise's
-own log never reaches the terminal, and every message passes through `scrub`. A notification that
-cannot be delivered is a warning: the check's results and exit code stand.
+own log never reaches the terminal, and every message passes through `scrub`. Each delivery is
+bounded by checker/bounded_http.py (30 s in all, a short answer, no redirect followed). A
+notification that cannot be delivered is a warning: the check's results and exit code stand.
 """
 
 from __future__ import annotations
@@ -278,6 +279,7 @@ class _Target:
     shown: str  # the URL masked: all that is ever printed of it
     apprise: Any = None  # None once it failed: it is not tried again this run
     missed: list[str] = field(default_factory=list)  # the accounts whose message it did not take
+    why: str | None = None  # why not, when the tool knows (see bounded_http.Exchange.why_not)
 
 
 class _Outbox:
@@ -314,26 +316,34 @@ class _Outbox:
 
     @staticmethod
     def _deliver(target: _Target, message: Message) -> bool:
-        try:
-            return bool(
-                target.apprise.notify(
-                    body=message.body,
-                    title=message.title,
-                    notify_type=message.severity,  # plain strings: every Apprise since 1.9 takes them
-                    body_format="text",
+        """One message to one target, bounded as checker/bounded_http.py says: 30 s in all, a short
+        answer, no redirect followed (Apprise would re-send the message wherever one points)."""
+        from checker.bounded_http import bounded
+
+        with bounded() as exchange:
+            try:
+                sent = bool(
+                    target.apprise.notify(
+                        body=message.body,
+                        title=message.title,
+                        notify_type=message.severity,  # plain strings: every Apprise since 1.9 takes them
+                        body_format="text",
+                    )
                 )
-            )
-        except Exception as exc:  # Apprise and its plugins: whatever fails, the run's results stand
-            log.debug("notification raised", target=target.shown, error=type(exc).__name__)
-            return False
+            except Exception as exc:  # Apprise and its plugins: whatever fails, the run's results stand
+                log.debug("notification raised", target=target.shown, error=type(exc).__name__)
+                sent = False
+        if not sent:
+            target.why = exchange.why_not()
+        return sent
 
     def warnings(self) -> Iterator[str]:
         for target in self.targets:
             if target.missed:
+                why = target.why or "check the URL and that the service is reachable"
                 yield (
                     f"could not send the notification about {', '.join(dict.fromkeys(target.missed))} to "
-                    f"{target.shown}: check the URL and that the service is reachable; the check's results "
-                    "stand, and the next run tries again"
+                    f"{target.shown}: {why}; the check's results stand, and the next run tries again"
                 )
 
 
