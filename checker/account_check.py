@@ -18,7 +18,8 @@ from playwright.async_api import Browser, BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from checker.browser import new_context
+from checker.browser import is_local_endpoint, new_context
+from checker.egress import EgressGate, egress_gate
 from checker.errors import CheckerError
 from checker.evidence import EVIDENCE_OUTCOMES, Failure, save_evidence
 from checker.interrupts import Interrupted, Stopper
@@ -133,6 +134,7 @@ class AccountCheck:
         self.doing: str | None = None
         self.results: list[CheckResult] = []
         self.current = SettingCheck(runner, email, runner.options.settings[0])
+        self.egress: EgressGate | None = None  # the context's, once it is open
 
     def step(self, doing: str) -> None:
         self.stopper.checkpoint()
@@ -199,7 +201,7 @@ class AccountCheck:
         # The first setting's page: the settings app shows whether the session works.
         start = runner.site.rules.catalog[options.settings[0]].path
         try:
-            await open_signed_in(page, runner.site, secrets, start=start)
+            await open_signed_in(page, runner.site, secrets, start=start, egress=self.egress)
         except CheckFailed as failure:
             # A challenge is handed to the person; a password held back is not a challenge, and
             # `accounts login` (or `accounts unlock`) is what its detail says to run.
@@ -268,22 +270,33 @@ class AccountCheck:
 
     @asynccontextmanager
     async def _context(self, browser: Browser) -> AsyncIterator[BrowserContext]:
-        """A browser context with the saved session, or without one when Playwright refuses it."""
-        runner, origin = self.runner, self.runner.site.origin
-        saved = await runner.sessions.load_async(self.email, origin, on_discard=warn)
-        try:
-            opened = new_context(browser, storage_state=saved, timeout_ms=runner.site.timeout_ms)
-            context = await opened.__aenter__()
-        except PlaywrightError as exc:
-            if saved is None:
-                raise
-            warn(runner.sessions.discard(self.email, origin, f"the browser refused it: {first_line(exc)}"))
-            opened = new_context(browser, storage_state=None, timeout_ms=runner.site.timeout_ms)
-            context = await opened.__aenter__()
-        try:
-            yield context
-        finally:
-            await opened.__aexit__(None, None, None)
+        """A browser context with the saved session, or without one when Playwright refuses it;
+        either way it reaches only LinkedIn's own hosts (see egress.py)."""
+        runner, site = self.runner, self.runner.site
+        listen = is_local_endpoint(runner.options.browser_endpoint)
+        saved = await runner.sessions.load_async(self.email, site.origin, on_discard=warn)
+        async with egress_gate(site.origin, site.rules.load.reachable_hosts, listen=listen) as self.egress:
+            try:
+                opened = new_context(
+                    browser, storage_state=saved, timeout_ms=site.timeout_ms, egress=self.egress
+                )
+                context = await opened.__aenter__()
+            except PlaywrightError as exc:
+                if saved is None:
+                    raise
+                warn(
+                    runner.sessions.discard(
+                        self.email, site.origin, f"the browser refused it: {first_line(exc)}"
+                    )
+                )
+                opened = new_context(
+                    browser, storage_state=None, timeout_ms=site.timeout_ms, egress=self.egress
+                )
+                context = await opened.__aenter__()
+            try:
+                yield context
+            finally:
+                await opened.__aexit__(None, None, None)
 
     async def _hand_over(self, page: Page, failure: CheckFailed) -> None:
         """`check --interactive`: signing in met a challenge, so the person signs in in this very page

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 from playwright.async_api import Browser, BrowserContext, BrowserType, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
+from checker.config import is_loopback
+from checker.egress import EgressGate
 from checker.errors import BrowserNotFound, CheckerError, UsageError
 from checker.rules import Load
 
@@ -125,6 +127,11 @@ def mask_endpoint(endpoint: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def is_local_endpoint(endpoint: str | None) -> bool:
+    """Whether the browser runs on this machine: launched here, or a pool on a loopback address."""
+    return endpoint is None or is_loopback(urlsplit(endpoint).hostname or "")
+
+
 def check_endpoint(endpoint: str) -> str:
     """`endpoint` if it can be a browser pool's address; UsageError naming it otherwise."""
     parts = urlsplit(endpoint.strip())
@@ -209,11 +216,14 @@ async def new_context(
     storage_state: dict[str, Any] | None,
     timeout_ms: float,
     record_har_path: Path | None = None,
+    egress: EgressGate | None = None,
 ) -> AsyncIterator[BrowserContext]:
     """A fresh, isolated browser context, optionally carrying a saved session; always closed.
     With `record_har_path`, every request and response, bodies included, is written there as a
-    HAR when the context closes (for `record`: the file holds secrets until it is scrubbed)."""
+    HAR when the context closes (for `record`: the file holds secrets until it is scrubbed).
+    With `egress`, the context reaches only the hosts the gate allows (see egress.py)."""
     context = await browser.new_context(
+        proxy=egress.proxy if egress is not None else None,
         storage_state=storage_state,  # type: ignore[arg-type]
         viewport={"width": 1280, "height": 900},
         # A service worker's requests would bypass the routing that guards the password.
@@ -224,6 +234,8 @@ async def new_context(
     context.set_default_timeout(timeout_ms)
     context.set_default_navigation_timeout(timeout_ms * 3)
     try:
+        if egress is not None:
+            await egress.attach(context)
         yield context
     finally:
         await context.close()

@@ -37,6 +37,7 @@ from checker.accounts import account_digest
 from checker.browser import find_browser, launched_browser, new_context, running_playwright
 from checker.config import os_reason, probe_writable, write_private_file
 from checker.credentials import CredentialStore
+from checker.egress import EgressGate, egress_gate
 from checker.errors import CheckerError, ConfigError, UsageError
 from checker.linkedin.locate import Site, find, present
 from checker.linkedin.login import AccountSecrets, open_signed_in
@@ -255,12 +256,16 @@ class Recorder:
         walk = Walk(browser_version=browser.version)
         rules = self.site.rules
         capture = _Capture(list(dict.fromkeys([*rules.css("me_menu"), *rules.css("member_name")])))
-        async with self._context(browser, email, har_path) as context:
+        reachable_hosts = rules.load.reachable_hosts
+        async with (
+            egress_gate(self.site.origin, reachable_hosts, listen=True) as egress,
+            self._context(browser, email, har_path, egress) as context,
+        ):
             await context.add_init_script(capture.script())
             page = await context.new_page()
             capture.watch(page)
             try:
-                await self._steps(context, page, email, walk)
+                await self._steps(context, page, email, walk, egress)
             except CheckFailed as failure:
                 walk.failure = failure
                 if failure.outcome in (Outcome.AUTH_FAILED, Outcome.NEEDS_ATTENTION):
@@ -281,7 +286,9 @@ class Recorder:
                 )
         return walk
 
-    async def _steps(self, context: BrowserContext, page: Page, email: str, walk: Walk) -> None:
+    async def _steps(
+        self, context: BrowserContext, page: Page, email: str, walk: Walk, egress: EgressGate
+    ) -> None:
         async def password() -> str | None:
             return _learned(await self.credentials.get_password_async(email), walk)
 
@@ -289,7 +296,8 @@ class Recorder:
             return _learned(await self.credentials.get_totp_secret_async(email), walk)
 
         self.progress(f"{email}: signing in")
-        used_password = await open_signed_in(page, self.site, AccountSecrets(email, password, totp_secret))
+        secrets = AccountSecrets(email, password, totp_secret)
+        used_password = await open_signed_in(page, self.site, secrets, egress=egress)
         walk.signed_in_with = "password" if used_password else "saved session"
         self._save_session(email, dict(await context.storage_state()))
         walk.names += await _me_menu_name(page, self.site)
@@ -298,20 +306,25 @@ class Recorder:
         walk.state = await read_switch_state(switch)  # read, and never clicked
 
     @asynccontextmanager
-    async def _context(self, browser: Browser, email: str, har_path: Path) -> AsyncIterator[BrowserContext]:
-        """A recording context with the saved session, or without one when Playwright refuses it."""
+    async def _context(
+        self, browser: Browser, email: str, har_path: Path, egress: EgressGate
+    ) -> AsyncIterator[BrowserContext]:
+        """A recording context with the saved session, or without one when Playwright refuses it;
+        like a check's, it reaches only LinkedIn's own hosts (see egress.py)."""
         origin, timeout_ms = self.site.origin, self.site.timeout_ms
         saved = await self.sessions.load_async(email, origin, on_discard=log.warning)
         try:
             opened = new_context(
-                browser, storage_state=saved, timeout_ms=timeout_ms, record_har_path=har_path
+                browser, storage_state=saved, timeout_ms=timeout_ms, record_har_path=har_path, egress=egress
             )
             context = await opened.__aenter__()
         except PlaywrightError as exc:
             if saved is None:
                 raise
             log.warning(self.sessions.discard(email, origin, f"the browser refused it: {_first_line(exc)}"))
-            opened = new_context(browser, storage_state=None, timeout_ms=timeout_ms, record_har_path=har_path)
+            opened = new_context(
+                browser, storage_state=None, timeout_ms=timeout_ms, record_har_path=har_path, egress=egress
+            )
             context = await opened.__aenter__()
         try:
             yield context

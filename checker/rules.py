@@ -129,6 +129,8 @@ class Load(_Strict):
 
     images: bool
     unresolved_hosts: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9*.-]+$")]]
+    reachable_hosts: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9*.-]+$")]]
+    """Hosts besides the site's origin that a check's browser may reach (see checker/egress.py)."""
 
 
 class Rules(_Strict):

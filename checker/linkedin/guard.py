@@ -11,11 +11,17 @@ itself out when a field gets focus, post its form elsewhere, or hold its fields 
 - every request of the browser context is routed while signing in. While the fields are filled,
   the main frame may not navigate at all; once the password is in the page and until the page
   that received it is gone, no request may go to another origin. Such a request is blocked and
-  the sign-in abandoned.
+  the sign-in abandoned;
+- what routing cannot see (a beacon or a keepalive fetch sent as the page unloads, a preconnect)
+  still cannot leave: the context reaches no host but LinkedIn's own (checker/egress.py). The
+  guard hears of every connection the gate refused while the login page was open, and one made
+  after the password was typed, or a WebSocket at any time, abandons the sign-in too. Hosts that
+  LinkedIn's own pages call (`unresolved_hosts`) are refused without that.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 from urllib.parse import urljoin
@@ -24,6 +30,7 @@ import structlog
 from playwright.async_api import ElementHandle, Frame, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
+from checker.egress import Attempt, EgressGate, matches
 from checker.linkedin.locate import Site, origin_of
 from checker.outcome import CheckFailed, Outcome
 
@@ -51,14 +58,18 @@ _NETWORK_SCHEMES = ("http:", "https:", "ws:", "wss:")
 TYPING = "typing"
 PASSWORD = "password"  # noqa: S105 -- a phase's name
 SUBMITTING = "submitting"
+LANDED = "landed"  # the site's next page replaced the login page; the guard is still listening
 DONE = "done"
+
+# How a request the routing saw was sent, by Playwright's resource type.
+_CHANNELS = {"ping": "a beacon", "image": "an image", "fetch": "a request", "xhr": "a request"}
 
 
 def refused(reason: str, *, password_typed: bool) -> CheckFailed:
     """The error a refused or abandoned sign-in ends with; it says whether the password was typed."""
     where = (
-        "the password was entered only into the site's own page, and requests to other origins "
-        "were blocked from then on"
+        "the password was entered only into the site's own page, and nothing could reach another "
+        "host from then on"
         if password_typed
         else "the password was not typed"
     )
@@ -68,15 +79,21 @@ def refused(reason: str, *, password_typed: bool) -> CheckFailed:
 class LoginGuard:
     """Routes the context's requests and watches the main frame while the login form is filled."""
 
-    def __init__(self, page: Page, site: Site) -> None:
+    def __init__(self, page: Page, site: Site, egress: EgressGate | None = None) -> None:
         self.page = page
         self.site = site
+        self.egress = egress
         self.phase = TYPING
         self._tripped: CheckFailed | None = None
+        self._unsubscribe: Callable[[], None] = lambda: None
 
     async def __aenter__(self) -> Self:
         await self.page.context.route("**/*", self._on_request)
         self.page.on("framenavigated", self._on_navigated)
+        if self.egress is not None:
+            for attempt in self.egress.attempts:  # while the login page loaded
+                self._on_attempt(attempt)
+            self._unsubscribe = self.egress.subscribe(self._on_attempt)
         return self
 
     async def __aexit__(
@@ -86,6 +103,7 @@ class LoginGuard:
         traceback: TracebackType | None,
     ) -> None:
         self.phase = DONE
+        self._unsubscribe()
         self.page.remove_listener("framenavigated", self._on_navigated)
         await self.page.context.unroute("**/*", self._on_request)
 
@@ -94,6 +112,12 @@ class LoginGuard:
     def raise_if_tripped(self) -> None:
         if self._tripped is not None:
             raise self._tripped
+
+    async def settle(self) -> None:
+        """Raise if anything tried to leave, counting the connections the gate is still reading."""
+        if self.egress is not None:
+            await self.egress.settled()
+        self.raise_if_tripped()
 
     async def check_bound(self, handle: ElementHandle, what: str) -> None:
         """Raise unless `handle` is still in the main frame, on the site's origin, undisturbed."""
@@ -155,13 +179,27 @@ class LoginGuard:
         if frame is not self.page.main_frame or self.phase == DONE:
             return
         if self.phase == SUBMITTING:
-            # The page that held the password is gone: the site's next page may load freely.
+            # The page that held the password is gone: the site's next page may load its parts
+            # (still only from LinkedIn's own hosts, see egress.py).
             if self.site.owns(frame.url):
-                self.phase = DONE
+                self.phase = LANDED
             else:
                 self._trip(f"after the click the page went to {origin_of(frame.url)}")
         elif not self.site.owns(frame.url):
             self._trip(f"the login page went to {origin_of(frame.url)} while the form was filled")
+
+    def _on_attempt(self, attempt: Attempt) -> None:
+        """The gate refused a connection to another host: abandon the sign-in if the login page
+        could have sent the password by it."""
+        if self.phase == DONE or matches(attempt.host, self.site.rules.load.unresolved_hosts):
+            return
+        if self.phase == TYPING and attempt.channel != "a WebSocket":
+            return  # the login page's own parts from elsewhere (a "Sign in with" button): refused quietly
+        when = {
+            TYPING: "while the login page was open",
+            PASSWORD: "while the password was in the page",
+        }.get(self.phase, "as the login page unloaded after the click")
+        self._trip(f"the login page tried to reach {attempt.host} by {attempt.channel} {when}")
 
     async def _on_request(self, route: Route) -> None:
         reason = self._blocked_because(route)
@@ -176,15 +214,29 @@ class LoginGuard:
 
     def _blocked_because(self, route: Route) -> str | None:
         request = route.request
-        if self.phase == DONE or not request.url.startswith(_NETWORK_SCHEMES):
+        if self.phase in (LANDED, DONE) or not request.url.startswith(_NETWORK_SCHEMES):
             return None
         foreign = not self.site.owns(request.url)
         target = origin_of(request.url)
         if self._is_main_navigation(route) and (self.phase in (TYPING, PASSWORD) or foreign):
             return f"the login page tried to navigate to {target} while the form was filled"
         if foreign and self.phase in (PASSWORD, SUBMITTING):
-            return f"the login page sent a request to {target} while the password was in it"
+            return f"the login page sent {self._channel(route)} to {target} while the password was in it"
         return None
+
+    def _channel(self, route: Route) -> str:
+        request = route.request
+        if request.is_navigation_request():
+            return "a new window" if self._page_of(route) is not self.page else "a frame's navigation"
+        if request.resource_type == "other" and "prefetch" in request.headers.get("sec-purpose", "prefetch"):
+            return "a prefetch"
+        return _CHANNELS.get(request.resource_type, f"a request ({request.resource_type})")
+
+    def _page_of(self, route: Route) -> Page | None:
+        try:
+            return route.request.frame.page
+        except PlaywrightError:
+            return None  # a service worker's request has no frame
 
     def _is_main_navigation(self, route: Route) -> bool:
         request = route.request

@@ -14,6 +14,7 @@ import structlog
 from playwright.async_api import ElementHandle, Page
 from playwright.async_api import Error as PlaywrightError
 
+from checker.egress import EgressGate
 from checker.linkedin.challenges import (
     CHALLENGE_TARGETS,
     answer_with_totp,
@@ -42,27 +43,47 @@ class AccountSecrets:
     totp_secret: Callable[[], Awaitable[str | None]]
 
 
-async def open_signed_in(page: Page, site: Site, secrets: AccountSecrets, start: str | None = None) -> bool:
+async def open_signed_in(
+    page: Page,
+    site: Site,
+    secrets: AccountSecrets,
+    start: str | None = None,
+    *,
+    egress: EgressGate | None = None,
+) -> bool:
     """Open the page at `start` (the feed when None) signed in: where LinkedIn sends a signed-out
     visitor, the login page brings them back after signing in. Return True when that took a
     password, False when the saved session was enough. Raise CheckFailed for everything that stops
-    a check here."""
+    a check here. `egress`: the context's gate (see egress.py), which the login guard listens to."""
     start = start or site.rules.paths.feed
-    await open_page(page, site, start)
+    await _open(page, site, start)
     landing = await _landing(page, site, secrets.email, f"opening {start}")
     if landing == SIGNED_IN:
         log.info("saved session accepted")
         return False
     if landing == "wall":
         # A logged-out wall (an expired session, say): the login page is one step away.
-        await open_page(page, site, site.rules.paths.login)
+        await _open(page, site, site.rules.paths.login)
         landing = await _landing(page, site, secrets.email, "opening the login page")
     if landing == "remember_me_other_account":
         chooser = await find(page, site, "remember_me_other_account")
         assert chooser is not None
         await chooser.locator.click()
-    await _submit_password(page, site, secrets)
+    await _submit_password(page, site, secrets, egress)
     return True
+
+
+async def _open(page: Page, site: Site, path: str) -> None:
+    """`open_page`, saying so when the site sent the browser to another origin: the egress gate
+    (see egress.py) refuses that page, so it fails to load."""
+    try:
+        await open_page(page, site, path)
+    except CheckFailed:
+        if site.owns(page.main_frame.url):
+            raise
+        raise refused(
+            f"the login page is on {origin_of(page.main_frame.url)}, not {site.origin}", password_typed=False
+        ) from None
 
 
 async def _landing(page: Page, site: Site, email: str, doing: str) -> str:
@@ -114,7 +135,9 @@ _ASK_ME = """async ([url, csrf]) => {
 }"""
 
 
-async def _submit_password(page: Page, site: Site, secrets: AccountSecrets) -> None:
+async def _submit_password(
+    page: Page, site: Site, secrets: AccountSecrets, egress: EgressGate | None
+) -> None:
     email = secrets.email
     if not site.owns(page.main_frame.url):
         raise refused(
@@ -130,7 +153,7 @@ async def _submit_password(page: Page, site: Site, secrets: AccountSecrets) -> N
         )
     if username is None or password_field is None or submit is None:
         raise CheckFailed(Outcome.UI_CHANGED, "the login form is not recognised")
-    async with LoginGuard(page, site) as guard:
+    async with LoginGuard(page, site, egress) as guard:
         fields = [await _handle(found) for found in (username, password_field, submit)]
         await guard.refuse_foreign_form(fields[1], "password field")
         await guard.refuse_foreign_form(fields[2], "Sign in button")
@@ -146,7 +169,7 @@ async def _submit_password(page: Page, site: Site, secrets: AccountSecrets) -> N
         log.info("password submitted", login_layer=submit.layer)
         # The next page, or an error shown in place: the 2026 page refuses without navigating.
         landing = await find_any(page, site, [*_SIGNED_IN_SIGNS, "login_error", *CHALLENGE_TARGETS])
-        guard.raise_if_tripped()
+        await guard.settle()
     await _after_password(page, site, secrets, landing)
 
 
