@@ -12,15 +12,14 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import html
 import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from checker.redact import MIN_MASKED_LENGTH
+from checker.redact import MIN_MASKED_LENGTH, any_encoding
 from checker.redact import scrub as scrub_secrets
 
 EMAIL = "member@example.invalid"
@@ -108,23 +107,6 @@ def scrub_text(text: str, personal: Personal, *, name_parts: bool = True) -> str
     return _PROFILE_URL.sub(PROFILE, text)
 
 
-def _forms(value: str) -> set[str]:
-    """`value` as written, URL-encoded (once and twice), HTML-escaped and JSON-escaped."""
-    encoded = quote(value, safe="")
-    json_escaped = json.dumps(value)[1:-1]
-    return {
-        value,
-        encoded,
-        quote_plus(value, safe=""),
-        quote(encoded, safe=""),
-        html.escape(value),
-        json_escaped,
-        json.dumps(value, ensure_ascii=False)[1:-1],
-        json_escaped.replace("@", "\\u0040"),
-        value.replace("@", "&#64;"),
-    }
-
-
 @functools.lru_cache(maxsize=16)
 def _personal_patterns(personal: Personal, name_parts: bool) -> list[tuple[re.Pattern[str], str]]:
     """The patterns of `personal`'s values, in the order they apply, each with its placeholder.
@@ -145,12 +127,10 @@ def _personal_patterns(personal: Personal, name_parts: bool) -> list[tuple[re.Pa
 
 
 def _any_form(values: Iterable[str]) -> re.Pattern[str]:
-    """A pattern for each of `values` in every form of `_forms`, whatever its letter case; the
-    longest first, so that a value inside another does not cut it. Empty for no values."""
-    forms = sorted(
-        {form for value in values if value for form in _forms(value) if form}, key=len, reverse=True
-    )
-    return re.compile("|".join(map(re.escape, forms)), re.IGNORECASE)
+    """A pattern for each of `values` in any encoding (see redact.any_encoding), whatever its letter
+    case; the longest first, so that a value inside another does not cut it. Empty for no values."""
+    longest_first = sorted({value for value in values if value}, key=len, reverse=True)
+    return re.compile("|".join(any_encoding(value) for value in longest_first), re.IGNORECASE)
 
 
 def _scrub_secret_field(match: re.Match[str]) -> str:

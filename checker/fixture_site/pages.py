@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from checker.fixture_site import assets, traps, urls
+from checker.fixture_site import assets, echo, traps, urls
 from checker.fixture_site.model import Account, LoginOutcome
 from checker.fixture_site.templates import Html, join, script_json, tag, templates
 
@@ -50,15 +50,16 @@ def login_form(
     error_text: str | None = None,
     trap: str | None = None,
     trap_origin: str = "",
+    by_get: bool = False,
 ) -> bytes:
     """The login page in its classic or redesigned variant, with `error` shown if given (in its
     usual words, or as `error_text` when the site says something else); a `trap`
-    (see traps.py) turns it into a classic page that would hand the password to `trap_origin`."""
+    (see traps.py) turns it into a classic page that would hand the password to `trap_origin`,
+    `by_get` into one whose form goes out by GET (see echo.py)."""
     t = templates()
-    if variant == "classic" or trap:
-        body = _classic_login(
-            language, username, session_redirect, error, error_text, traps.classic_slots(trap, trap_origin)
-        )
+    if variant == "classic" or trap or by_get:
+        slots = {**traps.classic_slots(trap, trap_origin), **(echo.FORM_BY_GET if by_get else {})}
+        body = _classic_login(language, username, session_redirect, error, error_text, slots)
     else:
         apple = (trap_origin or urls.APPLE_ORIGIN) + urls.APPLE_SIGN_IN
         body = _redesigned_login(language, username, session_redirect, error, error_text, apple)

@@ -13,7 +13,7 @@ import json
 from http.cookies import Morsel
 from urllib.parse import urlencode
 
-from checker.fixture_site import pages, settings_routes, traps, urls
+from checker.fixture_site import echo, pages, settings_routes, traps, urls
 from checker.fixture_site.exchange import (
     NO_STORE,
     Request,
@@ -85,6 +85,7 @@ def _login(site: SiteState, request: Request) -> Response:
         session_redirect=session_redirect,
         trap=site.login_trap,
         trap_origin=site.trap_origin,
+        by_get=site.login_by_get,
     )
     return html_page(site.person.typing_into(page))
 
@@ -142,6 +143,13 @@ def _after_sign_in(site: SiteState, email: str, session_redirect: str) -> Respon
     if account.challenge in elsewhere:
         return redirect(f"{elsewhere[account.challenge]}?{urlencode({'token': token})}", 303)
     return redirect(urls.challenge(token), 303)
+
+
+def _submit_login_by_get(site: SiteState, request: Request) -> Response:
+    """The answer to a login form sent by GET (`login_by_get`, see echo.py); no such page else."""
+    if not site.login_by_get:
+        return not_found(site, request)
+    return html_page(echo.page(site.login_language, request.query, request.target))
 
 
 def _submit_login_answer(
@@ -244,6 +252,7 @@ _ROUTES: dict[tuple[str, str], Route] = {
     ("GET", urls.CHECK_INTERSTITIAL): _challenge,
     ("GET", urls.ME_API): _me,
     ("POST", urls.LOGIN_SUBMIT): _submit_login,
+    ("GET", urls.LOGIN_SUBMIT): _submit_login_by_get,
     ("GET", urls.CAPTCHA_FRAME): _captcha_frame,
     ("GET", urls.APP_APPROVAL_STATUS): _app_approval_status,
     ("POST", urls.CHALLENGE_VERIFY): _verify,

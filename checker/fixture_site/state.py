@@ -123,6 +123,7 @@ class SiteState:
     login_origin = _Option[str | None](_is_origin, "None or an origin like 'http://localhost:80'")
     fail_status = _Option[int | None](_is_status, "None or an HTTP status between 100 and 999")
     login_trap = _Option[str | None](lambda v: v is None or v in TRAPS, f"None or one of {sorted(TRAPS)}")
+    login_by_get = _Option[bool](lambda v: isinstance(v, bool), "True or False")  # see echo.py
     login_error_text = _Option[str | None](lambda v: v is None or isinstance(v, str), "None or a text")
     save_gate = _Option[SaveGate | None](lambda v: v is None or isinstance(v, SaveGate), "None or a SaveGate")
     trap_origin = _Option[str](
@@ -154,6 +155,7 @@ class SiteState:
         self.transient = ()
         self.logged_out_wall = "login"
         self.login_error_text = None
+        self.login_by_get = False
         self._accounts: dict[str, Account] = {}
         self._sessions: dict[str, str] = {}  # li_at -> email
         self._remembered: dict[str, str] = {}  # li_rm -> email
