@@ -288,9 +288,11 @@ def accounts_import(
 ) -> None:
     """Add the accounts a CSV file lists (never passwords: those are asked for, or read from standard
     input); report what was added, skipped (malformed, or already there) and refused. Exit 0 when
-    every row was added or already there, 2 when a row was malformed or had no password."""
+    every row was added or already there, 2 when a row was malformed or had no password, or one
+    password twice. A file of more than 2,000 accounts is refused: the OS keyring slows down with
+    every entry it holds (gnome-keyring rewrites its whole file on each change)."""
     with HeldSignals():
-        from checker.accounts import AccountList, email_key
+        from checker.accounts import AccountList
         from checker.accounts_import import ImportReport, import_accounts, read_passwords, read_rows
         from checker.credentials import CredentialStore
 
@@ -307,22 +309,24 @@ def accounts_import(
 
     def password_for(email: str) -> str | None:
         if passwords is not None:
-            return passwords.get(email_key(email))
+            return passwords.get(email)
         typed = typer.prompt(
             f"Password for {email}", hide_input=True, default="", show_default=False, err=True
         )
         register_secret(typed)
         return str(typed)
 
-    import_accounts(rows, accounts, credentials, password_for, report)
+    import_accounts(rows, accounts, credentials, password_for, report, asks=passwords is None)
     if json_output:
         print(json.dumps(report.to_json()))
     else:
         for outcome in report.added:
-            stdout.print(f"added    line {outcome.line}: {outcome.email}", markup=False)
+            stdout.print(f"added    line {outcome.line}: {outcome.email}", markup=False, soft_wrap=True)
         for word, outcomes in (("skipped", report.skipped), ("refused", report.refused)):
             for outcome in outcomes:
                 who = f"{outcome.email}: " if outcome.email else ""
-                stdout.print(f"{word:<8} line {outcome.line}: {who}{outcome.reason}", markup=False)
+                stdout.print(
+                    f"{word:<8} line {outcome.line}: {who}{outcome.reason}", markup=False, soft_wrap=True
+                )
         say(f"{len(report.added)} added, {len(report.skipped)} skipped, {len(report.refused)} refused.")
     raise typer.Exit(report.exit_code)
