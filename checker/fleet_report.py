@@ -1,7 +1,8 @@
 """`report`: the fleet's view, per account and setting: the latest state and outcome, when the
 state last changed, drift events, and the last error with its evidence. From the history, or from
 the documents a collector stored (checker/merge.py). As CSV for a spreadsheet (one row per account
-and setting, ISO dates, no formula injection), as JSON, or as one HTML page (checker/html_report.py).
+and setting, ISO dates, no formula injection, no control character), as JSON, or as one HTML page
+(checker/html_report.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from checker.accounts import email_key
 from checker.config import write_atomically
 from checker.errors import CheckerError, ExitCode
 from checker.outcome import CheckResult, Outcome, SwitchState, iso, utc_now
+from checker.safe_text import printable
 
 NEEDS_A_PERSON = frozenset(
     {Outcome.UI_CHANGED, Outcome.ERROR, Outcome.FIX_FAILED, Outcome.AUTH_FAILED, Outcome.NEEDS_ATTENTION}
@@ -128,9 +130,11 @@ def as_csv(rows: list[Row]) -> str:
 
 
 def _cell(value: Any) -> str:
-    """A cell a spreadsheet shows as text: one that would start a formula gets a leading quote."""
+    """A cell a spreadsheet shows as text: one that would start a formula gets a leading quote, and
+    control characters show as escapes (see safe_text), whatever source the row came from."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    shown = printable(text)
+    return "'" + shown if text.startswith(_FORMULA_STARTS) else shown
 
 
 def write_report(path: Path, text: str) -> None:

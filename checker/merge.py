@@ -6,10 +6,15 @@ Every file is read and checked before anything is reported: one that is not JSON
 document, or has a bad field stops the report with a `ConfigError` naming the file (exit 4). A
 document with only an `error` (a run that could not start) holds no result and is skipped with a
 warning. The same result posted twice (same account, setting and time) counts once.
+
+Whoever could write to the collector's directory wrote these files: their texts (account, setting,
+detail, evidence, host) are made `printable` as they are read, as the site's texts are before they
+are recorded, so no escape sequence or control character reaches a terminal, a CSV or a page.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
@@ -87,8 +92,19 @@ def _read(file: Path, warn: Callable[[str], None]) -> list[Record]:
             result = CheckResult.from_json(item)
         except ValueError as exc:
             raise _malformed(file, f"results[{index}].{exc}") from None
-        records.append(Record(result, host or None))
+        records.append(Record(_shown_result(result), printable(host) if host else None))
     return records
+
+
+def _shown_result(result: CheckResult) -> CheckResult:
+    """`result` with its texts made printable, as a check makes the site's before recording them."""
+    return dataclasses.replace(
+        result,
+        account=printable(result.account),
+        setting=printable(result.setting),
+        detail=printable(result.detail),
+        evidence=None if result.evidence is None else printable(result.evidence),
+    )
 
 
 def _malformed(file: Path, problem: str) -> ConfigError:

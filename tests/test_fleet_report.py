@@ -81,7 +81,7 @@ def test_cells_that_a_spreadsheet_would_run_as_formulas_are_escaped() -> None:
         "'+1",
         "'-1",
         "'@SUM(A1)",
-        "'\tcmd",
+        "' cmd",  # the tab shown as a space, as every control character is made visible
     ]
     assert parsed["checked_at"] == "2026-11-23T10:00:00Z"
 

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import socket
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -202,3 +203,53 @@ def test_a_result_read_back_from_its_json_form_is_the_same_result() -> None:
         quarantined=False,
     )
     assert CheckResult.from_json(result.to_json()) == result
+
+
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\x9b31m\u202etxt.exe\x00"  # title, clear screen, C1 CSI, bidi, NUL
+SHOWN = "\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\u202etxt.exe\\x00"
+
+
+def controls(text: str) -> set[str]:
+    """The control and format characters in `text`, but the line ends a CSV or a page has."""
+    return {char for char in text if unicodedata.category(char) in ("Cc", "Cf") and char not in "\r\n"}
+
+
+@pytest.mark.parametrize("report_format", ["csv", "json", "html"])
+def test_text_from_a_collector_document_is_shown_escaped_like_text_from_the_site(
+    cli: Cli, tmp_path: Path, report_format: str
+) -> None:
+    write_document(
+        tmp_path / "a.json",
+        [
+            result_json(
+                f"ann{HOSTILE}@example.com",
+                setting=f"ads{HOSTILE}",
+                outcome="error",
+                detail=f"LinkedIn said {HOSTILE}\nsecond line",
+                evidence=f"/evidence/{HOSTILE}",
+            )
+        ],
+        host=f"laptop{HOSTILE}",
+    )
+    printed = cli("report", "--format", report_format, "--merge", str(tmp_path))
+    assert printed.exit_code == 0, printed.stderr
+    out = tmp_path / f"fleet.{report_format}"
+    written = cli("report", "--format", report_format, "--merge", str(tmp_path), "-o", str(out))
+    assert written.exit_code == 0, written.stderr
+    for text in (printed.stdout, out.read_bytes().decode()):
+        assert controls(text) == set()
+        assert "\x1b" not in text
+        assert "\x9b" not in text
+    if report_format == "csv":
+        [row] = list(csv.DictReader(io.StringIO(printed.stdout)))
+        assert row["account"] == f"ann{SHOWN}@example.com"
+        assert row["host"] == f"laptop{SHOWN}"
+        assert row["last_error"] == f"error: LinkedIn said {SHOWN} second line"
+        assert row["evidence"] == f"/evidence/{SHOWN}"
+    elif report_format == "json":
+        [row] = json.loads(printed.stdout)["rows"]
+        assert (row["account"], row["setting"], row["host"]) == (
+            f"ann{SHOWN}@example.com",
+            f"ads{SHOWN}",
+            f"laptop{SHOWN}",
+        )
