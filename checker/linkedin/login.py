@@ -79,7 +79,8 @@ async def _open(page: Page, site: Site, path: str) -> None:
     try:
         await open_page(page, site, path)
     except CheckFailed:
-        if site.owns(page.main_frame.url):
+        url = page.main_frame.url
+        if site.owns(url) or not url.startswith(("http:", "https:")):  # not sent elsewhere: failed here
             raise
         raise refused(
             f"the login page is on {origin_of(page.main_frame.url)}, not {site.origin}", password_typed=False
