@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from checker import bounded_http
 from checker.accounts import account_digest
 from checker.config import private_lock
 from checker.fixture_site import Account, FixtureSite
@@ -25,7 +24,6 @@ from checker.outcome import Action, CheckResult, Outcome, SwitchState
 from checker.quarantine import Quarantine
 from checker.redact import MASK, register_secret
 from tests.conftest import Cli, add_account, check_args
-from tests.test_report_to import DRIP_BYTES, MEGABYTE, Collector, serving
 
 SETTING_WORDS = "Use my data for training content creation AI models"
 CANARY = "canary-Pa55word-n0tify-41c2"
@@ -377,63 +375,3 @@ def test_a_failed_sign_in_for_many_settings_is_one_message_and_drift_is_per_sett
     assert '"Use my inferred gender for ads"' in drifted[0]["message"]
     assert "Settings & Privacy → Advertising data → Gender" in drifted[0]["message"]
     assert [r["drift"] for r in document["results"]] == [False, False, True]
-
-
-# --- services that misbehave ------------------------------------------------------------------
-
-
-@pytest.fixture
-def service() -> Iterator[Collector]:
-    """A notification service that misbehaves as asked (see Collector), at a json:// URL."""
-    with serving(Collector()) as running:
-        yield running
-
-
-def json_url(server: Collector) -> str:
-    return f"json://127.0.0.1:{server.server.server_port}/hook"
-
-
-def notify_warning(cli: Cli, site: FixtureSite, member: Account, url: str) -> str:
-    """A check whose page changed, notified to `url`: the exit code and the one document on stdout
-    are the check's own, and the one warning is returned."""
-    member.markup = "changed"
-    result = cli(*check_args(site, "--notify", url, "--json"))
-    assert result.exit_code == 4
-    assert json.loads(result.stdout)["results"][0]["outcome"] == "ui_changed"  # one document
-    [warning] = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
-    assert warning.startswith(f"warning: could not send the notification about {member.email} to json://")
-    return warning
-
-
-def test_a_service_that_drips_its_answer_is_cut_off_at_the_bound_for_the_whole_exchange(
-    cli: Cli, site: FixtureSite, member: Account, service: Collector, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(bounded_http, "LIMIT_SECONDS", 1.0)  # 30 s in use
-    service.misbehave = "drip_body"
-    warning = notify_warning(cli, site, member, json_url(service))
-    assert "no complete answer within 1 s" in warning
-    assert len(service.received) == 1
-    assert 0 < service.sent < DRIP_BYTES
-
-
-def test_a_huge_answer_from_a_service_is_not_read_beyond_a_megabyte(
-    cli: Cli, site: FixtureSite, member: Account, service: Collector
-) -> None:
-    service.misbehave = "huge"
-    assert "its answer is longer than 1024 KiB, not read" in notify_warning(
-        cli, site, member, json_url(service)
-    )
-    assert service.sent < 25 * MEGABYTE
-
-
-@pytest.mark.parametrize("status", [307, 302])
-def test_a_service_that_redirects_does_not_get_the_message_sent_on_to_another_host(
-    cli: Cli, site: FixtureSite, member: Account, service: Collector, status: int
-) -> None:
-    with serving(Collector(host="127.0.0.2")) as other:
-        where = f"http://127.0.0.2:{other.server.server_port}"
-        service.misbehave, service.status, service.location = "redirect", status, f"{where}/hook"
-        warning = notify_warning(cli, site, member, json_url(service))
-        assert other.received == []
-    assert len(service.received) == 1
-    assert f"it answered HTTP {status}, a redirect to {where}, not followed" in warning

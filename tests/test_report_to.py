@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from checker import bounded_http
 from checker.fixture_site import Account, FixtureSite
 from tests.conftest import Cli, check_args
 
@@ -163,92 +162,3 @@ def test_a_collector_url_that_is_not_safe_is_refused_before_the_run(
     assert message in result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert site.received == []
-
-
-# --- collectors that misbehave ------------------------------------------------------------------
-
-
-@pytest.fixture
-def short_bound(monkeypatch: pytest.MonkeyPatch) -> float:
-    """The bound on a whole exchange, 30 s in use, made one second here."""
-    monkeypatch.setattr(bounded_http, "LIMIT_SECONDS", 1.0)
-    return 1.0
-
-
-def post_warning(cli: Cli, site: FixtureSite, url: str) -> str:
-    """Check with `--report-to url --json`: the exit code and the one document on stdout are the
-    check's own, and the one warning is returned."""
-    result = cli(*check_args(site, "--report-to", url, "--json"))
-    assert result.exit_code == 1  # non_compliant, as without a collector
-    document = json.loads(result.stdout)  # one document: json.loads refuses a second
-    assert (document["exit_code"], document["results"][0]["outcome"]) == (1, "non_compliant")
-    [warning] = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
-    assert "t0k3n" not in result.stderr
-    assert "internal error" not in result.stderr
-    return warning
-
-
-@pytest.mark.parametrize("misbehave", ["drip_headers", "drip_body"])
-def test_a_collector_that_drips_its_answer_is_cut_off_at_the_bound_for_the_whole_exchange(
-    cli: Cli, site: FixtureSite, member: Account, collector: Collector, short_bound: float, misbehave: str
-) -> None:
-    collector.misbehave = misbehave
-    warning = post_warning(cli, site, collector.url)
-    assert warning.startswith(f"warning: the collector at http://127.0.0.1:{collector.server.server_port} ")
-    assert "no complete answer within 1 s" in warning
-    assert 0 < collector.sent < DRIP_BYTES  # each byte came within any per-read timeout; the whole did not
-
-
-def test_a_collector_whose_answer_breaks_off_is_a_warning_not_an_internal_error(
-    cli: Cli, site: FixtureSite, member: Account, collector: Collector
-) -> None:
-    collector.misbehave = "short"
-    assert "the answer broke off" in post_warning(cli, site, collector.url)
-    assert len(collector.received) == 1
-
-
-def test_a_huge_answer_is_not_read_beyond_a_megabyte(
-    cli: Cli, site: FixtureSite, member: Account, collector: Collector
-) -> None:
-    collector.misbehave = "huge"
-    assert "its answer is longer than 1024 KiB, not read" in post_warning(cli, site, collector.url)
-    # What the client took: a megabyte read, and what the sockets' buffers held when it closed.
-    assert collector.sent < 25 * MEGABYTE
-
-
-@pytest.mark.parametrize(
-    ("status", "host", "elsewhere"),
-    [
-        (307, "127.0.0.2", "http://127.0.0.2:{port}"),  # another host: the POST would go there again
-        (308, "127.0.0.1", "http://localhost.:{port}"),  # a name the https-or-loopback rule refuses
-        (301, "127.0.0.2", "ftp://127.0.0.2:{port}"),  # another scheme
-        (302, "127.0.0.1", "http://127.0.0.1:{port}"),  # the same host, another port
-    ],
-)
-def test_a_redirect_is_not_followed_and_the_warning_says_where_it_pointed(
-    cli: Cli,
-    site: FixtureSite,
-    member: Account,
-    collector: Collector,
-    status: int,
-    host: str,
-    elsewhere: str,
-) -> None:
-    with serving(Collector(host=host)) as other:
-        where = elsewhere.format(port=other.server.server_port)
-        collector.misbehave, collector.status = "redirect", status
-        collector.location = f"{where}/in?token=t0k3n"
-        warning = post_warning(cli, site, collector.url)
-        assert other.received == []
-    assert len(collector.received) == 1
-    assert f"it answered HTTP {status}, a redirect to {where}, not followed" in warning
-
-
-def test_a_path_with_a_space_or_an_accent_is_sent_percent_encoded(
-    cli: Cli, site: FixtureSite, member: Account, collector: Collector
-) -> None:
-    port = collector.server.server_port
-    url = f"http://127.0.0.1:{port}/fleet results/résultats?token=t0k3n&site=Zürich"
-    assert cli(*check_args(site, "--report-to", url)).exit_code == 1
-    [(path, _, _)] = collector.received
-    assert path == "/fleet%20results/r%C3%A9sultats?token=t0k3n&site=Z%C3%BCrich"
