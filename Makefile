@@ -32,6 +32,7 @@ test: browser keyring-tools
 bench: browser keyring-tools
 	scripts/with-test-keyring $(BIN)/python bench/bench.py
 	scripts/with-test-keyring $(BIN)/python -m bench.fleet
+	scripts/with-test-keyring $(BIN)/python -m bench.accounts_import
 
 lint: install
 	$(BIN)/ruff check .

@@ -288,9 +288,10 @@ def accounts_import(
 ) -> None:
     """Add the accounts a CSV file lists (never passwords: those are asked for, or read from standard
     input); report what was added, skipped (malformed, or already there) and refused. Exit 0 when
-    every row was added or already there, 2 when a row was malformed or had no password, or one
-    password twice. A file of more than 2,000 accounts is refused: the OS keyring slows down with
-    every entry it holds (gnome-keyring rewrites its whole file on each change)."""
+    every row was added or already there, 2 when a row was malformed or had no password, or two.
+    A file of more than 2,000 accounts (or 4 MiB) is refused: the OS keyring slows
+    with every entry it holds (gnome-keyring saves its whole file on each change), and 2,000 take a
+    few minutes. A larger fleet mounts its passwords as files instead (deploy/kubernetes)."""
     with HeldSignals():
         from checker.accounts import AccountList
         from checker.accounts_import import ImportReport, import_accounts, read_passwords, read_rows

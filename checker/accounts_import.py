@@ -139,8 +139,9 @@ def read_rows(path: Path, report: ImportReport) -> list[Row]:
         rows.append(row)
         if len(rows) > MAX_ROWS:
             raise UsageError(
-                f"{path}: more than {MAX_ROWS} accounts (line {line}); nothing was imported: split the "
-                "file. Every entry the OS keyring holds slows its next write (see accounts import --help)"
+                f"{path}: more than {MAX_ROWS} accounts (line {line}); nothing was imported: import at "
+                f"most {MAX_ROWS} at a time (the OS keyring slows with every entry it holds; see "
+                "accounts import --help)"
             )
     return rows
 

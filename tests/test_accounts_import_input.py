@@ -95,8 +95,9 @@ def test_one_email_given_two_passwords_is_refused_and_the_others_are_added(
         ),
         (
             "".join(f"user{n}@example.com,,\n" for n in range(MAX_ROWS + 1)),
-            f": more than {MAX_ROWS} accounts (line {MAX_ROWS + 1}); nothing was imported: split the file. "
-            "Every entry the OS keyring holds slows its next write (see accounts import --help)",
+            f": more than {MAX_ROWS} accounts (line {MAX_ROWS + 1}); nothing was imported: import at "
+            f"most {MAX_ROWS} at a time (the OS keyring slows with every entry it holds; see accounts "
+            "import --help)",
         ),
         (
             "# padding\n" * (MAX_FILE_BYTES // 10 + 1),
