@@ -28,6 +28,8 @@ from checker.redact import register_secret
 DEFAULT_WAIT_MINUTES = 10
 """`accounts login --wait`'s default: checker/linkedin/person.py's DEFAULT_WAIT_MINUTES, which cannot be
 imported for the option without loading Playwright (tests/test_startup.py keeps the two equal)."""
+MAX_WAIT_MINUTES = 24 * 60
+"""A day: longer than anyone takes to sign in, and far short of what overflows the browser's timers."""
 
 accounts_app = typer.Typer(
     help="Manage the accounts to check (passwords live in the OS keyring).",
@@ -227,7 +229,10 @@ def accounts_login(
         ),
     ] = None,
     wait: Annotated[
-        float, typer.Option(metavar="MINUTES", help="Wait at most this long for you to sign in.")
+        float,
+        typer.Option(
+            max=MAX_WAIT_MINUTES, metavar="MINUTES", help="Wait at most this long for you to sign in."
+        ),
     ] = DEFAULT_WAIT_MINUTES,
 ) -> None:
     """Open a browser window on LinkedIn's sign-in page and let you sign in yourself (PIN, CAPTCHA,

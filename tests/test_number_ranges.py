@@ -152,3 +152,21 @@ def test_check_at_the_top_of_the_timeout_and_pace_ranges_switches_the_setting_of
     )
     assert (code, [r["outcome"] for r in document["results"]]) == (0, ["fixed"])
     assert member.ai_training is False
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["schedule", "install", "--print", "--timeout", "inf"],
+        ["schedule", "install", "--print", "--pace", "1e9"],
+        ["accounts", "login", "member@example.com", "--wait", "inf"],
+        ["accounts", "login", "member@example.com", "--wait", "1e300"],
+    ],
+)
+def test_numbers_that_would_go_into_a_job_or_a_wait_are_refused_naming_the_option(
+    cli: Cli, args: list[str]
+) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    option = next(arg for arg in args if arg.startswith("--") and arg != "--print")
+    assert option in result.stderr

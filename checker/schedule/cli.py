@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from checker.commands import HELP_OPTIONS, Command
+from checker.config_file import MAX_PACE, MAX_TIMEOUT, MIN_TIMEOUT
 from checker.console import say
 from checker.errors import UsageError
 from checker.safe_text import printable
@@ -62,9 +63,12 @@ def schedule_install(
         str | None, typer.Option(metavar="URL", help="The site the job talks to (as check --base-url).")
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option(min=1, metavar="SECONDS", help="As check --timeout.")
+        float | None,
+        typer.Option(min=MIN_TIMEOUT, max=MAX_TIMEOUT, metavar="SECONDS", help="As check --timeout."),
     ] = None,
-    pace: Annotated[float | None, typer.Option(min=0, metavar="SECONDS", help="As check --pace.")] = None,
+    pace: Annotated[
+        float | None, typer.Option(min=0, max=MAX_PACE, metavar="SECONDS", help="As check --pace.")
+    ] = None,
     browser_path: Annotated[str | None, typer.Option(metavar="PATH", help="As check --browser-path.")] = None,
     print_only: Annotated[
         bool, typer.Option("--print", help="Show what would be written and run; change nothing.")
