@@ -25,7 +25,7 @@ from pathlib import Path
 import psutil
 
 from bench.bench import TOOL
-from checker.accounts_import import MAX_ROWS, SAVE_EVERY
+from checker.store.accounts_import import MAX_ROWS, SAVE_EVERY
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", str(MAX_ROWS)))
 TARGET_S = 300.0

@@ -5,7 +5,7 @@ import sys
 
 from playwright.async_api import async_playwright
 
-from checker.browser import LAUNCH_ARGS
+from checker.linkedin.browser import LAUNCH_ARGS
 
 
 async def main(url: str, executable: str) -> None:

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import psutil
 
-from checker.browser import find_browser, running_playwright
 from checker.fixture_site import Account, FixtureSite
+from checker.linkedin.browser import find_browser, running_playwright
 
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 EMAIL, PASSWORD = "bench@example.com", "bench-password"

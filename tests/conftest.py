@@ -17,10 +17,10 @@ from keyring.backends import SecretService
 from playwright.async_api import Browser
 from typer.testing import CliRunner, Result
 
-from checker.browser import BROWSER_ENV, find_browser, launched_browser, running_playwright
-from checker.cli import app
-from checker.credentials import CredentialStore
+from checker.cli.app import app
 from checker.fixture_site import Account, FixtureSite
+from checker.linkedin.browser import BROWSER_ENV, find_browser, launched_browser, running_playwright
+from checker.store.credentials import CredentialStore
 
 
 @pytest.fixture(autouse=True)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.accounts import AccountList
-from checker.config import prepare_home
+from checker.store.accounts import AccountList
+from checker.store.home import prepare_home
 
 EMAIL = "member@example.com"
 NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}

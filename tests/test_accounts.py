@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.credentials import SERVICE, CredentialStore
 from checker.fixture_site import FixtureSite
+from checker.store.credentials import SERVICE, CredentialStore
 from tests.conftest import Cli, add_account, check_args
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,7 +129,7 @@ def test_remove_deletes_the_keyring_entry_and_saved_sessions(
     cli: Cli, real_keyring: CredentialStore, isolated_home: Path
 ) -> None:
     cli("accounts", "add", "a@example.com", "--password-stdin", input="pw\n")
-    from checker.sessions import SessionStore
+    from checker.store.sessions import SessionStore
 
     sessions = SessionStore.in_home(isolated_home, real_keyring)
     sessions.save("a@example.com", "http://127.0.0.1:1", {"cookies": [], "origins": []})

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.accounts import AccountList
-from checker.accounts_import import (
+from checker.store.accounts import AccountList
+from checker.store.accounts_import import (
     MAX_FILE_BYTES,
     MAX_ROWS,
     SAVE_EVERY,
@@ -18,7 +18,7 @@ from checker.accounts_import import (
     import_accounts,
     read_rows,
 )
-from checker.credentials import CredentialStore
+from checker.store.credentials import CredentialStore
 from tests.conftest import Cli
 
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from checker import bounded_http
 from checker.fixture_site import Account, FixtureSite
+from checker.outputs import bounded_http
 from tests.conftest import Cli, check_args
 from tests.test_report_to import DRIP_BYTES, MEGABYTE, Collector, serving
 

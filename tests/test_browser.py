@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.browser import find_browser
-from checker.errors import BrowserNotFound
+from checker.core.errors import BrowserNotFound
+from checker.linkedin.browser import find_browser
 
 
 @dataclass

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright
 
-from checker.browser import BROWSER_ENV, find_browser, running_playwright
 from checker.fixture_site import Account, FixtureSite
+from checker.linkedin.browser import BROWSER_ENV, find_browser, running_playwright
 from tests.conftest import Cli, check_args
 
 

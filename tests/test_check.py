@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from checker.fixture_site import Account, FixtureSite, SettingChange
-from checker.rules import rules_path
+from checker.linkedin.rules import rules_path
 from tests.conftest import Cli, add_account, check_args
 
 

@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from checker import __version__
 from checker.fixture_site import Account, FixtureSite
-from checker.rules import rules_path
+from checker.linkedin.rules import rules_path
 from tests.conftest import Cli, add_account, check_args
 
 

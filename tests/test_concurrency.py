@@ -13,7 +13,7 @@ import pytest
 
 from checker.fixture_site import Account, FixtureSite, SaveGate
 from checker.fixture_site.model import Received
-from checker.runner import pause_before
+from checker.run.runner import pause_before
 from tests.conftest import Cli, add_account, check_args
 from tests.test_cli import run_with_stderr
 from tests.test_interrupts import LIMIT, Run, history

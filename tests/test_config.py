@@ -11,15 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.accounts import AccountList, email_key, validate_email
-from checker.config import (
-    clean_stale_temp_files,
-    home_path,
-    normalize_base_url,
-    prepare_home,
-    write_private_file,
-)
-from checker.errors import ConfigError, UsageError
+from checker.core.errors import ConfigError, UsageError
+from checker.core.urls import normalize_base_url
+from checker.store.accounts import AccountList, email_key, validate_email
+from checker.store.home import clean_stale_temp_files, home_path, prepare_home, write_private_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,8 +119,8 @@ def test_a_home_that_is_a_regular_file_is_a_config_error_naming_it(isolated_home
 
 
 PREPARE_HOME = """
-from checker.config import prepare_home
-from checker.errors import ConfigError
+from checker.store.home import prepare_home
+from checker.core.errors import ConfigError
 try:
     prepare_home(print)
 except ConfigError as exc:

@@ -10,9 +10,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from checker.cli_options import Pace, typed
-from checker.config_file import DEFAULT_PACE, UserConfig, load_user_config
+from checker.cli.options import Pace, typed
 from checker.fixture_site import Account, FixtureSite
+from checker.store.config_file import DEFAULT_PACE, UserConfig, load_user_config
 from tests.conftest import Cli
 
 

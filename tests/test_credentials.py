@@ -14,8 +14,8 @@ from typing import Any
 import keyring.errors
 import pytest
 
-from checker.credentials import SERVICE, TIMEOUT_ENV, TOTP_SERVICE, CredentialStore, MemoryKeyring
-from checker.errors import KeyringUnavailable, UsageError
+from checker.core.errors import KeyringUnavailable, UsageError
+from checker.store.credentials import SERVICE, TIMEOUT_ENV, TOTP_SERVICE, CredentialStore, MemoryKeyring
 
 ROOT = Path(__file__).resolve().parent.parent
 EMAIL = "a@example.com"
@@ -25,9 +25,9 @@ EMAIL = "a@example.com"
 
 DISCOVER = """
 import json, keyring, keyring.backend
-import checker.credentials, checker.demo
-from checker.credentials import CredentialStore
-from checker.errors import KeyringUnavailable
+import checker.store.credentials, checker.run.demo
+from checker.store.credentials import CredentialStore
+from checker.core.errors import KeyringUnavailable
 
 def name(backend):
     return f"{type(backend).__module__}.{type(backend).__name__}"
@@ -282,8 +282,8 @@ print(json.dumps(report))
 # abandoned calls still stuck on their threads.
 CALLS_COMMON = """
 import json, os, signal, sys
-from checker.credentials import CredentialStore
-from checker.errors import KeyringUnavailable
+from checker.store.credentials import CredentialStore
+from checker.core.errors import KeyringUnavailable
 
 def outcome(call):
     try:

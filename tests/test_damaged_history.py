@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from checker.fixture_site import Account, FixtureSite
-from checker.history import History
+from checker.store.history import History
 from tests.conftest import Cli, check_args
 from tests.test_failsafe_files import assert_site_untouched, one_error_line
 from tests.test_history import record

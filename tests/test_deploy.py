@@ -23,10 +23,10 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from checker.accounts import AccountList
-from checker.errors import ExitCode
+from checker.core.errors import ExitCode
 from checker.fixture_site import Account, FixtureSite
-from checker.mounted_secrets import (
+from checker.store.accounts import AccountList
+from checker.store.mounted_secrets import (
     BACKEND_NAME,
     DEFAULT_SECRETS_DIR,
     SECRETS_DIR_ENV,
@@ -158,7 +158,7 @@ def test_the_accounts_come_from_the_configmap_as_addresses_and_never_from_the_co
     tmp_path: Path,
 ) -> None:
     # On a command line, an account could read as an option; in accounts.json it is checked as an
-    # address on every read (checker/accounts.py), a leading `-` refused.
+    # address on every read (checker/store/accounts.py), a leading `-` refused.
     assert not [arg for arg in container("check")["args"] if "@" in arg]
     path = tmp_path / "accounts.json"
     path.write_text(resource("ConfigMap", "linkedin-ai-optout-accounts")["data"]["accounts.json"])
@@ -393,7 +393,7 @@ def test_dockerignore_sends_what_the_dockerfile_copies_and_keeps_out_the_rest() 
             assert not docker_ignores(source), source
     for kept_out in (".venv", ".git", "tests/test_deploy.py", "checker/__pycache__/cli.cpython-311.pyc"):
         assert docker_ignores(kept_out), kept_out
-    assert not docker_ignores("checker/mounted_secrets.py")
+    assert not docker_ignores("checker/store/mounted_secrets.py")
 
 
 def test_the_project_the_image_copies_builds_installs_and_runs_its_entrypoint(tmp_path: Path) -> None:

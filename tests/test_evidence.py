@@ -13,13 +13,13 @@ import pytest
 from playwright.async_api import Browser, Page
 from structlog.testing import capture_logs
 
-from checker.evidence import KEEP, Failure, save_evidence
+from checker.capture.evidence import KEEP, Failure, save_evidence
+from checker.capture.scrub import NAME
+from checker.core.outcome import Outcome
+from checker.core.redact import register_secret
 from checker.fixture_site import Account, FixtureSite
 from checker.linkedin.locate import Site
-from checker.outcome import Outcome
-from checker.redact import register_secret
-from checker.rules import load_rules
-from checker.scrub import NAME
+from checker.linkedin.rules import load_rules
 from tests.conftest import Cli, add_account, check_args
 from tests.test_interrupts import account_held
 

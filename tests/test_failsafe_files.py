@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from checker.accounts import AccountList, account_digest
-from checker.config import normalize_base_url
-from checker.credentials import SERVICE, CredentialStore
+from checker.core.urls import normalize_base_url
 from checker.fixture_site import Account, FixtureSite
 from checker.fixture_site.model import SaveGate
-from checker.history import SCHEMA_VERSION, History
-from checker.sessions import SessionStore
+from checker.store.accounts import AccountList, account_digest
+from checker.store.credentials import SERVICE, CredentialStore
+from checker.store.history import SCHEMA_VERSION, History
+from checker.store.sessions import SessionStore
 from tests.conftest import Cli, add_account, check_args
 from tests.test_config import run_where_read_only
 from tests.test_history import previous_release_database, record
@@ -292,8 +292,8 @@ def test_history_and_accounts_list_read_a_read_only_home(isolated_home: Path) ->
 
 ADD_AN_ACCOUNT = """
 from pathlib import Path
-from checker.accounts import AccountList
-from checker.errors import ConfigError
+from checker.store.accounts import AccountList
+from checker.core.errors import ConfigError
 try:
     AccountList(Path({path!r})).add("a@example.com")
 except ConfigError as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from checker.core.resources import data_dir
 from checker.fixture_site import (
     Account,
     FixtureSite,
@@ -22,7 +23,6 @@ from checker.fixture_site import (
     Received,
     SettingChange,
 )
-from checker.resources import data_dir
 from tests.fixture_http import (
     EMAIL,
     PASSWORD,

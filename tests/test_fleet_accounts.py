@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.credentials import CredentialStore
 from checker.fixture_site import Account, FixtureSite
+from checker.store.credentials import CredentialStore
 from tests.conftest import Cli, add_account, check_args
 
 

@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 
 from checker.fixture_site import Account, FixtureSite
-from checker.fleet_report import Row, as_csv
+from checker.outputs.fleet import Row, as_csv
 from tests.conftest import Cli, check_args
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

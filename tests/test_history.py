@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from checker.errors import ConfigError
+from checker.core.errors import ConfigError
+from checker.core.outcome import SETTING, Action, CheckResult, Outcome, SwitchState
 from checker.fixture_site import Account, FixtureSite
-from checker.history import History
-from checker.history_schema import MIGRATIONS, SCHEMA_VERSION
-from checker.outcome import SETTING, Action, CheckResult, Outcome, SwitchState
+from checker.store.history import History
+from checker.store.history_schema import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import Cli, check_args
 from tests.test_config import run_where_read_only
 
@@ -374,7 +374,7 @@ def test_entries_see_rows_a_writer_has_committed_but_not_yet_checkpointed(tmp_pa
 
 READ_ENTRIES = """
 from pathlib import Path
-from checker.history import History
+from checker.store.history import History
 print([entry.result.account for entry in History(Path({path!r})).entries()])
 """
 
@@ -391,8 +391,8 @@ def test_entries_read_a_database_in_a_directory_the_user_cannot_write(tmp_path: 
 
 PREPARE = """
 from pathlib import Path
-from checker.errors import ConfigError
-from checker.history import History
+from checker.core.errors import ConfigError
+from checker.store.history import History
 try:
     History(Path({path!r})).prepare()
 except ConfigError as exc:

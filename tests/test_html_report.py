@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page
 
+from checker.core.outcome import Outcome
 from checker.fixture_site import Account, FixtureSite
-from checker.html_report import STATUSES
-from checker.outcome import Outcome
+from checker.outputs.html import STATUSES
 from tests.conftest import Cli, add_account, check_args
 from tests.test_report_merge import result_json, write_document
 

@@ -22,11 +22,11 @@ from typing import Any
 import psutil
 import pytest
 
-from checker.accounts import account_digest
-from checker.config import private_lock
-from checker.credentials import CredentialStore
 from checker.fixture_site import Account, FixtureSite, SaveGate
-from checker.interrupts import Interrupted, Stopper
+from checker.run.interrupts import Interrupted, Stopper
+from checker.store.accounts import account_digest
+from checker.store.credentials import CredentialStore
+from checker.store.home import private_lock
 from tests.conftest import Cli, add_account, check_args
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from checker.credentials import TIMEOUT_ENV, CredentialStore
-from checker.doctor import FIXES
 from checker.fixture_site import Account, FixtureSite
 from checker.fixture_site.urls import LOGIN
-from checker.history import History
-from checker.rules import SELECTORS_ENV
+from checker.linkedin.rules import SELECTORS_ENV
+from checker.run.doctor import FIXES
+from checker.store.credentials import TIMEOUT_ENV, CredentialStore
+from checker.store.history import History
 from tests.conftest import Cli, add_account, check_args, run_cli
 from tests.test_config import run_where_read_only
 from tests.test_credentials import run_with_frozen

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.accounts import AccountList
-from checker.errors import ConfigError
-from checker.locks import AccountBusy, account_lock
+from checker.core.errors import ConfigError
+from checker.store.accounts import AccountList
+from checker.store.locks import AccountBusy, account_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,7 +93,7 @@ async def test_a_run_cancelled_while_waiting_releases_nothing_and_propagates(hom
 TRY_LOCK = """
 import asyncio, sys, time
 from pathlib import Path
-from checker.locks import AccountBusy, account_lock
+from checker.store.locks import AccountBusy, account_lock
 
 async def main() -> None:
     wait = float(sys.argv[3])

@@ -17,7 +17,7 @@ import pytest
 from keyring.errors import InitError, KeyringError, PasswordDeleteError, PasswordSetError
 
 from checker.fixture_site import Account, FixtureSite
-from checker.mounted_secrets import (
+from checker.store.mounted_secrets import (
     BACKEND_ENV,
     BACKEND_NAME,
     SECRETS_DIR_ENV,
@@ -127,8 +127,8 @@ def test_keyring_loads_the_backend_from_python_keyring_backend_and_reads_a_kubel
 
 DISCOVER = """
 import json, keyring, keyring.backend
-import checker.mounted_secrets  # imported, so registered with keyring: it must still never be picked
-from checker.mounted_secrets import MountedSecrets
+import checker.store.mounted_secrets  # imported, so registered with keyring: it must still never be picked
+from checker.store.mounted_secrets import MountedSecrets
 from importlib.metadata import entry_points
 print(json.dumps({
     "viable": MountedSecrets.viable,
@@ -407,8 +407,8 @@ def test_a_malformed_account_file_fails_doctor_naming_the_file_and_never_its_con
             "ModuleNotFoundError: No module named 'checker.mounted_secret'",
         ),
         (
-            "checker.mounted_secrets.Mounted",
-            "AttributeError: module 'checker.mounted_secrets' has no attribute",
+            "checker.store.mounted_secrets.Mounted",
+            "AttributeError: module 'checker.store.mounted_secrets' has no attribute",
         ),
     ],
 )

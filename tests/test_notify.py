@@ -16,13 +16,14 @@ from typing import Any
 
 import pytest
 
-from checker.accounts import account_digest
-from checker.config import private_lock
+from checker.core.outcome import Action, CheckResult, Outcome, SwitchState
+from checker.core.redact import MASK, register_secret
+from checker.core.urls import mask_url
 from checker.fixture_site import Account, FixtureSite
-from checker.notify import mask_url, message_for, notify_run
-from checker.outcome import Action, CheckResult, Outcome, SwitchState
-from checker.quarantine import Quarantine
-from checker.redact import MASK, register_secret
+from checker.outputs.notify import message_for, notify_run
+from checker.store.accounts import account_digest
+from checker.store.home import private_lock
+from checker.store.quarantine import Quarantine
 from tests.conftest import Cli, add_account, check_args
 
 SETTING_WORDS = "Use my data for training content creation AI models"

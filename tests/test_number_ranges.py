@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.credentials import TIMEOUT_ENV, CredentialStore
 from checker.fixture_site import Account, FixtureSite
-from checker.shards import INDEX_ENV
+from checker.run.shards import INDEX_ENV
+from checker.store.credentials import TIMEOUT_ENV, CredentialStore
 from tests.conftest import Cli
 from tests.test_config_file import write_config
 from tests.test_failsafe_files import assert_site_untouched, one_error_line, password_of

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from checker.errors import ExitCode
-from checker.outcome import Action, CheckResult, Outcome, SwitchState, fold_exit_code
+from checker.core.errors import ExitCode
+from checker.core.outcome import Action, CheckResult, Outcome, SwitchState, fold_exit_code
 
 
 @pytest.mark.parametrize(

@@ -21,15 +21,15 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page
 
-from checker.credentials import CredentialStore
+from checker.core.outcome import Outcome
 from checker.fixture_site import Account, FixtureSite
-from checker.history import History
 from checker.linkedin.locate import Site
-from checker.linkedin.person import PersonSignIn, wait_for_person
-from checker.outcome import Outcome
-from checker.quarantine import Quarantine
-from checker.rules import load_rules
-from checker.sessions import HEADER, SessionStore
+from checker.linkedin.rules import load_rules
+from checker.run.person import PersonSignIn, wait_for_person
+from checker.store.credentials import CredentialStore
+from checker.store.history import History
+from checker.store.quarantine import Quarantine
+from checker.store.sessions import HEADER, SessionStore
 from tests.conftest import Cli, check_args
 
 # Long enough for a browser to start and a page to poll on a busy machine; a phone that gets no

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from checker.core.outcome import Outcome
 from checker.fixture_site import Account, FixtureSite
-from checker.outcome import Outcome
-from checker.quarantine import Quarantine
+from checker.store.quarantine import Quarantine
 from tests.conftest import Cli, add_account, check_args
 
 

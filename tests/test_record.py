@@ -15,21 +15,21 @@ from urllib.parse import quote, quote_plus
 import pytest
 from playwright.async_api import Browser
 
-from checker.browser import new_context
-from checker.config import normalize_base_url
-from checker.credentials import CredentialStore
-from checker.errors import UsageError
+from checker.capture.recording import Bundle, snapshot
+from checker.capture.scrub import EMAIL, NAME, member_names
+from checker.core.errors import UsageError
+from checker.core.outcome import SETTING
+from checker.core.urls import normalize_base_url
 from checker.fixture_site import Account, FixtureSite
 from checker.fixture_site.pages import display_name
+from checker.linkedin.browser import new_context
 from checker.linkedin.locate import Site
 from checker.linkedin.login import AccountSecrets, open_signed_in
 from checker.linkedin.navigate import open_setting
+from checker.linkedin.rules import load_rules
 from checker.linkedin.setting import read_switch_state
-from checker.outcome import SETTING
-from checker.record import Bundle, snapshot
-from checker.rules import load_rules
-from checker.scrub import EMAIL, NAME, member_names
-from checker.sessions import SessionStore
+from checker.store.credentials import CredentialStore
+from checker.store.sessions import SessionStore
 from tests.conftest import Cli, add_account, check_args
 
 

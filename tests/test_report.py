@@ -10,11 +10,17 @@ from datetime import UTC, datetime
 import pytest
 from rich.console import Console
 
-from checker.doctor import Finding
-from checker.errors import ExitCode
-from checker.history import HistoryEntry
-from checker.outcome import Action, CheckResult, Outcome, SwitchState
-from checker.report import error_document, print_findings, print_history, print_results, results_document
+from checker.core.errors import ExitCode
+from checker.core.outcome import Action, CheckResult, Outcome, SwitchState
+from checker.outputs.results import (
+    error_document,
+    print_findings,
+    print_history,
+    print_results,
+    results_document,
+)
+from checker.run.doctor import Finding
+from checker.store.history import HistoryEntry
 
 EMAIL = "someone.long@example.com"
 MOMENT = datetime(2026, 11, 23, 9, 30, 5, tzinfo=UTC)

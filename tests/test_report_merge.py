@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from checker.core.outcome import Action, CheckResult, Outcome, SwitchState
 from checker.fixture_site import Account, FixtureSite
-from checker.outcome import Action, CheckResult, Outcome, SwitchState
 from tests.conftest import Cli, add_account, check_args
 from tests.test_report_to import Collector, serving
 

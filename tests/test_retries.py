@@ -12,7 +12,7 @@ import pytest
 
 from checker.fixture_site import Account, FixtureSite, Received, Transient
 from checker.fixture_site.urls import AI_SETTING, AI_SETTING_SAVE, LOGIN_SUBMIT
-from checker.retry import RetryPolicy, parse_retry_after
+from checker.linkedin.retry import RetryPolicy, parse_retry_after
 from tests.conftest import Cli, check_args
 
 Document = dict[str, Any]

@@ -32,12 +32,12 @@ import pytest
 from filelock import FileLock
 
 from checker import __version__
-from checker.credentials import CredentialStore
+from checker.core.outcome import SETTING, Action, Outcome, SwitchState
 from checker.fixture_site import Account, FixtureSite, Received
 from checker.fixture_site.urls import AI_SETTING, AI_SETTING_SAVE, CHALLENGE
-from checker.history import FILE_NAME as HISTORY
-from checker.outcome import SETTING, Action, Outcome, SwitchState
-from checker.sessions import SessionStore
+from checker.store.credentials import CredentialStore
+from checker.store.history import FILE_NAME as HISTORY
+from checker.store.sessions import SessionStore
 from tests.conftest import Cli, add_account
 
 ROOT = Path(__file__).resolve().parent.parent

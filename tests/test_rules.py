@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.errors import ConfigError
-from checker.rules import load_rules, rules_path
+from checker.core.errors import ConfigError
+from checker.linkedin.rules import load_rules, rules_path
 
 
 def shipped_text() -> str:

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from checker.accounts import AccountList
-from checker.config import prepare_home
 from checker.fixture_site import Account, FixtureSite
 from checker.schedule import launch
 from checker.schedule.formats import cron_command, systemd_word
 from checker.schedule.job import CARRIED_ENV, Every, Job
+from checker.store.accounts import AccountList
+from checker.store.home import prepare_home
 from tests.conftest import Cli
 from tests.scheduling import (
     EMAIL,

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.accounts import AccountList
-from checker.config import prepare_home
 from checker.schedule import launch
+from checker.store.accounts import AccountList
+from checker.store.home import prepare_home
 from tests.conftest import Cli
 from tests.scheduling import (
     NS,

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from checker.redact import register_secret
-from checker.scrub import (
+from checker.capture.scrub import (
     EMAIL,
     IMAGE,
     NAME,
@@ -22,6 +21,7 @@ from checker.scrub import (
     scrub_har,
     scrub_text,
 )
+from checker.core.redact import register_secret
 
 ADA = Personal(email="ada.lovelace@example.org", name="Ada Lovelace")
 

@@ -16,8 +16,8 @@ from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 import pytest
 
+from checker.core.redact import MASK, register_secret, scrub
 from checker.fixture_site import Account, FixtureSite
-from checker.redact import MASK, register_secret, scrub
 from tests.conftest import Cli, add_account, check_args
 
 PUNCTUATION = string.punctuation + " "

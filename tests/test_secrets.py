@@ -6,11 +6,12 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from checker.config import home_path, normalize_base_url
-from checker.credentials import CredentialStore
+from checker.core.redact import MASK, redact_event, register_secret, scrub
+from checker.core.urls import normalize_base_url
 from checker.fixture_site import Account, FixtureSite
-from checker.redact import MASK, redact_event, register_secret, scrub
-from checker.sessions import SessionStore
+from checker.store.credentials import CredentialStore
+from checker.store.home import home_path
+from checker.store.sessions import SessionStore
 from tests.conftest import Cli, add_account, check_args
 
 CANARY = "canary-Pa55word-7f3e9c"

@@ -16,11 +16,12 @@ from typing import Any
 import keyring.errors
 import pytest
 
-from checker.config import home_path, normalize_base_url
-from checker.credentials import SESSION_KEY_SERVICE, CredentialStore, MemoryKeyring
-from checker.errors import KeyringUnavailable
+from checker.core.errors import KeyringUnavailable
+from checker.core.urls import normalize_base_url
 from checker.fixture_site import Account, FixtureSite
-from checker.sessions import HEADER, SessionStore, key_name
+from checker.store.credentials import SESSION_KEY_SERVICE, CredentialStore, MemoryKeyring
+from checker.store.home import home_path
+from checker.store.sessions import HEADER, SessionStore, key_name
 from tests.conftest import Cli, add_account, check_args
 
 EMAIL = "a@example.com"

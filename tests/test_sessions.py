@@ -22,9 +22,9 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from playwright.async_api import Browser
 
-from checker.credentials import CredentialStore, MemoryKeyring
-from checker.errors import ConfigError
-from checker.sessions import HEADER, SessionStore, key_name
+from checker.core.errors import ConfigError
+from checker.store.credentials import CredentialStore, MemoryKeyring
+from checker.store.sessions import HEADER, SessionStore, key_name
 from tests.test_config import ROOT, run_where_read_only
 
 ORIGIN = "http://127.0.0.1:8765"
@@ -222,9 +222,9 @@ def test_prepare_refuses_a_sessions_file_that_is_not_a_directory(store: SessionS
 
 FORGET = """
 from pathlib import Path
-from checker.credentials import CredentialStore, MemoryKeyring
-from checker.errors import ConfigError
-from checker.sessions import SessionStore
+from checker.store.credentials import CredentialStore, MemoryKeyring
+from checker.core.errors import ConfigError
+from checker.store.sessions import SessionStore
 
 store = SessionStore(Path({root!r}), CredentialStore(MemoryKeyring()))
 for forget in (store.check_can_forget, store.forget_account):
@@ -256,9 +256,9 @@ def test_sessions_on_a_read_only_file_system_cannot_be_forgotten_and_are_kept(
 FILL_UP = """
 import json, sys
 from pathlib import Path
-from checker.credentials import CredentialStore, MemoryKeyring
-from checker.errors import ConfigError
-from checker.sessions import SessionStore
+from checker.store.credentials import CredentialStore, MemoryKeyring
+from checker.core.errors import ConfigError
+from checker.store.sessions import SessionStore
 
 store = SessionStore.in_home(Path(sys.argv[1]), CredentialStore(MemoryKeyring()))
 def state(value):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from checker.fixture_site import Account, FixtureSite
-from checker.rules import load_rules, rules_path
+from checker.linkedin.rules import load_rules, rules_path
 from tests.conftest import Cli, check_args
 
 # The catalog the issue asks for: name, page under /mypreferences/d/, the switch's aria-labelledby

@@ -8,7 +8,7 @@ import hashlib
 import pytest
 
 from checker.fixture_site import Account, FixtureSite
-from checker.shards import shard_of
+from checker.run.shards import shard_of
 from tests.conftest import Cli, add_account, check_args
 
 EMAILS = [f"staff{number}@example.com" for number in range(6)]

@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from checker import VERSION_LINE, __version__
-from checker.__main__ import HeldSignals, _stopped
-from checker.interrupts import EXIT_CODES
+from checker.cli.signals import HeldSignals
+from checker.cli.startup import _stopped
+from checker.run.interrupts import EXIT_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -156,7 +157,7 @@ def test_help_still_lists_every_command_without_logging_loaded() -> None:
     assert started.stdout.splitlines()[0] == "Usage: python -m checker [OPTIONS] COMMAND [ARGS]..."
     listed = re.findall(r"^  (\S+)  ", started.stdout.split("Commands:", 1)[1], re.MULTILINE)
     assert sorted(listed) == sorted(COMMANDS)
-    # Nothing logs while the help is printed: structlog is not even imported (checker/logs.py).
+    # Nothing logs while the help is printed: structlog is not even imported (checker/core/logs.py).
     assert "structlog" not in started.packages
 
 
@@ -167,8 +168,8 @@ def test_history_loads_neither_logging_nor_the_event_loop() -> None:
 
 
 def test_the_login_wait_default_is_the_one_of_the_sign_in_it_waits_for() -> None:
-    from checker.accounts_cli import DEFAULT_WAIT_MINUTES
-    from checker.linkedin import person
+    from checker.cli.accounts import DEFAULT_WAIT_MINUTES
+    from checker.run import person
 
     assert DEFAULT_WAIT_MINUTES == person.DEFAULT_WAIT_MINUTES
 
@@ -177,15 +178,15 @@ def test_the_login_wait_default_is_the_one_of_the_sign_in_it_waits_for() -> None
 
 LOGGING_PROBE = """
 import sys
-from checker.logs import configure_logging
+from checker.core.logs import configure_logging
 
 configure_logging("info")
 assert "structlog" not in sys.modules
-import checker.notify  # a module that logs: importing it imports structlog
+import checker.outputs.notify  # a module that logs: importing it imports structlog
 import structlog
 
 assert type(structlog.__loader__).__name__ == "SourceFileLoader", structlog.__loader__
-assert not any(type(finder).__module__ == "checker.logs" for finder in sys.meta_path)
+assert not any(type(finder).__module__ == "checker.core.logs" for finder in sys.meta_path)
 
 def sign_in(password):
     raise RuntimeError("refused")
@@ -220,7 +221,7 @@ def test_logging_configured_after_structlog_is_imported_applies_at_once(
 ) -> None:
     import structlog
 
-    from checker.logs import configure_logging
+    from checker.core.logs import configure_logging
 
     try:
         configure_logging("info", json_lines=True)
@@ -265,9 +266,9 @@ finally:
 @pytest.mark.parametrize(
     ("target", "args"),
     [
-        ("checker.cli", ["history"]),  # while the command line is imported
-        ("checker.history", ["history"]),  # while a command imports what it needs
-        ("checker.sessions", ["doctor"]),
+        ("checker.cli.app", ["history"]),  # while the command line is imported
+        ("checker.store.history", ["history"]),  # while a command imports what it needs
+        ("checker.store.sessions", ["doctor"]),
     ],
 )
 def test_ctrl_c_during_an_import_is_acted_on_once_the_import_is_done(

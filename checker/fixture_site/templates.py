@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from string import Template
 
-from checker.resources import data_dir
+from checker.core.resources import data_dir
 
 
 class Html(str):

@@ -11,8 +11,8 @@ import pyotp
 import structlog
 from playwright.async_api import Page
 
+from checker.core.outcome import CheckFailed, Outcome
 from checker.linkedin.locate import Site, find, find_any
-from checker.outcome import CheckFailed, Outcome
 
 log = structlog.get_logger()
 

@@ -13,7 +13,7 @@ itself out when a field gets focus, post its form elsewhere, or hold its fields 
   that received it is gone, no request may go to another origin. Such a request is blocked and
   the sign-in abandoned;
 - what routing cannot see (a beacon or a keepalive fetch sent as the page unloads, a preconnect)
-  still cannot leave: the context reaches no host but LinkedIn's own (checker/egress.py). The
+  still cannot leave: the context reaches no host but LinkedIn's own (checker/linkedin/egress.py). The
   guard hears of every connection the gate refused while the login page was open, and one made
   after the password was typed, or a WebSocket at any time, abandons the sign-in too. Hosts that
   LinkedIn's own pages call (`unresolved_hosts`) are refused without that.
@@ -30,9 +30,9 @@ import structlog
 from playwright.async_api import ElementHandle, Frame, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
-from checker.egress import Attempt, EgressGate, matches
+from checker.core.outcome import CheckFailed, Outcome
+from checker.linkedin.egress import Attempt, EgressGate, matches
 from checker.linkedin.locate import Site, origin_of
-from checker.outcome import CheckFailed, Outcome
 
 log = structlog.get_logger()
 

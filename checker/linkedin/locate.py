@@ -15,8 +15,8 @@ import structlog
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from checker.retry import RetryPolicy, load_with_retries
-from checker.rules import CssLayer, LabelLayer, Layer, RoleLayer, Rules, Target
+from checker.linkedin.retry import RetryPolicy, load_with_retries
+from checker.linkedin.rules import CssLayer, LabelLayer, Layer, RoleLayer, Rules, Target
 
 log = structlog.get_logger()
 

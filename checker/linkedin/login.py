@@ -14,16 +14,16 @@ import structlog
 from playwright.async_api import ElementHandle, Page
 from playwright.async_api import Error as PlaywrightError
 
-from checker.egress import EgressGate
+from checker.core.outcome import CheckFailed, Outcome
 from checker.linkedin.challenges import (
     CHALLENGE_TARGETS,
     answer_with_totp,
     identify_challenge,
     needs_a_person,
 )
+from checker.linkedin.egress import EgressGate
 from checker.linkedin.guard import LoginGuard, refused
 from checker.linkedin.locate import Found, Site, find, find_any, open_page, origin_of
-from checker.outcome import CheckFailed, Outcome
 
 log = structlog.get_logger()
 

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import structlog
 from playwright.async_api import Page
 
+from checker.core.outcome import CheckFailed, Outcome
 from checker.linkedin.locate import Found, Site, find, find_any, open_page, present
-from checker.outcome import CheckFailed, Outcome
 
 log = structlog.get_logger()
 

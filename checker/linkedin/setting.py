@@ -12,8 +12,8 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from checker.core.outcome import CheckFailed, Outcome, SwitchState
 from checker.linkedin.locate import Found, Site, find, reload_page
-from checker.outcome import CheckFailed, Outcome, SwitchState
 
 log = structlog.get_logger()
 

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import PurePath
 
-from checker.errors import UsageError
+from checker.core.errors import UsageError
 from checker.schedule.job import FLEET_SPREAD_MINUTES, NAME, Every, Job
 
 SERVICE = f"{NAME}.service"

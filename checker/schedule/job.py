@@ -12,9 +12,9 @@ import sys
 from dataclasses import dataclass
 from enum import StrEnum
 
-from checker.accounts import AccountList, validate_email
-from checker.config import HOME_ENV, home_path
-from checker.errors import UsageError
+from checker.core.errors import UsageError
+from checker.store.accounts import AccountList, validate_email
+from checker.store.home import HOME_ENV, home_path
 
 NAME = "linkedin-ai-optout"
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import platformdirs.macos
 
-from checker.config import APP_NAME, HOME_ENV, ensure_private_dir, home_path, prepare_home
-from checker.console import notice
+from checker.core.console import notice
 from checker.schedule.formats import LAUNCHD_LABEL, launchd_plist
 from checker.schedule.job import Job
 from checker.schedule.system import Plan, Written, remove_file, run, run_ok, write_config_file
+from checker.store.home import APP_NAME, HOME_ENV, ensure_private_dir, home_path, prepare_home
 
 Say = Callable[[str], None]
 

@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from checker.errors import CheckerError
+from checker.core.errors import CheckerError
 from checker.schedule.formats import (
     SERVICE,
     TIMER,

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.config import os_reason
-from checker.errors import CheckerError
+from checker.core.errors import CheckerError
 from checker.schedule.job import Job
+from checker.store.home import os_reason
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,8 @@ def remove_file(path: Path) -> bool:
 
 
 _KEYRING_PROBE = """
-from checker.credentials import CredentialStore
-from checker.errors import CheckerError
+from checker.store.credentials import CredentialStore
+from checker.core.errors import CheckerError
 try:
     CredentialStore().probe()
 except CheckerError as exc:

@@ -1,0 +1,70 @@
+"""The options several commands share, defined once, and how a typed value is told from a default.
+
+The defaults shown in the help are the built-in ones. The config file can change them, so a command
+asks Click whether a value was typed (`typed`): one left at its default lets the file decide.
+Each number has the range config.toml's key has (config_file.RANGES), so neither accepts inf or nan.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from checker.store.config_file import MAX_PACE, MAX_TIMEOUT, MIN_TIMEOUT
+
+BrowserPath = Annotated[
+    str | None,
+    typer.Option(
+        envvar="LINKEDIN_AI_OPTOUT_BROWSER", metavar="PATH", help="A Chromium or Chrome binary to drive."
+    ),
+]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+BaseUrl = Annotated[
+    str,
+    typer.Option(
+        metavar="URL",
+        help="The site to talk to; plain http only for loopback hosts. config.toml's base_url, when set, "
+        "replaces the default.",
+    ),
+]
+Headed = Annotated[bool, typer.Option(help="Show the browser window.")]
+Timeout = Annotated[
+    float,
+    typer.Option(
+        min=MIN_TIMEOUT,
+        max=MAX_TIMEOUT,  # never inf: the browser's timers overflow long before
+        metavar="SECONDS",
+        help="Wait at most this long for any one thing on a page. config.toml's timeout, when set, "
+        "replaces the default.",
+    ),
+]
+Pace = Annotated[
+    float,
+    typer.Option(
+        min=0,
+        max=MAX_PACE,
+        metavar="SECONDS",
+        help="Pause this long between accounts, to stay gentle. config.toml's pace, when set, "
+        "replaces the default.",
+    ),
+]
+Notify = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="URL",
+        help="Send a message to this Apprise URL when an account needs you; repeatable. Replaces "
+        "config.toml's notify, the better place for a URL with a token: arguments show in the process list.",
+    ),
+]
+
+
+def typed(ctx: typer.Context, **values: Any) -> dict[str, Any]:
+    """`values`, with None for each option left at its default, so that the config file's value,
+    else the built-in default, applies: the command line wins over the file."""
+    result = {}
+    for name, value in values.items():
+        source = ctx.get_parameter_source(name)
+        given = source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+        result[name] = value if given else None
+    return result

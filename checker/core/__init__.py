@@ -1,0 +1,1 @@
+"""Errors and exit codes, outcomes, safe text, redaction, resources, logs, consoles."""

@@ -1,0 +1,260 @@
+"""Finding and launching a Chromium, and the one factory for browser contexts.
+
+Order of preference: the path the user names; Playwright's own installed Chromium; an installed
+Chrome or Chromium (a headless-shell build first when running headless: it is lighter).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.async_api import Browser, BrowserContext, BrowserType, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from checker.core.errors import BrowserNotFound, CheckerError, UsageError
+from checker.core.urls import is_loopback
+from checker.linkedin.egress import EgressGate
+from checker.linkedin.rules import Load
+
+BROWSER_ENV = "LINKEDIN_AI_OPTOUT_BROWSER"
+
+# Without these Chromium keeps calling Google's services in the background.
+LAUNCH_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+_HEADLESS_SHELLS = ["chromium-headless-shell", "chrome-headless-shell"]
+_SYSTEM_BROWSERS = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"]
+_SYSTEM_PATHS = {
+    "darwin": [
+        "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+        "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    ],
+    "win32": [
+        r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+        r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class BrowserChoice:
+    """The browser binary the tool will drive, and how it was found."""
+
+    path: str
+    source: str
+
+
+def find_browser(
+    chromium: BrowserType, explicit: str | None = None, *, headed: bool = False
+) -> BrowserChoice:
+    """Choose a browser binary, or raise BrowserNotFound saying how to get one."""
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise BrowserNotFound(f"browser not found or not executable: {explicit}")
+        return BrowserChoice(str(path), "--browser-path")
+    bundled = chromium.executable_path
+    if bundled and Path(bundled).is_file():
+        return BrowserChoice(bundled, "playwright")
+    names = _SYSTEM_BROWSERS if headed else _HEADLESS_SHELLS + _SYSTEM_BROWSERS
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return BrowserChoice(found, "system")
+    for candidate in _SYSTEM_PATHS.get(sys.platform, []):
+        if Path(candidate).is_file():
+            return BrowserChoice(candidate, "system")
+    raise BrowserNotFound(
+        f"no Chromium or Chrome found: run `{install_command()}`, install your system's chromium "
+        "package (Debian/Ubuntu: chromium), or name one with --browser-path"
+    )
+
+
+def install_command() -> str:
+    """The command that installs Playwright's Chromium for this very installation of the tool: a
+    venv or pipx install puts no `playwright` on PATH, but its interpreter always has the module."""
+    return f"{shlex.quote(sys.executable)} -m playwright install chromium"
+
+
+@asynccontextmanager
+async def running_playwright() -> AsyncIterator[Playwright]:
+    async with async_playwright() as playwright:
+        yield playwright
+
+
+@asynccontextmanager
+async def connected_browser(
+    playwright: Playwright, endpoint: str, timeout_ms: float
+) -> AsyncIterator[Browser]:
+    """A browser of an existing pool, always let go of: `ws://` or `wss://` speaks Playwright's own
+    protocol (`playwright run-server`, Browserless' Playwright endpoint); `http://` or `https://` is
+    a Chrome DevTools endpoint (Browserless, a Chrome started with --remote-debugging-port).
+    CheckerError (exit 4) naming the endpoint when it does not answer."""
+    shown = mask_endpoint(endpoint)
+    try:
+        if endpoint.startswith(("ws://", "wss://")):
+            browser = await playwright.chromium.connect(endpoint, timeout=timeout_ms)
+        else:
+            browser = await playwright.chromium.connect_over_cdp(endpoint, timeout=timeout_ms)
+    except PlaywrightError as exc:
+        first = str(exc).strip().splitlines()
+        raise CheckerError(
+            f"could not connect to the browser at {shown}: {first[0] if first else 'no reason given'}"
+        ) from None
+    try:
+        yield browser
+    finally:
+        await browser.close()
+
+
+def mask_endpoint(endpoint: str) -> str:
+    """The endpoint without its path and query, which may hold a pool's token."""
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def is_local_endpoint(endpoint: str | None) -> bool:
+    """Whether the browser runs on this machine: launched here, or a pool on a loopback address."""
+    return endpoint is None or is_loopback(urlsplit(endpoint).hostname or "")
+
+
+def check_endpoint(endpoint: str) -> str:
+    """`endpoint` if it can be a browser pool's address; UsageError naming it otherwise."""
+    parts = urlsplit(endpoint.strip())
+    if parts.scheme not in ("ws", "wss", "http", "https") or not parts.hostname:
+        raise UsageError(
+            "--browser-endpoint: expected ws://HOST:PORT/... (Playwright's protocol) or "
+            "http://HOST:PORT (Chrome DevTools)"
+        )
+    return endpoint.strip()
+
+
+@asynccontextmanager
+async def launched_browser(
+    playwright: Playwright, choice: BrowserChoice, *, headed: bool = False, lean: Load | None = None
+) -> AsyncIterator[Browser]:
+    """The browser, always closed. `lean`: what an unattended check never loads (see [load] in
+    selectors/linkedin.toml), left out by the browser itself: images not fetched, the trackers'
+    hosts not resolved. Launch flags, not request routing: Playwright turns a context's HTTP cache
+    off while it routes requests, and every settings page would fetch the settings app again."""
+    if headed and not display_available():
+        raise CheckerError(
+            "--headed needs a display, and none is set ($DISPLAY and $WAYLAND_DISPLAY are empty): "
+            "run without --headed, or under xvfb-run"
+        )
+    try:
+        browser = await playwright.chromium.launch(
+            executable_path=choice.path,
+            headless=not headed,
+            args=[*LAUNCH_ARGS, *lean_args(lean)],
+            # Ctrl-C and SIGTERM are the tool's to handle (checker/run/interrupts.py): the browser
+            # must stay up until the account in progress is recorded.
+            handle_sigint=False,
+            handle_sigterm=False,
+            handle_sighup=False,
+        )
+    except PlaywrightError as exc:
+        raise CheckerError(_launch_failure(choice.path, str(exc))) from None
+    try:
+        yield browser
+    finally:
+        await browser.close()
+
+
+def lean_args(lean: Load | None) -> list[str]:
+    """The launch flags that keep the browser from loading what `lean` says a check never needs."""
+    if lean is None:
+        return []
+    args = [] if lean.images else ["--blink-settings=imagesEnabled=false"]
+    if lean.unresolved_hosts:
+        rules = ", ".join(f"MAP {host} ~NOTFOUND" for host in lean.unresolved_hosts)
+        args.append(f"--host-resolver-rules={rules}")
+    return args
+
+
+def display_available() -> bool:
+    """Whether a window can be shown: on Linux, only with an X or Wayland display."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+# "[pid=123][err] " before each line the browser wrote on stderr, and Chromium's own log prefix.
+_BROWSER_STDERR = re.compile(r"\[pid=\d+\]\[err\] (?:\[[\d:/.]+:\w+:[^\]]*\] )?(.*)")
+
+
+def _launch_failure(path: str, error: str) -> str:
+    """One line saying why the browser did not start, from Playwright's launch error."""
+    lines = error.strip().splitlines()
+    if "has been closed" not in (lines[0] if lines else ""):
+        return f"could not start the browser {path}: {lines[0] if lines else 'no reason given'}"
+    said = [match.group(1).strip() for line in lines if (match := _BROWSER_STDERR.search(line))]
+    said = [line for line in said if line]
+    if not said:
+        return f"the browser {path} exited as soon as it started, saying nothing: is it Chromium or Chrome?"
+    return f"the browser {path} exited as soon as it started; it said: {said[0]}"
+
+
+@asynccontextmanager
+async def new_context(
+    browser: Browser,
+    *,
+    storage_state: dict[str, Any] | None,
+    timeout_ms: float,
+    record_har_path: Path | None = None,
+    egress: EgressGate | None = None,
+) -> AsyncIterator[BrowserContext]:
+    """A fresh, isolated browser context, optionally carrying a saved session; always closed.
+    With `record_har_path`, every request and response, bodies included, is written there as a
+    HAR when the context closes (for `record`: the file holds secrets until it is scrubbed).
+    With `egress`, the context reaches only the hosts the gate allows (see egress.py)."""
+    context = await browser.new_context(
+        proxy=egress.proxy if egress is not None else None,
+        storage_state=storage_state,  # type: ignore[arg-type]
+        viewport={"width": 1280, "height": 900},
+        # A service worker's requests would bypass the routing that guards the password.
+        service_workers="block",
+        record_har_path=record_har_path,
+        record_har_content="embed" if record_har_path else None,
+    )
+    context.set_default_timeout(timeout_ms)
+    context.set_default_navigation_timeout(timeout_ms * 3)
+    try:
+        if egress is not None:
+            await egress.attach(context)
+        yield context
+    finally:
+        await context.close()
+
+
+async def describe_browser(explicit: str | None = None) -> str:
+    """Start the browser the tool would use and say which it is; raise CheckerError when none starts."""
+    async with running_playwright() as playwright:
+        choice = find_browser(playwright.chromium, explicit)
+        async with launched_browser(playwright, choice) as browser:
+            return f"{choice.path} ({choice.source}), Chromium {browser.version}"
+
+
+if __name__ == "__main__":
+    # `python -m checker.linkedin.browser`: the browser the tool would use; exit 0 only when it starts.
+    import asyncio
+
+    try:
+        print(asyncio.run(describe_browser(os.environ.get(BROWSER_ENV))))
+    except CheckerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(int(exc.exit_code))

@@ -1,0 +1,1 @@
+"""What leaves a run: result documents and tables, fleet reports, notifications, metrics, the collector."""

@@ -1,0 +1,339 @@
+"""`report --format html`: one self-contained page for a compliance officer: a summary that says
+what each count means, a chart of the fleet's state per day, and a table that sorts and filters.
+
+Nothing on the page is fetched: the CSS and the small script are inline, the chart is SVG drawn in
+Python (checker/outputs/chart.py). Everything from the history or a merged file (emails, errors,
+paths) is untrusted: it goes through `printable` and `html.escape` into text and attribute values,
+and the script only reads the DOM. A Content-Security-Policy allows the page's own script and
+style by their hashes and nothing else, so a broken escape could neither run nor load anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html import escape
+
+from checker import __version__
+from checker.core.outcome import Outcome, utc_now
+from checker.core.safe_text import printable
+from checker.outputs.chart import chart_svg, days_table, per_day
+from checker.outputs.fleet import NEEDS_A_PERSON, Record, Row, pair_key
+
+
+@dataclass(frozen=True)
+class Status:
+    """A group of outcomes the summary counts and the filter selects: the latest check's."""
+
+    key: str
+    label: str
+    outcomes: frozenset[Outcome]
+    meaning: str
+
+
+STATUSES = (
+    Status(
+        "compliant",
+        "off",
+        frozenset({Outcome.COMPLIANT, Outcome.FIXED}),
+        "The setting was off at the latest check: found off (compliant), or switched off by the tool"
+        " and still off after a reload (fixed).",
+    ),
+    Status(
+        "still_on",
+        "still on",
+        frozenset({Outcome.NON_COMPLIANT, Outcome.WOULD_FIX}),
+        "The setting is on, so LinkedIn may use the data: the latest check only read it"
+        " (non_compliant) or rehearsed switching it off (would_fix). check --apply switches it off.",
+    ),
+    Status(
+        "needs_person",
+        "need a person",
+        NEEDS_A_PERSON,
+        "The latest check could not get or keep the setting off by itself: a sign-in code or CAPTCHA"
+        " (needs_attention), a wrong or missing password (auth_failed), a change LinkedIn did not keep"
+        " (fix_failed), a page not recognised (ui_changed), or a failure (error). The last error and"
+        " evidence columns say more.",
+    ),
+    Status(
+        "not_offered",
+        "not offered",
+        frozenset({Outcome.NOT_APPLICABLE}),
+        "LinkedIn does not offer the setting to the account, for example in its region"
+        " (not_applicable): nothing to do.",
+    ),
+)
+FIXED_MEANING = (
+    "Pairs the tool switched off in this period: it found the setting on, switched it off, and a"
+    " reload showed it off (fixed). A pair counts once however often it was fixed, and is counted"
+    " above by its latest check."
+)
+_STATUS_OF = {outcome: status for status in STATUSES for outcome in status.outcomes}
+
+STYLE = """
+[hidden]{display:none!important}
+body{font:15px/1.45 system-ui,sans-serif;color:#1f2328;margin:1.5rem auto;max-width:100rem;padding:0 1rem}
+h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:1.75rem 0 .5rem}
+.meta{color:#57606a;margin:0}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:.75rem;list-style:none;padding:0}
+.card{border:1px solid #d0d7de;border-left-width:6px;border-radius:6px;padding:.6rem .8rem}
+.card p{margin:.3rem 0 0;font-size:.85rem;color:#3d444d}
+.count{font-size:1.6rem;font-weight:700;margin-right:.35rem}.card .label{font-weight:600}
+.compliant{border-left-color:#1a7f37}.fixed{border-left-color:#0969da}.still_on{border-left-color:#c2410c}
+.needs_person{border-left-color:#8250df}.not_offered{border-left-color:#6b7280}
+#chart{width:100%;max-width:760px;height:auto}
+.controls{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;margin:.5rem 0}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;font-size:.88rem}
+th,td{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}
+thead th{background:#f6f8fa}
+th button{text-align:left;font:inherit;font-weight:600;background:none;border:0;padding:0;cursor:pointer}
+th[aria-sort=ascending] button::after{content:" \\25B2"}
+th[aria-sort=descending] button::after{content:" \\25BC"}
+td.number{text-align:right}td.error{overflow-wrap:anywhere;min-width:12rem;max-width:24rem}
+td.path{overflow-wrap:anywhere;min-width:8rem;max-width:16rem}
+.badge{border-radius:1rem;padding:0 .5rem;white-space:nowrap;color:#fff}
+.badge.compliant{background:#1a7f37}.badge.still_on{background:#c2410c}.badge.needs_person{background:#8250df}
+.badge.not_offered{background:#6b7280}.name{color:#57606a;font-size:.8rem}
+@media print{.controls{display:none}}
+"""
+
+SCRIPT = """
+"use strict";
+(function () {
+  var table = document.getElementById("fleet");
+  var body = table.tBodies[0];
+  var rows = Array.prototype.slice.call(body.rows);
+  var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
+  var search = document.getElementById("search");
+  var status = document.getElementById("status");
+  var shown = document.getElementById("shown");
+  function key(row, column, numeric) {
+    var cell = row.cells[column];
+    var text = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent;
+    return numeric ? Number(text) : text.trim();
+  }
+  headers.forEach(function (th, column) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = th.textContent;
+    th.textContent = "";
+    th.appendChild(button);
+    button.addEventListener("click", function () {
+      var ascending = th.getAttribute("aria-sort") !== "ascending";
+      var numeric = th.getAttribute("data-type") === "number";
+      headers.forEach(function (other) { other.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+      rows.sort(function (a, b) {
+        var x = key(a, column, numeric), y = key(b, column, numeric);
+        var order = numeric ? x - y : x.localeCompare(y, undefined, {sensitivity: "base", numeric: true});
+        return ascending ? order : -order;
+      });
+      rows.forEach(function (row) { body.appendChild(row); });
+    });
+  });
+  function filter() {
+    var words = search.value.trim().toLowerCase();
+    var wanted = status.value;
+    var count = 0;
+    rows.forEach(function (row) {
+      var match = (!wanted || row.getAttribute("data-status") === wanted) &&
+        (!words || row.textContent.toLowerCase().indexOf(words) !== -1);
+      row.hidden = !match;
+      if (match) { count += 1; }
+    });
+    shown.textContent = count + " of " + rows.length + " shown";
+  }
+  search.addEventListener("input", filter);
+  status.addEventListener("change", filter);
+  document.getElementById("controls").hidden = false;
+  filter();
+})();
+"""
+
+
+def content_security_policy() -> str:
+    """Nothing may load; only this page's own script and style, by their hashes, may apply."""
+    return (
+        f"default-src 'none'; script-src {_hash(SCRIPT)}; style-src {_hash(STYLE)};"
+        " base-uri 'none'; form-action 'none'"
+    )
+
+
+def _hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def as_html(
+    rows: list[Row],
+    records: list[Record],
+    *,
+    since: datetime | None,
+    source: str,
+    titles: Mapping[str, str],
+    generated_at: datetime | None = None,
+) -> str:
+    """The page: `rows` as `build_rows` made them from `records` (oldest first, in the period);
+    `source` says where the records come from; `titles` are the catalog's titles by setting name."""
+    generated = generated_at or utc_now()
+    show_host = any(row.host for row in rows)
+    days = per_day(records)
+    chart = chart_svg(days) + days_table(days) if days else '<p id="no-checks">No checks in this period.</p>'
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{content_security_policy()}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="linkedin-ai-optout {escape(__version__)}">
+<title>LinkedIn data-use settings: fleet report, {_when(generated)}</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<header>
+<h1>LinkedIn data-use settings: fleet report</h1>
+<p class="meta" id="generated">Generated {_when(generated)} by linkedin-ai-optout {escape(__version__)}.</p>
+<p class="meta" id="period">{_period(records, since)}</p>
+<p class="meta" id="source">Source: {_text(source)}.</p>
+</header>
+<main>
+{_summary(rows, records)}
+<section aria-labelledby="chart-heading">
+<h2 id="chart-heading">The fleet's state per day</h2>
+{chart}
+</section>
+{_table(rows, titles, show_host)}
+</main>
+<script>{SCRIPT}</script>
+</body>
+</html>
+"""
+
+
+def _summary(rows: list[Row], records: list[Record]) -> str:
+    counts = {status.key: 0 for status in STATUSES}
+    for row in rows:
+        counts[_STATUS_OF[Outcome(row.outcome)].key] += 1
+    fixed = len({pair_key(record.result) for record in records if record.result.outcome is Outcome.FIXED})
+    accounts = len({row.account.casefold() for row in rows})
+    cards = [_card(status.key, counts[status.key], status.label, status.meaning) for status in STATUSES[:1]]
+    cards.append(_card("fixed", fixed, "switched off by the tool", FIXED_MEANING))
+    cards += [_card(status.key, counts[status.key], status.label, status.meaning) for status in STATUSES[1:]]
+    return f"""<section aria-labelledby="summary-heading">
+<h2 id="summary-heading">Summary</h2>
+<p id="totals">{accounts} account{_s(accounts)}; {len(rows)} (account, setting) pair{_s(len(rows))}, each
+counted by its latest check in the period.</p>
+<ul class="cards">{"".join(cards)}</ul>
+</section>"""
+
+
+def _card(key: str, count: int, label: str, meaning: str) -> str:
+    return (
+        f'<li class="card {key}" id="count-{key}"><span class="count">{count}</span>'
+        f'<span class="label">{escape(label)}</span><p>{escape(meaning)}</p></li>'
+    )
+
+
+_COLUMNS = (
+    ("account", "text"),
+    ("host", "text"),
+    ("setting", "text"),
+    ("state", "text"),
+    ("outcome", "text"),
+    ("last checked (UTC)", "text"),
+    ("state since (UTC)", "text"),
+    ("drift events", "number"),
+    ("last error", "text"),
+    ("evidence", "text"),
+)
+
+
+def _table(rows: list[Row], titles: Mapping[str, str], show_host: bool) -> str:
+    columns = [column for column in _COLUMNS if show_host or column[0] != "host"]
+    # The rows come sorted by account, and the page says so before the script runs, or without it.
+    sorted_by = ' aria-sort="ascending"'
+    head = "".join(
+        f'<th scope="col" data-type="{kind}"{sorted_by if name == "account" else ""}>{escape(name)}</th>'
+        for name, kind in columns
+    )
+    options = "".join(f'<option value="{s.key}">{escape(s.label)}</option>' for s in STATUSES)
+    body = "\n".join(_row(row, titles, show_host) for row in rows)
+    return f"""<section aria-labelledby="table-heading">
+<h2 id="table-heading">Each account and setting</h2>
+<div class="controls" id="controls" hidden>
+<label>Filter <input type="search" id="search" placeholder="account, setting, error…"></label>
+<label>Status <select id="status"><option value="">all</option>{options}</select></label>
+<span id="shown" aria-live="polite"></span>
+</div>
+<div class="scroll">
+<table id="fleet">
+<thead><tr>{head}</tr></thead>
+<tbody>
+{body}
+</tbody>
+</table>
+</div>
+<p class="meta">State: what the latest check that could read the switch found. State since: when a
+check first found it so. Drift events: how often LinkedIn switched the setting back on after it was
+found off. Click a column's name to sort by it; click again to reverse.</p>
+</section>"""
+
+
+def _row(row: Row, titles: Mapping[str, str], show_host: bool) -> str:
+    outcome = Outcome(row.outcome)
+    status = _STATUS_OF[outcome]  # the outcome column sorts by exit code: the worst last, or first
+    title = titles.get(row.setting)
+    setting = (
+        f'{_text(title)}<br><span class="name">{_text(row.setting)}</span>' if title else _text(row.setting)
+    )
+    label = f'<br><span class="name">{_text(row.label)}</span>' if row.label else ""
+    error = _text(row.last_error)
+    if row.last_error_at:
+        error += f'<br><span class="name">at {_time(row.last_error_at)}</span>'
+    cells = [
+        f'<th scope="row" data-sort="{_text(row.account.casefold())}">{_text(row.account)}{label}</th>',
+        f"<td>{_text(row.host)}</td>" if show_host else "",
+        f'<td data-sort="{_text(title or row.setting)}">{setting}</td>',
+        f"<td>{_text(row.state)}</td>",
+        f'<td data-sort="{int(outcome.exit_code)} {outcome.value}"><span class="badge {status.key}">'
+        f"{_text(row.outcome)}</span></td>",
+        f'<td data-sort="{_text(row.checked_at)}">{_time(row.checked_at)}</td>',
+        f'<td data-sort="{_text(row.state_since)}">{_time(row.state_since)}</td>',
+        f'<td class="number">{row.drift_events}</td>',
+        f'<td class="error">{error}</td>',
+        f'<td class="path">{_text(row.evidence)}</td>',
+    ]
+    return f'<tr data-status="{status.key}">{"".join(cells)}</tr>'
+
+
+def _period(records: list[Record], since: datetime | None) -> str:
+    asked = f"checks from {_when(since)} on (--since)" if since else "every check"
+    if not records:
+        return f"Period: {asked}: none found."
+    first, last = records[0].result.checked_at, records[-1].result.checked_at
+    return f"Period: {asked}: {len(records)} check{_s(len(records))}, from {_when(first)} to {_when(last)}."
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _time(value: str | None) -> str:
+    """An ISO time of a row as a person reads it, in a <time> element that keeps it exact."""
+    if not value:
+        return ""
+    shown = value.replace("T", " ").removesuffix("Z")
+    return f'<time datetime="{_text(value)}">{_text(shown)}</time>'
+
+
+def _text(value: str | None) -> str:
+    """Untrusted text as markup: on one line, with no control or direction-changing characters,
+    and escaped for text and attribute values alike."""
+    return "" if value is None else escape(printable(value), quote=True)
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"

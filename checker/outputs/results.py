@@ -1,0 +1,211 @@
+"""How results reach people: the JSON documents of `--json`, and plain-text tables for 80 columns.
+
+Everything shown here may come from LinkedIn's pages or from files, so every string goes through
+`printable()` into a `rich.text.Text`: never into a markup string, where `[/x]` would crash rich
+and `[bold]` would style, and never raw, where an escape sequence would reach the terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from checker.core.outcome import SETTING, Action, CheckResult, Outcome
+from checker.core.safe_text import printable
+
+if TYPE_CHECKING:
+    from checker.store.history import HistoryEntry
+
+_STYLE = {
+    Outcome.COMPLIANT: "green",
+    Outcome.FIXED: "green",
+    Outcome.NOT_APPLICABLE: "green",
+    Outcome.NON_COMPLIANT: "yellow",
+    Outcome.WOULD_FIX: "yellow",
+    Outcome.FIX_FAILED: "yellow",
+    Outcome.NEEDS_ATTENTION: "magenta",
+    Outcome.AUTH_FAILED: "magenta",
+    Outcome.UI_CHANGED: "red",
+    Outcome.ERROR: "red",
+}
+
+# What the check table says for the outcomes whose meaning is fixed. The full sentence is in
+# `--json` and `history`; at 80 columns it would fill a dozen lines of a narrow column.
+_SHORT_DETAIL = {
+    Outcome.COMPLIANT: "already off",
+    Outcome.FIXED: "switched off; still off after a reload",
+    Outcome.NON_COMPLIANT: "on: run with --apply to switch it off",
+    Outcome.WOULD_FIX: "dry run: --apply would switch it off",
+    Outcome.FIX_FAILED: "clicked, but LinkedIn did not keep the change",
+    Outcome.NOT_APPLICABLE: "not offered to this account",
+}
+
+_CLICKED = frozenset({Action.SWITCHED_OFF, Action.FAILED})
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+_TIME_WIDTH = len("YYYY-MM-DD hh:mm:ss")
+_DETAIL_INDENT = 4
+
+
+def results_document(
+    results: list[CheckResult], exit_code: int, *, error: str | None = None
+) -> dict[str, Any]:
+    """The `check --json` document; `error` says why a run that acted on the site is not recorded."""
+    document: dict[str, Any] = {"results": [result.to_json() for result in results]}
+    if error is not None:
+        document["error"] = _error(error, exit_code)
+    document["exit_code"] = int(exit_code)
+    return document
+
+
+def error_document(message: str, exit_code: int) -> dict[str, Any]:
+    """The `--json` document of a run that could not start."""
+    return {"error": _error(message, exit_code), "exit_code": int(exit_code)}
+
+
+def _error(message: str, exit_code: int) -> dict[str, Any]:
+    return {"message": printable(message), "exit_code": int(exit_code)}
+
+
+def print_results(console: Console, results: list[CheckResult], *, title: str | None = None) -> None:
+    """The check table: account, state, outcome and a short detail per result."""
+    if title is not None:
+        # A line of its own: as the table's title it would wrap to the table's width.
+        console.print(Text(printable(title), style="bold"), soft_wrap=True)
+    table = Table(
+        # No outer frame and no vertical rules: at 80 columns every column counts for the detail.
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    # A wrapped email, state or outcome is misread; only the detail may wrap, and only between
+    # words: a word too long for its column is cut with an ellipsis, never split.
+    table.add_column("account", no_wrap=True, overflow="ellipsis")
+    # A run of the generative-AI setting alone keeps the table it always had; with more settings,
+    # one row per setting, grouped under each account.
+    by_setting = any(result.setting != SETTING for result in results)
+    if by_setting:
+        table.add_column("setting", no_wrap=True, overflow="ellipsis")
+    table.add_column("state", no_wrap=True, overflow="ellipsis")
+    table.add_column("outcome", no_wrap=True, overflow="ellipsis")
+    table.add_column("detail", overflow="ellipsis")
+    arrow = "->" if console.options.ascii_only else "→"
+    previous: str | None = None
+    for result in results:
+        cells = [Text(_state(result, arrow)), _outcome(result.outcome), Text(_short_detail(result))]
+        if by_setting:
+            if previous is not None and result.account != previous:
+                table.add_section()
+            account = "" if result.account == previous else result.account
+            cells.insert(0, Text(printable(result.setting)))
+            cells.insert(0, Text(printable(account)))
+        else:
+            cells.insert(0, Text(printable(result.account)))
+        previous = result.account
+        table.add_row(*cells)
+    console.print(table)
+    for result in results:
+        if result.evidence is not None:
+            # soft_wrap: the terminal wraps a long path; rich would break it at its slashes.
+            what = result.account if not by_setting else f"{result.account} ({result.setting})"
+            console.print(
+                Text(f"evidence for {printable(what)}: {printable(result.evidence)}"),
+                soft_wrap=True,
+            )
+
+
+def _state(result: CheckResult, arrow: str) -> str:
+    """`on` when nothing was clicked, `on → off` when it was (`unknown` if never re-read)."""
+    before = result.state_before.value
+    if result.state_after is None and result.action not in _CLICKED:
+        return before
+    after = "unknown" if result.state_after is None else result.state_after.value
+    return f"{before} {arrow} {after}"
+
+
+def _outcome(outcome: Outcome) -> Text:
+    return Text(outcome.value, style=_STYLE[outcome])
+
+
+def _short_detail(result: CheckResult) -> str:
+    """The table's detail: a short phrase where the outcome says it all, and whether LinkedIn
+    switched the setting back on since it was last found off (drift)."""
+    short = _SHORT_DETAIL.get(result.outcome)
+    if short is None:
+        return printable(result.detail)
+    return f"{_DRIFT}; {short}" if result.drift else short
+
+
+_DRIFT = "switched back on by LinkedIn"
+
+
+def print_history(console: Console, entries: list[HistoryEntry], *, account: str | None = None) -> None:
+    """The recorded checks, one line each, with the full detail wrapped by words beneath it.
+
+    `account` is the account the entries were asked for, so that an empty answer names it.
+    """
+    if not entries:
+        console.print(
+            Text(f"No checks recorded for {printable(account)}." if account else "No checks recorded yet.")
+        )
+        return
+    accounts = [Text(printable(entry.result.account)) for entry in entries]
+    # Padded to the longest email so the outcomes line up; the detail goes beneath its line
+    # rather than in a fourth column, where at 80 columns it would get a dozen characters.
+    width = max(len("account"), *(account_text.cell_len for account_text in accounts))
+    header = Text.assemble(
+        "checked at (UTC)".ljust(_TIME_WIDTH),
+        "  ",
+        "account".ljust(width),
+        "  ",
+        "outcome",
+        style="bold",
+    )
+    console.print(header)
+    for entry, account_text in zip(entries, accounts, strict=True):
+        result = entry.result
+        account_text.align("left", width)
+        console.print(
+            Text.assemble(
+                result.checked_at.strftime(_TIME_FORMAT),
+                "  ",
+                account_text,
+                "  ",
+                _outcome(result.outcome),
+                Text(" (drift)", style="bold") if result.drift else "",
+                # The generative-AI setting goes unnamed, as it did before the catalog.
+                "" if result.setting == SETTING else Text(f"  {printable(result.setting)}"),
+            )
+        )
+        detail = Text(printable(result.detail), overflow="ellipsis")
+        console.print(Padding(detail, (0, 0, 0, _DETAIL_INDENT)))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing doctor looked at."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    """What to do about a failed finding, as one sentence; empty when ok."""
+
+
+def print_findings(console: Console, findings: list[Finding]) -> None:
+    """`doctor`'s findings, one a line, each failure followed by what fixes it."""
+    for finding in findings:
+        mark = Text("ok  ", style="green") if finding.ok else Text("FAIL", style="red")
+        # soft_wrap: the terminal wraps a long line; rich would break a path at its slashes.
+        console.print(
+            Text.assemble(mark, " ", printable(finding.name), ": ", printable(finding.detail)),
+            soft_wrap=True,
+        )
+        if not finding.ok and finding.fix:
+            console.print(Text.assemble("     fix: ", printable(finding.fix)), soft_wrap=True)

@@ -1,0 +1,1 @@
+"""Running accounts: the runner, one account's check, interruptions, shards, demo, doctor."""

@@ -1,0 +1,348 @@
+"""One account's check: one sign-in, then each asked-for setting in turn, each with its own result.
+
+A setting that is missing or changed ends with its own outcome and never stops the others; a
+failure to sign in is every setting's outcome, since none could be read. A click is never taken as
+success: only what the page shows after a reload is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from playwright.async_api import Browser, BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from checker.capture.evidence import EVIDENCE_OUTCOMES, Failure, save_evidence
+from checker.core.errors import CheckerError
+from checker.core.outcome import Action, CheckFailed, CheckResult, Outcome, SwitchState, utc_now
+from checker.core.redact import scrub
+from checker.core.safe_text import printable
+from checker.linkedin.browser import is_local_endpoint, new_context
+from checker.linkedin.egress import EgressGate, egress_gate
+from checker.linkedin.login import AccountSecrets, open_signed_in
+from checker.linkedin.navigate import open_setting
+from checker.linkedin.setting import read_switch_state, reread_after_reload, switch_off
+from checker.run.context import RunContext
+from checker.run.interrupts import Interrupted, Stopper
+from checker.run.person import DEFAULT_WAIT_MINUTES, hand_over
+from checker.store.locks import BUSY, AccountBusy, account_lock
+from checker.store.quarantine import Quarantined
+
+log = structlog.get_logger()
+
+# What ends a check with a result rather than ending the run.
+FAILURES = (CheckFailed, CheckerError, PlaywrightError)
+
+# Outcomes whose every reported state was read from the page (after a click: after a reload).
+_READ_OUTCOMES = frozenset(
+    {
+        Outcome.COMPLIANT,
+        Outcome.NON_COMPLIANT,
+        Outcome.WOULD_FIX,
+        Outcome.FIXED,
+        Outcome.FIX_FAILED,
+        Outcome.NOT_APPLICABLE,
+    }
+)
+
+
+class SettingCheck:
+    """What one setting's check has read and done so far, so a failure reports no more than that."""
+
+    def __init__(self, runner: RunContext, email: str, name: str) -> None:
+        self.email = email
+        self.name = name
+        self.setting = runner.site.rules.catalog[name]
+        self.started_at = utc_now()
+        self.before = SwitchState.UNKNOWN
+        self.after: SwitchState | None = None
+        self.clicked = False
+        self.previous = runner.last_state(email, name)
+
+    def failed(self, exc: BaseException) -> CheckResult:
+        """The result of a check that `exc` ended."""
+        if isinstance(exc, CheckFailed):
+            if exc.outcome is Outcome.NOT_APPLICABLE:
+                return self.result(Outcome.NOT_APPLICABLE, exc.detail, before=SwitchState.UNAVAILABLE)
+            return self.result(exc.outcome, exc.detail)
+        if isinstance(exc, AccountBusy):
+            return self.result(Outcome.ERROR, f"{BUSY}; try again after it")
+        if isinstance(exc, CheckerError):
+            # A keyring that cannot answer, a session that cannot be saved: this account fails,
+            # the run goes on (other accounts may have working sessions).
+            return self.result(Outcome.ERROR, str(exc))
+        if isinstance(exc, PlaywrightTimeoutError):
+            return self.result(Outcome.ERROR, f"timed out: {first_line(exc)}")
+        return self.result(Outcome.ERROR, f"browser or network error: {first_line(exc)}")
+
+    def interrupted(self, name: str) -> CheckResult:
+        if self.clicked:
+            self.after = SwitchState.UNKNOWN
+            return self.result(
+                Outcome.ERROR,
+                f"interrupted by {name} after the switch was clicked: the change was not verified; "
+                "run check again",
+                action=Action.SWITCHED_OFF,
+            )
+        return self.result(Outcome.ERROR, f"interrupted by {name}; nothing was changed")
+
+    def result(
+        self,
+        outcome: Outcome,
+        detail: str,
+        *,
+        action: Action | None = None,
+        before: SwitchState | None = None,
+    ) -> CheckResult:
+        if action is None:
+            action = Action.FAILED if self.clicked else Action.NONE
+        state_before = before or self.before
+        drift = self.previous is SwitchState.OFF and state_before is SwitchState.ON
+        if drift:
+            detail = f"LinkedIn switched the setting back on since it was last found off; {detail}"
+        return CheckResult(
+            account=self.email,
+            setting=self.name,
+            state_before=state_before,
+            state_after=self.after,
+            action=action,
+            verified=outcome in _READ_OUTCOMES,
+            outcome=outcome,
+            detail=printable(scrub(detail)),
+            started_at=self.started_at,
+            checked_at=utc_now(),
+            previous_state=self.previous,
+            drift=drift,
+        )
+
+
+class AccountCheck:
+    """One account through the steps: its lock, its browser context, one sign-in, its settings."""
+
+    def __init__(self, runner: RunContext, email: str, stopper: Stopper) -> None:
+        self.runner = runner
+        self.email = email
+        self.stopper = stopper
+        self.doing: str | None = None
+        self.results: list[CheckResult] = []
+        self.current = SettingCheck(runner, email, runner.options.settings[0])
+        self.egress: EgressGate | None = None  # the context's, once it is open
+
+    def step(self, doing: str) -> None:
+        self.stopper.checkpoint()
+        self.doing = doing
+        self.runner.watch.step(self.email, doing)
+
+    async def run(self, browser: Browser) -> list[CheckResult]:
+        """The results of the settings checked, in the asked-for order; never raises for what the
+        site does. A signal ends the setting in progress; the ones not started get no result."""
+        runner = self.runner
+        try:
+            async with (
+                account_lock(
+                    runner.home, self.email, wait_seconds=runner.lock_wait_seconds, on_wait=self._waiting
+                ),
+                self._context(browser) as context,
+            ):
+                page = await context.new_page()
+                try:
+                    await self._sign_in(context, page)
+                except FAILURES as exc:
+                    return await self._everything_failed(exc, page)
+                for name in runner.options.settings:
+                    if name != self.current.name:
+                        self.current = SettingCheck(runner, self.email, name)
+                    try:
+                        result = await self._check_setting(page)
+                    except FAILURES as exc:
+                        result = self.current.failed(exc)
+                    # Before the context closes: the evidence is the page as the failure left it.
+                    self.results.append(await self._with_evidence(result, page))
+                return self.results
+        except (Interrupted, asyncio.CancelledError):
+            if self.stopper.signum is None:
+                raise  # not a signal of ours: let the cancellation through
+            _uncancel()
+            return [*self.results, self.current.interrupted(self.stopper.name)]
+        except FAILURES as exc:  # before any page: the lock, the saved session, the browser
+            return [SettingCheck(runner, self.email, name).failed(exc) for name in runner.options.settings]
+
+    async def _everything_failed(self, exc: BaseException, page: Page) -> list[CheckResult]:
+        """Signing in failed: no setting could be read, so each gets the failure as its outcome, with
+        the one evidence bundle of the failed page."""
+        if isinstance(exc, CheckFailed) and exc.outcome in (Outcome.AUTH_FAILED, Outcome.NEEDS_ATTENTION):
+            self.runner.sessions.forget(self.email, self.runner.site.origin)
+        first = await self._with_evidence(self.current.failed(exc), page)
+        others = [
+            dataclasses.replace(
+                SettingCheck(self.runner, self.email, name).failed(exc), evidence=first.evidence
+            )
+            for name in self.runner.options.settings[1:]
+        ]
+        return [first, *others]
+
+    async def _sign_in(self, context: BrowserContext, page: Page) -> None:
+        runner, options = self.runner, self.runner.options
+        credentials = runner.credentials
+        secrets = AccountSecrets(
+            email=self.email,
+            password=self._password,
+            totp_secret=lambda: credentials.get_totp_secret_async(self.email),
+        )
+        self.step("signing in")
+        # The first setting's page: the settings app shows whether the session works.
+        start = runner.site.rules.catalog[options.settings[0]].path
+        try:
+            await open_signed_in(page, runner.site, secrets, start=start, egress=self.egress)
+        except CheckFailed as failure:
+            # A challenge is handed to the person; a password held back is not a challenge, and
+            # `accounts login` (or `accounts unlock`) is what its detail says to run.
+            challenge = failure.outcome is Outcome.NEEDS_ATTENTION and not isinstance(failure, Quarantined)
+            if not (options.interactive and challenge):
+                raise
+            await self._hand_over(page, failure)
+        self._save_session(await context.storage_state())
+
+    async def _check_setting(self, page: Page) -> CheckResult:
+        runner, options, check = self.runner, self.runner.options, self.current
+        setting = check.setting
+        self.step(f"opening {setting.title}")
+        switch = await open_setting(page, runner.site, check.name)
+        self.step(f"reading {setting.title}")
+        check.before = await read_switch_state(switch)
+        if check.before is SwitchState.OFF:
+            return check.result(Outcome.COMPLIANT, "the setting is off")
+        if not (options.apply or options.dry_run):
+            return check.result(
+                Outcome.NON_COMPLIANT,
+                f"the setting is on: {setting.uses.rstrip('.')}; run with --apply to switch it off",
+            )
+        if options.dry_run:
+            return check.result(
+                Outcome.WOULD_FIX,
+                "the setting is on; --apply would switch it off (dry run: nothing was clicked)",
+                action=Action.WOULD_SWITCH_OFF,
+            )
+        self.step(f"switching {setting.title} off")
+        with self.stopper.critical():
+            check.clicked = True
+            saved = await switch_off(page, runner.site, check.name, switch)
+        self.step(f"verifying {setting.title} after a reload")
+        check.after = await reread_after_reload(page, runner.site, check.name)
+        if check.after is SwitchState.OFF:
+            return check.result(
+                Outcome.FIXED,
+                "switched off, and still off after a reload" + _save_note(saved, kept=True),
+                action=Action.SWITCHED_OFF,
+            )
+        return check.result(
+            Outcome.FIX_FAILED,
+            "clicked the switch, but after a reload it is on again: LinkedIn did not keep the change"
+            + _save_note(saved, kept=False),
+        )
+
+    async def _with_evidence(self, result: CheckResult, page: Page) -> CheckResult:
+        """`result`, with the evidence of its failure saved from `page` when it is one that has some."""
+        if result.outcome not in EVIDENCE_OUTCOMES or self.stopper.signum is not None:
+            return result
+        self.runner.watch.step(self.email, "saving evidence of the failure")
+        failure = Failure(email=self.email, outcome=result.outcome, detail=result.detail, step=self.doing)
+        try:
+            saved = await save_evidence(page, self.runner.site, self.runner.home, failure)
+        except asyncio.CancelledError:
+            if self.stopper.signum is None:
+                raise
+            _uncancel()  # a signal: no time for evidence, but the result stands
+            return result
+        return result if saved is None else dataclasses.replace(result, evidence=str(saved))
+
+    def _waiting(self) -> None:
+        log.info("waiting for another run checking this account")
+        self.runner.watch.step(self.email, "waiting for another run checking this account")
+
+    @asynccontextmanager
+    async def _context(self, browser: Browser) -> AsyncIterator[BrowserContext]:
+        """A browser context with the saved session, or without one when Playwright refuses it;
+        either way it reaches only LinkedIn's own hosts (see egress.py)."""
+        runner, site = self.runner, self.runner.site
+        listen = is_local_endpoint(runner.options.browser_endpoint)
+        saved = await runner.sessions.load_async(self.email, site.origin, on_discard=warn)
+        async with egress_gate(site.origin, site.rules.load.reachable_hosts, listen=listen) as self.egress:
+            try:
+                opened = new_context(
+                    browser, storage_state=saved, timeout_ms=site.timeout_ms, egress=self.egress
+                )
+                context = await opened.__aenter__()
+            except PlaywrightError as exc:
+                if saved is None:
+                    raise
+                warn(
+                    runner.sessions.discard(
+                        self.email, site.origin, f"the browser refused it: {first_line(exc)}"
+                    )
+                )
+                opened = new_context(
+                    browser, storage_state=None, timeout_ms=site.timeout_ms, egress=self.egress
+                )
+                context = await opened.__aenter__()
+            try:
+                yield context
+            finally:
+                await opened.__aexit__(None, None, None)
+
+    async def _hand_over(self, page: Page, failure: CheckFailed) -> None:
+        """`check --interactive`: signing in met a challenge, so the person signs in in this very page
+        (see person.py). The result, no longer needs_attention, makes no hold on the password."""
+        minutes = f"{DEFAULT_WAIT_MINUTES:g} minutes"
+        self.step(f"sign in as {self.email} in the browser window (waiting up to {minutes})")
+        await hand_over(page, self.runner.site, failure, seconds=DEFAULT_WAIT_MINUTES * 60)
+
+    async def _password(self) -> str | None:
+        """The password from the keyring, unless the account is in quarantine: then the check ends
+        here, before anything is typed (a saved session that works never gets this far)."""
+        hold = self.runner.held(self.email)
+        if hold is not None:
+            raise hold.refusal()
+        return await self.runner.credentials.get_password_async(self.email)
+
+    def _save_session(self, state: Any) -> None:
+        try:
+            self.runner.sessions.save(self.email, self.runner.site.origin, dict(state))
+        except (CheckerError, OSError) as exc:
+            # The check can go on; the next run signs in again.
+            warn(f"could not save the session of {self.email}: {exc}")
+
+
+def _save_note(status: int | None, *, kept: bool) -> str:
+    """What the site's answer to the save adds to the detail: only what is out of the ordinary."""
+    ok = status is not None and 200 <= status < 300
+    if status is None:
+        return " (no save request from the page was seen: the reload decided)"
+    if kept:
+        return "" if ok else f" (though it answered the save with HTTP {status})"
+    return (
+        " (though it answered the save with success)" if ok else f" (it answered the save with HTTP {status})"
+    )
+
+
+def _uncancel() -> None:
+    """Forget the cancellation a signal caused, so the account's record can still be written."""
+    task = asyncio.current_task()
+    if task is not None:
+        while task.cancelling():
+            task.uncancel()
+
+
+def warn(message: str) -> None:
+    log.warning(message)
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return scrub(text[0]) if text else type(exc).__name__

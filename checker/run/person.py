@@ -1,0 +1,191 @@
+"""A person signs in themselves: a visible browser on the site's pages, and the tool waiting, within a
+bound, until the site accepts the session.
+
+The tool types nothing here and never reads the password: the PIN, the CAPTCHA, the app approval, the
+single sign-on are the person's to answer, in the window. `accounts login` opens the login page for
+them (`sign_in_in_person`); `check --interactive` hands over the page where signing in stopped
+(runner.py). Either way the wait ends when the main frame is back on a page of the site that is not a
+sign-in step and the site's own answer (`session_is_valid`) says the session works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import structlog
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Frame, Page
+
+from checker.core.errors import CheckerError
+from checker.core.outcome import CheckFailed
+from checker.linkedin.browser import (
+    display_available,
+    find_browser,
+    launched_browser,
+    new_context,
+    running_playwright,
+)
+from checker.linkedin.locate import Site, open_page
+from checker.linkedin.login import session_is_valid
+from checker.store.locks import AccountBusy, account_lock
+from checker.store.sessions import SessionStore
+
+log = structlog.get_logger()
+
+DEFAULT_WAIT_MINUTES = 10
+"""How long a person is given to sign in, by `accounts login` unless told, and by `check --interactive`."""
+
+# Steps of signing in besides the rules' login page, challenges and walls: LinkedIn submits the
+# password and shows its checkpoints under /checkpoint/, and its older login and email challenges
+# under /uas/. A page there is never "signed in", whatever cookies the browser holds by then.
+_SIGN_IN_PREFIXES = ("/checkpoint/", "/uas/")
+
+
+class PersonSignIn(Enum):
+    """How a wait for a person ended."""
+
+    SIGNED_IN = "signed in"
+    WAIT_ENDED = "the wait ended"
+    WINDOW_CLOSED = "the window was closed"
+
+
+def require_display(command: str) -> None:
+    """Raise CheckerError (exit 4) unless a window can be shown for the person; `command` says who asks."""
+    if not display_available():
+        raise CheckerError(
+            f"{command} shows a browser window for you to sign in, and there is no display "
+            "($DISPLAY and $WAYLAND_DISPLAY are empty): run it in your desktop session"
+        )
+
+
+def minutes(seconds: float) -> str:
+    """`seconds` as minutes, the unit the person gave: "10 minutes", "0.5 minutes", "1 minute"."""
+    value = seconds / 60
+    return f"{value:g} minute{'' if value == 1 else 's'}"
+
+
+def _is_signed_in_page(site: Site, url: str) -> bool:
+    """Whether `url` could be a page of a signed-in member: the site's own, and no step of signing in."""
+    if not site.owns(url):
+        return False  # a single sign-on provider, a CAPTCHA's host, about:blank
+    path = urlsplit(url).path
+    paths = site.rules.paths
+    steps = (paths.login, paths.login_submit, *paths.challenges, *paths.walls, *_SIGN_IN_PREFIXES)
+    return not any(path.startswith(step) for step in steps)
+
+
+async def wait_for_person(page: Page, site: Site, *, seconds: float) -> PersonSignIn:
+    """Wait, at most `seconds`, until the person has signed in in `page`.
+
+    Nothing is polled on a clock: each time the main frame commits a navigation (or changes its
+    history entry), the page is looked at again, and the site asked once it is on a page of the
+    site that is not a sign-in step. A navigation during that question just means another look.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    moved = asyncio.Event()
+
+    def on_navigated(frame: Frame) -> None:
+        if frame is page.main_frame:
+            moved.set()
+
+    def on_closed(_: Page) -> None:
+        moved.set()
+
+    page.on("framenavigated", on_navigated)
+    page.on("close", on_closed)
+    try:
+        while True:
+            moved.clear()
+            if page.is_closed():
+                return PersonSignIn.WINDOW_CLOSED
+            try:
+                if _is_signed_in_page(site, page.url) and await session_is_valid(page, site):
+                    return PersonSignIn.SIGNED_IN
+            except PlaywrightError:
+                if not page.is_closed():
+                    raise
+            if page.is_closed():
+                return PersonSignIn.WINDOW_CLOSED
+            try:
+                await asyncio.wait_for(moved.wait(), max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                return PersonSignIn.WAIT_ENDED
+    finally:
+        page.remove_listener("framenavigated", on_navigated)
+        page.remove_listener("close", on_closed)
+
+
+async def hand_over(page: Page, site: Site, failure: CheckFailed, *, seconds: float) -> None:
+    """`check --interactive`: signing in met a challenge (`failure`), so the person at the window signs
+    in in this very page; then the feed is opened, where a check's next step starts. Raise `failure`,
+    with why, when nobody signed in within `seconds`."""
+    ended = await wait_for_person(page, site, seconds=seconds)
+    if ended is PersonSignIn.WINDOW_CLOSED:
+        raise CheckFailed(
+            failure.outcome, f"{failure.detail}; the browser window was closed before anyone signed in"
+        )
+    if ended is PersonSignIn.WAIT_ENDED:
+        raise CheckFailed(
+            failure.outcome,
+            f"{failure.detail}; nobody signed in in the browser window within {minutes(seconds)}",
+        )
+    log.info("a person signed in", cause=failure.detail)
+    await open_page(page, site, site.rules.paths.feed)
+
+
+async def sign_in_in_person(
+    email: str,
+    site: Site,
+    sessions: SessionStore,
+    home: Path,
+    *,
+    browser_path: str | None,
+    wait_seconds: float,
+    say: Callable[[str], None],
+) -> None:
+    """`accounts login`: open the site's login page in a visible browser with a fresh profile, wait
+    for the person to sign in as `email`, and save the session (encrypted). Holds the account's lock
+    throughout, so no check signs in meanwhile. Raises CheckerError when no session was saved."""
+    require_display("accounts login")
+    try:
+        async with (
+            account_lock(home, email, wait_seconds=3 * site.timeout_ms / 1000),
+            running_playwright() as playwright,
+        ):
+            choice = find_browser(playwright.chromium, browser_path, headed=True)
+            async with (
+                launched_browser(playwright, choice, headed=True) as browser,
+                new_context(browser, storage_state=None, timeout_ms=site.timeout_ms) as context,
+            ):
+                page = await context.new_page()
+                await _open_login(page, site)
+                say(
+                    f"Sign in to LinkedIn as {email} in the browser window; answer whatever it asks. "
+                    f"Waiting up to {minutes(wait_seconds)} (close the window to give up)."
+                )
+                ended = await wait_for_person(page, site, seconds=wait_seconds)
+                if ended is PersonSignIn.WINDOW_CLOSED:
+                    raise CheckerError(
+                        f"the browser window was closed before {email} was signed in: nothing was saved"
+                    )
+                if ended is PersonSignIn.WAIT_ENDED:
+                    raise CheckerError(f"not signed in within {minutes(wait_seconds)}: nothing was saved")
+                log.info("a person signed in", url=urlsplit(page.url).path)
+                sessions.save(email, site.origin, dict(await context.storage_state()))
+    except AccountBusy:
+        raise CheckerError(f"another run is checking {email}: try again after it") from None
+
+
+async def _open_login(page: Page, site: Site) -> None:
+    # Only until the page commits: a person quick to act may already be on their way elsewhere.
+    response = await page.goto(site.url(site.rules.paths.login), wait_until="commit")
+    if response is not None and response.status >= 400:
+        raise CheckerError(
+            f"LinkedIn answered HTTP {response.status} for {urlsplit(response.url).path}: "
+            "nothing was saved; try again later"
+        )

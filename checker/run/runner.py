@@ -1,0 +1,238 @@
+"""Checking accounts: many accounts in one browser, each in its own context, one or several at a
+time, every outcome recorded (one account's steps are account_check.py's).
+
+Nothing acts without a record: a run starts no further account when recording failed, and a signal
+stops it with the accounts in progress recorded as far as they went.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import structlog
+from playwright.async_api import Browser, Playwright
+
+from checker import __version__
+from checker.core.errors import CheckerError
+from checker.core.outcome import CheckResult, SwitchState, utc_now
+from checker.linkedin.browser import (
+    connected_browser,
+    find_browser,
+    launched_browser,
+    mask_endpoint,
+    running_playwright,
+)
+from checker.linkedin.locate import Site
+from checker.run.account_check import AccountCheck
+from checker.run.context import CheckOptions, Watch
+from checker.run.interrupts import Interrupted, Stopper
+from checker.run.person import require_display
+from checker.store.credentials import CredentialStore
+from checker.store.history import History
+from checker.store.quarantine import CAUSES, Hold, Quarantine
+from checker.store.sessions import SessionStore
+
+log = structlog.get_logger()
+
+
+@dataclass
+class RunReport:
+    """What a run did: its results in order, whether a signal stopped it, what was not recorded."""
+
+    results: list[CheckResult] = field(default_factory=list)
+    interrupted_by: int | None = None
+    not_recorded: str | None = None
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Everything a check needs besides the browser."""
+
+    site: Site
+    credentials: CredentialStore
+    sessions: SessionStore
+    history: History
+    options: CheckOptions
+    home: Path
+    watch: Watch = field(default_factory=Watch)
+
+    def held(self, email: str) -> Hold | None:
+        """The quarantine hold on `email`, if any; an unreadable quarantine holds everyone back."""
+        try:
+            return Quarantine.in_home(self.home).get(email)
+        except CheckerError as exc:
+            return Hold(account=email, cause="needs_attention", detail=str(exc), since="unknown")
+
+    def last_state(self, email: str, setting: str) -> SwitchState | None:
+        """The state of `setting` last recorded for `email`, for telling drift; None when unknown."""
+        try:
+            return self.history.last_state(email, setting)
+        except CheckerError as exc:
+            log.warning("the previous state could not be read", reason=str(exc))
+            return None
+
+    @property
+    def lock_wait_seconds(self) -> float:
+        """How long to wait for another run checking the same account: about one check's length."""
+        return 3 * self.site.timeout_ms / 1000
+
+    async def check_accounts(self, emails: list[str]) -> RunReport:
+        """Check `emails` in one browser, `options.concurrency` at a time, pacing each lane of accounts;
+        record each outcome. The results come in the order of `emails`, whatever order they end in."""
+        if self.options.interactive:
+            require_display("check --interactive")  # before the site is touched
+        # Interactive runs show the browser from the start: a challenge is handed over in the very page
+        # that met it, never reloaded in a second browser (LinkedIn could take that for a new device).
+        headed = self.options.headed or self.options.interactive
+        report = RunReport()
+        stopper = Stopper(self.watch.note)
+        self.watch.begin(len(emails))
+        with stopper.installed():
+            try:
+                async with running_playwright() as playwright, self._browser(playwright, headed) as browser:
+                    await self._each_account(browser, emails, stopper, report)
+            except Exception:
+                if stopper.signum is None:
+                    raise
+                # Playwright's driver is in the terminal's process group: a Ctrl-C that reaches it
+                # before it has started ignoring SIGINT ends it. The run was stopped, not broken.
+                log.debug("the browser machinery failed after the signal", exc_info=True)
+                await _tasks_left_done()
+        report.interrupted_by = stopper.signum
+        return report
+
+    @asynccontextmanager
+    async def _browser(self, playwright: Playwright, headed: bool) -> AsyncIterator[Browser]:
+        """The pool's browser when `browser_endpoint` names one, else one launched here."""
+        endpoint = self.options.browser_endpoint
+        if endpoint is not None:
+            async with connected_browser(playwright, endpoint, self.site.timeout_ms) as browser:
+                log.info("browser connected", endpoint=mask_endpoint(endpoint), version=browser.version)
+                yield browser
+            return
+        choice = find_browser(playwright.chromium, self.options.browser_path, headed=headed)
+        # A window a person may sign in in shows the pages whole.
+        lean = None if headed else self.site.rules.load
+        async with launched_browser(playwright, choice, headed=headed, lean=lean) as browser:
+            log.info("browser started", path=choice.path, source=choice.source, version=browser.version)
+            yield browser
+
+    async def _each_account(
+        self, browser: Browser, emails: list[str], stopper: Stopper, report: RunReport
+    ) -> None:
+        queue = iter(enumerate(emails))  # shared by the lanes: each account is taken once
+        finished: dict[int, list[CheckResult]] = {}
+        lanes = min(self.options.concurrency, len(emails))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for lane in range(lanes):
+                    group.create_task(self._lane(lane, browser, queue, stopper, report, finished))
+        except BaseExceptionGroup as failed:
+            # What broke a lane (the browser gone, say) broke the run: said as it would be with one lane.
+            raise failed.exceptions[0] from None
+        finally:
+            report.results = [result for index in sorted(finished) for result in finished[index]]
+
+    async def _lane(
+        self,
+        lane: int,
+        browser: Browser,
+        queue: Iterator[tuple[int, str]],
+        stopper: Stopper,
+        report: RunReport,
+        finished: dict[int, list[CheckResult]],
+    ) -> None:
+        """Take accounts from `queue` one after another until it is empty, a signal stops the run, or
+        a record could not be written (by this lane or another)."""
+        first = True
+        for index, email in queue:
+            if report.not_recorded or stopper.signum is not None:
+                return
+            try:
+                delay = pause_before(lane, first=first, pace=self.options.pace_seconds)
+                first = False
+                if delay:
+                    self.watch.step(email, f"waiting {delay:.1f} s before starting, to stay gentle")
+                    await stopper.pause(delay)
+                stopper.checkpoint()
+                results = await stopper.run(self.check_account(browser, email, stopper))
+            except Interrupted:
+                return  # accounts that never started are not recorded
+            finished[index] = []
+            for result in map(self._quarantine, results):
+                finished[index].append(result)
+                try:
+                    self.history.record(result, tool_version=__version__, browser_version=browser.version)
+                except (CheckerError, OSError) as exc:
+                    # Acting on more accounts without a record is what this tool must never do.
+                    report.not_recorded = f"could not record the check of {email}: {exc}"
+                    log.info("not recorded", account=email, reason=str(exc))  # the CLI says it as an error
+                    return
+            self.watch.done(email)
+            if stopper.signum is not None:
+                return
+
+    def _quarantine(self, result: CheckResult) -> CheckResult:
+        """Hold back the account's password after auth_failed or needs_attention (see quarantine.py),
+        and mark every result of a held account."""
+        quarantine = Quarantine.in_home(self.home)
+        try:
+            held = quarantine.get(result.account)
+            if held is None and result.outcome in CAUSES:
+                quarantine.hold(result.account, result.outcome, result.detail)
+                detail = (
+                    f"{result.detail}; its password will not be sent again until "
+                    f"`linkedin-ai-optout accounts unlock {result.account}`"
+                )
+                return replace(result, detail=detail, quarantined=True)
+        except CheckerError as exc:
+            log.warning("the quarantine could not be read or written", reason=str(exc))
+            return result
+        return replace(result, quarantined=held is not None)
+
+    async def check_account(
+        self, browser: Browser, email: str, stopper: Stopper | None = None
+    ) -> list[CheckResult]:
+        """One account through the steps, a result per setting. Never raises for what the site does:
+        it becomes the outcome."""
+        with structlog.contextvars.bound_contextvars(account=email):
+            started = utc_now()
+            results = await AccountCheck(self, email, stopper or Stopper()).run(browser)
+            for result in results:
+                log.info(
+                    "setting checked",
+                    setting=result.setting,
+                    outcome=result.outcome.value,
+                    state_before=result.state_before.value,
+                    state_after=result.state_after and result.state_after.value,
+                    action=result.action.value,
+                )
+            log.info(
+                "account checked",
+                settings=len(results),
+                worst=max(results, key=lambda r: r.outcome.exit_code).outcome.value if results else None,
+                seconds=round((utc_now() - started).total_seconds(), 2),
+            )
+            return results
+
+
+def pause_before(lane: int, *, first: bool, pace: float) -> float:
+    """Seconds to wait before a lane's next account: `pace` on average, drawn at random between half
+    and one and a half times it, so that requests from one address keep no beat. A lane's first
+    account waits a random part of `pace` (the first lane's, none): the lanes start apart."""
+    if first:
+        return 0.0 if lane == 0 else random.uniform(0, pace)
+    return random.uniform(0.5 * pace, 1.5 * pace)
+
+
+async def _tasks_left_done() -> None:
+    """Let Playwright's own tasks see the end of its driver, briefly: a task the loop cancels as it
+    closes leaves the driver's process unwaited for, and Python prints warnings as it exits."""
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    if others:
+        await asyncio.wait(others, timeout=5)

@@ -1,0 +1,1 @@
+"""Everything on disk or in the keyring."""

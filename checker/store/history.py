@@ -1,0 +1,441 @@
+"""The outcome log: every check, in a SQLite database under the tool's home directory.
+
+It records what the tool read and did -- never the account's other data, never a secret. The file
+is never followed through a link, never repaired and never read past what it can prove about
+itself: a link, a damaged file or one from a newer release is a `ConfigError` naming the file,
+raised by `History.prepare()` before a check acts on the site. Damaged means anywhere in the file:
+every page is looked at (SQLite's `PRAGMA quick_check`) before a run acts, since a run that acted on
+LinkedIn and then could not record it is what this log must never allow.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from checker.core.errors import ConfigError
+from checker.core.outcome import Action, CheckResult, Outcome, SwitchState
+from checker.core.safe_text import printable
+from checker.store.history_schema import (
+    CREATE,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    columns,
+    newest_columns,
+    user_version,
+)
+from checker.store.home import not_a_directory_above
+
+FILE_NAME = "history.sqlite3"
+
+# How far back `last_state` looks for a check that read the setting: a run of failures longer
+# than this leaves no previous state, which is said as such (null), never guessed.
+_RECENT = 50
+
+# SQLite's write-ahead log, its shared-memory index, and the rollback journal used before WAL.
+_COMPANIONS = ("-wal", "-shm", "-journal")
+
+# SQLITE_ERROR is what a statement meeting some other layout (a missing table) fails with.
+_DAMAGED = frozenset({sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_ERROR})
+_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+_Doing = Literal["read", "write"]
+_FIX: dict[_Doing, str] = {
+    "read": "make sure you may read the file and its directory, and run again",
+    "write": "make sure the file and its directory are yours and writable, on a writable file system"
+    " with free space, and run again",
+}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One recorded check, as `history` shows it."""
+
+    result: CheckResult
+    tool_version: str
+    browser_version: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as `history --json` prints it."""
+        return {
+            **self.result.to_json(),
+            "started_at": _iso(self.result.started_at),
+            "tool_version": self.tool_version,
+            "browser_version": self.browser_version,
+        }
+
+
+class History:
+    """The SQLite outcome log. `prepare` checks it before a run; each `record` is its own durable
+    transaction; `entries` only reads. Every problem with the file is a `ConfigError` naming it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._prepared = False
+
+    @classmethod
+    def in_home(cls, home: Path) -> History:
+        """The history kept in the tool's home directory."""
+        return cls(home / FILE_NAME)
+
+    def prepare(self) -> None:
+        """Make the file ready for `record`, or refuse it, before a check touches the site.
+
+        Creates it (mode 0600, the newest layout, WAL) when absent, migrates an older layout in one
+        transaction, and raises `ConfigError` for a link, a damaged file, a newer layout, or a file
+        or directory this user cannot write.
+        """
+        with self._problems_reported("write"):
+            self._refuse_unsafe_files()
+            self._create_if_absent()
+            with self._connected("rw") as db:
+                self._refuse_damaged(db)  # before a migration writes into it
+                self._bring_up_to_date(db)
+                db.execute("PRAGMA journal_mode=WAL")
+        self._prepared = True
+
+    def record(self, result: CheckResult, *, tool_version: str, browser_version: str | None) -> None:
+        """Append one check, committed durably before this returns."""
+        if not self._prepared:
+            self.prepare()
+        with self._problems_reported("write"):
+            self._refuse_unsafe_files()
+            with self._connected("rw") as db, _transaction(db):
+                self._refuse_newer(user_version(db))
+                db.execute(
+                    "INSERT INTO checks (account, setting, state_before, state_after, action, verified,"
+                    " outcome, detail, started_at, checked_at, tool_version, browser_version, evidence,"
+                    " previous_state, drift)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        result.account,
+                        result.setting,
+                        result.state_before.value,
+                        None if result.state_after is None else result.state_after.value,
+                        result.action.value,
+                        int(result.verified),
+                        result.outcome.value,
+                        result.detail,
+                        _iso(result.started_at),
+                        _iso(result.checked_at),
+                        tool_version,
+                        browser_version,
+                        result.evidence,
+                        None if result.previous_state is None else result.previous_state.value,
+                        int(result.drift),
+                    ),
+                )
+
+    def last_state(self, account: str, setting: str) -> SwitchState | None:
+        """The state last read for `account` (any letter case) and `setting`, on or off: from the
+        newest check that read one (after a click, what the reload showed). Reads only."""
+        for entry in self.entries(account=account, limit=_RECENT):
+            if entry.result.setting == setting and entry.result.read_state is not None:
+                return entry.result.read_state
+        return None
+
+    def entries(self, *, account: str | None = None, limit: int = 20) -> list[HistoryEntry]:
+        """The recorded checks, newest first; only `account`'s (in any letter case) when given.
+
+        Never creates or changes the file: an absent one has no entries, and an older layout is
+        read as it is (migrated in memory), left for the next `check` to migrate.
+        """
+        with self._problems_reported("read"):
+            try:
+                os.lstat(self.path)
+            except FileNotFoundError:
+                return []
+            except NotADirectoryError:
+                raise not_a_directory_above(self.path) from None
+            self._refuse_unsafe_files()
+            with self._connected_read_only() as db:
+                self._refuse_damaged(db)  # what `check` would refuse, `history` and `doctor` say too
+                version = user_version(db)
+                self._refuse_newer(version)
+                if self._is_empty(db, version):
+                    return []
+                if version == SCHEMA_VERSION:
+                    self._check_layout(db)
+                    rows = _select(db, account, limit)
+                else:
+                    # Reading must not write, so an older file is migrated in a copy in memory;
+                    # the file itself is migrated by the next `check`.
+                    with closing(sqlite3.connect(":memory:", isolation_level=None)) as copy:
+                        db.backup(copy)
+                        self._migrate(copy, version)
+                        self._check_layout(copy)
+                        rows = _select(copy, account, limit)
+        try:
+            return [_entry(row) for row in rows]
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"{self._shown()}: holds a check this version cannot read ({printable(str(exc))}):"
+                " move it aside and run again"
+            ) from None
+
+    # --- the file ------------------------------------------------------------------------------
+
+    def _refuse_unsafe_files(self) -> None:
+        # SQLite follows a link silently and puts its journal next to the target, so a link here
+        # would make the tool write wherever it points.
+        for path in [self.path, *(self.path.with_name(self.path.name + s) for s in _COMPANIONS)]:
+            try:
+                mode = os.lstat(path).st_mode
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            if stat.S_ISLNK(mode):
+                raise _link_refused(path)
+            if not stat.S_ISREG(mode):
+                raise ConfigError(
+                    f"{printable(str(path))}: is not a regular file: move it aside and run again"
+                )
+
+    def _create_if_absent(self) -> None:
+        directory = self.path.parent
+        if not directory.is_dir():
+            raise ConfigError(
+                f"{printable(str(directory))}: the data directory does not exist or is not a directory:"
+                " create it (or run `linkedin-ai-optout doctor` to see which one is used)"
+            )
+        try:
+            # O_EXCL fails on any existing name, a dangling link included, and O_NOFOLLOW makes
+            # sure no link is followed; SQLite then fills the empty file in `_bring_up_to_date`.
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            self._refuse_unsafe_files()  # it may have appeared, as a link, since the first look
+            return
+        try:
+            os.fchmod(fd, 0o600)  # whatever the umask
+        finally:
+            os.close(fd)
+
+    @contextmanager
+    def _connected(self, mode: Literal["rw", "ro", "ro&immutable=1"]) -> Iterator[sqlite3.Connection]:
+        # A URI never creates the file (only `prepare` does, without following links); autocommit,
+        # so transactions are exactly the ones begun here.
+        uri = f"{self.path.absolute().as_uri()}?mode={mode}"
+        with closing(sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)) as db:
+            if mode == "rw":
+                # FULL: a commit survives power loss, not just a crash of this process.
+                db.execute("PRAGMA synchronous=FULL")
+            yield db
+
+    @contextmanager
+    def _connected_read_only(self) -> Iterator[sqlite3.Connection]:
+        # `mode=ro` is how a reader sees the rows a writer has committed to the WAL but not yet
+        # copied into the file. Opening a WAL database needs its -wal and -shm files: a read-only
+        # connection creates them when absent (with the file's own mode) and, unable to checkpoint,
+        # leaves them for the next writer to remove -- SQLite's lock files, never the data. Where
+        # it cannot create them it fails: with SQLITE_READONLY_DIRECTORY in a directory the user
+        # cannot write, with SQLITE_CANTOPEN on a read-only file system. Then, if there is no -wal,
+        # every committed row is in the file and no writer can start (it could not create one
+        # either), so reading the file as immutable -- no locks, no companions -- is exact.
+        with self._connected("ro") as db:
+            try:
+                db.execute("PRAGMA user_version")  # the first statement opens the file
+            except sqlite3.Error as exc:
+                wal = self.path.with_name(self.path.name + "-wal")
+                code = getattr(exc, "sqlite_errorcode", None)
+                no_companions = code == sqlite3.SQLITE_READONLY_DIRECTORY or (
+                    _primary_code(exc) == sqlite3.SQLITE_CANTOPEN
+                )
+                if not no_companions or os.path.lexists(wal):
+                    raise
+            else:
+                yield db
+                return
+        with self._connected("ro&immutable=1") as db:
+            yield db
+
+    # --- versions and layout -------------------------------------------------------------------
+
+    def _bring_up_to_date(self, db: sqlite3.Connection) -> None:
+        self._refuse_newer(user_version(db))  # before anything that could write
+        with _transaction(db):
+            # Again under the write lock: another run may have migrated the file meanwhile.
+            version = user_version(db)
+            self._refuse_newer(version)
+            if self._is_empty(db, version):
+                for statement in CREATE:
+                    db.execute(statement)
+            else:
+                self._migrate(db, version)
+            self._check_layout(db)
+            # Written even when unchanged, so a file this user may read but not write is refused
+            # here, before a check acts, rather than by `record` after it.
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if version == SCHEMA_VERSION:
+                db.rollback()  # nothing changed: leave the file as it was
+
+    def _migrate(self, db: sqlite3.Connection, version: int) -> None:
+        if not columns(db):
+            self._check_layout(db)  # a clearer refusal than the first migration failing
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[target]:
+                db.execute(statement)
+
+    def _is_empty(self, db: sqlite3.Connection, version: int) -> bool:
+        # Only a zero-length file is new (`prepare` stopped before its first commit); a database
+        # with no tables but some pages was made by something else and is not the tool's to adopt.
+        no_tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+        return version == 0 and no_tables and self.path.stat().st_size == 0
+
+    def _check_layout(self, db: sqlite3.Connection) -> None:
+        found = columns(db)
+        if found != newest_columns():
+            problem = "it has no checks table" if not found else "its checks table has other columns"
+            raise ConfigError(
+                f"{self._shown()}: not a history database of linkedin-ai-optout ({problem}):"
+                " move it aside and run again"
+            )
+
+    def _refuse_damaged(self, db: sqlite3.Connection) -> None:
+        # A run's read of the previous state is forgiven (a warning), and its append touches only the
+        # last pages of the table and the index: damage would be met after the click. quick_check reads
+        # every page of the file and checks its structure, in one pass (it leaves out only comparing
+        # the index with the table, which a run's append does not depend on). For some damage SQLite
+        # raises SQLITE_CORRUPT itself, which `_problems_reported` says in the same words.
+        found = [str(row[0]) for row in db.execute("PRAGMA quick_check(1)")]
+        if found != ["ok"]:
+            lines = [line for text in found for line in text.splitlines() if not line.startswith("***")]
+            reason = printable(lines[0] if lines else "no answer from its check")
+            raise ConfigError(
+                f"{self._shown()}: not a readable history database (damaged: {reason}):"
+                " move it aside and run again"
+            )
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise ConfigError(
+                f"{self._shown()}: written by a newer version of linkedin-ai-optout (history schema"
+                f" {version}; this version reads up to {SCHEMA_VERSION}): upgrade the tool, or move"
+                " the file aside"
+            )
+        if version < 0:
+            raise ConfigError(
+                f"{self._shown()}: not a history database of linkedin-ai-optout (history schema"
+                f" {version}): move it aside and run again"
+            )
+
+    # --- errors --------------------------------------------------------------------------------
+
+    @contextmanager
+    def _problems_reported(self, doing: _Doing) -> Iterator[None]:
+        """Turn SQLite's and the OS's errors about the file into one-line `ConfigError`s."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise self._sqlite_problem(exc, doing) from None
+        except OSError as exc:
+            raise self._os_problem(exc, doing) from None
+
+    def _sqlite_problem(self, exc: sqlite3.Error, doing: _Doing) -> ConfigError:
+        code = _primary_code(exc)
+        reason = printable(str(exc))
+        if code in _BUSY:
+            return ConfigError(
+                f"{self._shown()}: the history database stayed locked ({reason}): another"
+                " linkedin-ai-optout may be using it; run again when it has finished"
+            )
+        if code in _DAMAGED:
+            return ConfigError(
+                f"{self._shown()}: not a readable history database ({reason}): move it aside and run again"
+            )
+        return ConfigError(f"{self._shown()}: cannot {doing} the history database ({reason}): {_FIX[doing]}")
+
+    def _os_problem(self, exc: OSError, doing: _Doing) -> ConfigError:
+        if exc.errno == errno.ELOOP:  # a link appeared between the check and the open
+            return _link_refused(self.path)
+        where = printable(str(exc.filename or self.path))
+        reason = printable(exc.strerror or type(exc).__name__)
+        return ConfigError(f"{where}: cannot {doing} the history database ({reason}): {_FIX[doing]}")
+
+    def _shown(self) -> str:
+        return printable(str(self.path))
+
+
+def _link_refused(path: Path) -> ConfigError:
+    return ConfigError(
+        f"{printable(str(path))}: is a symbolic link: the tool does not follow links inside its data"
+        " directory; replace it with a regular file"
+    )
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction: committed when the block ends, rolled back when it raises."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.in_transaction:  # SQLite ends some failed transactions itself
+            db.rollback()
+        raise
+    if db.in_transaction:
+        db.execute("COMMIT")
+
+
+def _primary_code(exc: sqlite3.Error) -> int | None:
+    code: int | None = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def _select(db: sqlite3.Connection, account: str | None, limit: int) -> list[tuple[Any, ...]]:
+    # LinkedIn treats an email's letter case as insignificant; casefold, unlike SQLite's lower()
+    # and NOCASE, also folds letters beyond ASCII.
+    db.create_function("casefold", 1, _casefold, deterministic=True)
+    rows: list[tuple[Any, ...]] = db.execute(
+        "SELECT account, setting, state_before, state_after, action, verified, outcome, detail,"
+        " started_at, checked_at, tool_version, browser_version, evidence, previous_state, drift"
+        " FROM checks"
+        " WHERE ?1 IS NULL OR casefold(account) = casefold(?1)"
+        " ORDER BY checked_at DESC, id DESC LIMIT ?2",
+        (account, limit),
+    ).fetchall()
+    return rows
+
+
+def _casefold(text: object) -> str | None:
+    return text.casefold() if isinstance(text, str) else None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _entry(row: tuple[Any, ...]) -> HistoryEntry:
+    account, setting, before, after, action, verified, outcome, detail, started, checked = row[:10]
+    result = CheckResult(
+        account=account,
+        setting=setting,
+        state_before=SwitchState(before),
+        state_after=None if after is None else SwitchState(after),
+        action=Action(action),
+        verified=bool(verified),
+        outcome=Outcome(outcome),
+        detail=detail,
+        started_at=_parse(started),
+        checked_at=_parse(checked),
+        evidence=_optional_text(row[12]),
+        previous_state=None if row[13] is None else SwitchState(row[13]),
+        drift=bool(row[14]),
+    )
+    return HistoryEntry(result=result, tool_version=row[10], browser_version=row[11])
+
+
+def _optional_text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{type(value).__name__} where a path or NULL belongs")
