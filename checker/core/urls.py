@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from checker.core.errors import UsageError
+from checker.core.safe_text import printable
 
 
 def normalize_base_url(url: str) -> str:
@@ -42,6 +43,13 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def mask_endpoint(url: str) -> str:
+    """How an endpoint the tool talks to (a browser pool, a collector) is shown: its scheme, host and
+    port only. Its path and query may hold a token, and a user and password may come before the host."""
+    parts = urlsplit(url)
+    return printable(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
 
 
 # --- notification URLs (Apprise's) ----------------------------------------------------------

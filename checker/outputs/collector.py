@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from checker import __version__
 from checker.core.errors import UsageError
 from checker.core.safe_text import printable
-from checker.core.urls import is_loopback
+from checker.core.urls import is_loopback, mask_endpoint
 
 
 def check_report_url(url: str) -> str:
@@ -61,7 +61,7 @@ def post_report(url: str, document: dict[str, Any]) -> str | None:
 
     body = json.dumps({**document, "host": socket.gethostname(), "tool_version": __version__}).encode()
     headers = {"Content-Type": "application/json", "User-Agent": f"linkedin-ai-optout/{__version__}"}
-    shown = _shown(url)
+    shown = mask_endpoint(url)
     with bounded() as exchange:
         try:
             response = requests.post(url, data=body, headers=headers, timeout=exchange.remaining())
@@ -70,8 +70,3 @@ def post_report(url: str, document: dict[str, Any]) -> str | None:
     if not 200 <= response.status_code < 300:
         return f"the collector at {shown} answered HTTP {response.status_code}"
     return None
-
-
-def _shown(url: str) -> str:
-    parts = urlsplit(url)
-    return printable(f"{parts.scheme}://{parts.netloc}")
