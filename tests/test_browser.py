@@ -1,4 +1,5 @@
-"""Finding a browser: the named one, Playwright's own, then the system's; a clear error otherwise."""
+"""Finding a browser: the named one, Playwright's own, then the system's; a clear error otherwise.
+And what each kind of run asks of it (BrowserSource): lean when nobody watches, whole pages in a window."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from checker.core.errors import BrowserNotFound
-from checker.linkedin.browser import find_browser
+from checker.linkedin.browser import BrowserSource, find_browser, lean_args
+from checker.linkedin.locate import Site
+from checker.linkedin.rules import load_rules
 
 
 @dataclass
@@ -66,3 +69,38 @@ def test_a_headless_shell_is_preferred_when_headless_but_not_when_headed(system_
 def test_no_browser_at_all_says_how_to_install_one(system_bin: Path) -> None:
     with pytest.raises(BrowserNotFound, match="playwright install chromium"):
         find_browser(NO_PLAYWRIGHT)  # type: ignore[arg-type]
+
+
+SITE = Site(origin="https://www.linkedin.com", rules=load_rules(), timeout_ms=5000)
+
+
+def test_an_unattended_run_leaves_out_what_the_rules_say_a_check_never_loads() -> None:
+    source = BrowserSource.unattended(SITE, path=None, endpoint=None)
+    assert source.lean == SITE.rules.load
+    assert "--blink-settings=imagesEnabled=false" in lean_args(source.lean)
+
+
+def test_a_window_shows_the_pages_whole() -> None:
+    assert BrowserSource.unattended(SITE, path=None, endpoint=None, headed=True).lean is None
+    person = BrowserSource.for_person("/usr/bin/chromium")
+    assert (person.headed, person.lean, person.endpoint, person.path) == (
+        True,
+        None,
+        None,
+        "/usr/bin/chromium",
+    )
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "local"),
+    [
+        (None, True),
+        ("ws://127.0.0.1:3000/", True),
+        ("http://localhost:9222", True),
+        ("wss://pool.example", False),
+    ],
+)
+def test_a_browser_on_this_machine_is_one_launched_here_or_a_pool_on_loopback(
+    endpoint: str | None, local: bool
+) -> None:
+    assert BrowserSource.unattended(SITE, path=None, endpoint=endpoint).local is local

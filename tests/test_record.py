@@ -220,6 +220,16 @@ async def test_a_recorded_walk_replays_offline_to_the_state_it_recorded(
         assert (await read_switch_state(switch)).value == recorded["state"]
 
 
+def test_a_recording_like_an_unattended_check_fetches_no_images(
+    cli: Cli, site: FixtureSite, member: Account, tmp_path: Path
+) -> None:
+    result = cli(*record_args(site, member.email, tmp_path / "bundle"))
+    assert result.exit_code == 0, result.stderr
+    paths = [r.path for r in site.received]
+    assert "/feed/" in paths  # the page with dozens of images was on the way
+    assert [path for path in paths if path.startswith("/media/")] == []
+
+
 def test_a_directory_holding_other_files_is_refused_before_the_site_is_touched(
     cli: Cli, site: FixtureSite, member: Account, tmp_path: Path
 ) -> None:

@@ -36,8 +36,8 @@ from checker import __version__
 from checker.capture.scrub import Personal, har_secrets, member_names, names_in_har, scrub_har, scrub_text
 from checker.core.errors import CheckerError, ConfigError, UsageError
 from checker.core.outcome import SETTING, CheckFailed, Outcome, SwitchState, utc_now
-from checker.linkedin.browser import find_browser, launched_browser, new_context, running_playwright
-from checker.linkedin.egress import EgressGate, egress_gate
+from checker.linkedin.browser import BrowserSource
+from checker.linkedin.egress import EgressGate
 from checker.linkedin.locate import Site, find, present
 from checker.linkedin.login import AccountSecrets, open_signed_in
 from checker.linkedin.navigate import open_setting
@@ -222,28 +222,25 @@ class Recorder:
     credentials: CredentialStore
     sessions: SessionStore
     home: Path
-    headed: bool = False
-    browser_path: str | None = None
+    browsers: BrowserSource
     progress: Callable[[str], None] = lambda _: None
 
     async def record(self, email: str, bundle: Bundle) -> Walk:
         """Walk `email`'s way to the setting, reading the switch and clicking nothing, and write the
         scrubbed pages, HAR and manifest into `bundle`. A walk that ends early is written as far as
         it went, and its `failure` returned, not raised."""
-        async with running_playwright() as playwright:
-            choice = find_browser(playwright.chromium, self.browser_path, headed=self.headed)
-            async with (
-                launched_browser(playwright, choice, headed=self.headed) as browser,
-                account_lock(self.home, email, wait_seconds=3 * self.site.timeout_ms / 1000),
-            ):
-                with _staging(self.home, email) as staging:
-                    walk = await self._walk(browser, email, staging / Bundle.HAR)
-                    self.progress(f"{email}: scrubbing, and writing {bundle.path}")
-                    raw = _read_har(staging / Bundle.HAR)
-                    paths = self.site.rules.paths
-                    names = [*walk.names, *names_in_har(raw, paths.me_api)]
-                    personal = Personal(email, None, tuple(names), tuple(walk.secrets | har_secrets(raw)))
-                    har = scrub_har(raw, personal, sign_in_paths=[paths.login_submit, *paths.challenges])
+        async with (
+            self.browsers.opened(self.site.timeout_ms) as browser,
+            account_lock(self.home, email, wait_seconds=3 * self.site.timeout_ms / 1000),
+        ):
+            with _staging(self.home, email) as staging:
+                walk = await self._walk(browser, email, staging / Bundle.HAR)
+                self.progress(f"{email}: scrubbing, and writing {bundle.path}")
+                raw = _read_har(staging / Bundle.HAR)
+                paths = self.site.rules.paths
+                names = [*walk.names, *names_in_har(raw, paths.me_api)]
+                personal = Personal(email, None, tuple(names), tuple(walk.secrets | har_secrets(raw)))
+                har = scrub_har(raw, personal, sign_in_paths=[paths.login_submit, *paths.challenges])
         pages = [
             (page_file(index, scrub_text(page.url, personal)), scrub_text(page.html, personal))
             for index, page in enumerate(walk.pages, start=1)
@@ -256,11 +253,7 @@ class Recorder:
         walk = Walk(browser_version=browser.version)
         rules = self.site.rules
         capture = _Capture(list(dict.fromkeys([*rules.css("me_menu"), *rules.css("member_name")])))
-        reachable_hosts = rules.load.reachable_hosts
-        async with (
-            egress_gate(self.site.origin, reachable_hosts, listen=True) as egress,
-            self._context(browser, email, har_path, egress) as context,
-        ):
+        async with self._context(browser, email, har_path) as (context, egress):
             await context.add_init_script(capture.script())
             page = await context.new_page()
             capture.watch(page)
@@ -307,29 +300,20 @@ class Recorder:
 
     @asynccontextmanager
     async def _context(
-        self, browser: Browser, email: str, har_path: Path, egress: EgressGate
-    ) -> AsyncIterator[BrowserContext]:
-        """A recording context with the saved session, or without one when Playwright refuses it;
-        like a check's, it reaches only LinkedIn's own hosts (see egress.py)."""
-        origin, timeout_ms = self.site.origin, self.site.timeout_ms
+        self, browser: Browser, email: str, har_path: Path
+    ) -> AsyncIterator[tuple[BrowserContext, EgressGate]]:
+        """A recording context (see BrowserSource.account_context): like a check's, with the saved
+        session unless the browser refuses it, and reaching only LinkedIn's own hosts."""
+        origin = self.site.origin
         saved = await self.sessions.load_async(email, origin, on_discard=log.warning)
-        try:
-            opened = new_context(
-                browser, storage_state=saved, timeout_ms=timeout_ms, record_har_path=har_path, egress=egress
-            )
-            context = await opened.__aenter__()
-        except PlaywrightError as exc:
-            if saved is None:
-                raise
-            log.warning(self.sessions.discard(email, origin, f"the browser refused it: {_first_line(exc)}"))
-            opened = new_context(
-                browser, storage_state=None, timeout_ms=timeout_ms, record_har_path=har_path, egress=egress
-            )
-            context = await opened.__aenter__()
-        try:
-            yield context
-        finally:
-            await opened.__aexit__(None, None, None)  # the browser writes the HAR now
+
+        def discard(reason: str) -> None:
+            log.warning(self.sessions.discard(email, origin, reason))
+
+        async with self.browsers.account_context(
+            browser, self.site, saved=saved, discard=discard, record_har_path=har_path
+        ) as opened:
+            yield opened
 
     def _save_session(self, email: str, state: dict[str, Any]) -> None:
         try:

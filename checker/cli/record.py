@@ -41,6 +41,7 @@ def record(
 
         from checker.capture.recording import Bundle, Recorder
         from checker.cli.progress import progress_line
+        from checker.linkedin.browser import BrowserSource
         from checker.linkedin.locate import Site
         from checker.linkedin.rules import load_rules
         from checker.store.accounts import wanted_accounts
@@ -58,14 +59,14 @@ def record(
     sessions = SessionStore.in_home(home, credentials)
     sessions.prepare()
     rules = load_rules()
+    site = Site(origin=origin, rules=rules, timeout_ms=config.timeout * 1000)
     with progress_line(stderr, enabled=True) as progress:
         recorder = Recorder(
-            site=Site(origin=origin, rules=rules, timeout_ms=config.timeout * 1000),
+            site=site,
             credentials=credentials,
             sessions=sessions,
             home=home,
-            headed=headed,
-            browser_path=browser_path,
+            browsers=BrowserSource.unattended(site, path=browser_path, endpoint=None, headed=headed),
             progress=progress,
         )
         walk = asyncio.run(recorder.record(account, bundle))

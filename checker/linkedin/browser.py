@@ -1,7 +1,13 @@
-"""Finding and launching a Chromium, and the one factory for browser contexts.
+"""How a run gets its browser, and the contexts it hands out: the one place that decides both.
 
-Order of preference: the path the user names; Playwright's own installed Chromium; an installed
-Chrome or Chromium (a headless-shell build first when running headless: it is lighter).
+`BrowserSource` is what `check`, `record`, `accounts login` and `doctor` ask for a browser: one
+launched here (the lean flags of the rules when nobody watches, a window when a person is there),
+or one of an existing pool (`--browser-endpoint`). It hands out one context per account, which
+reaches only the site's own hosts (egress.py).
+
+Which binary is launched, in order of preference: the path the user names; Playwright's own
+installed Chromium; an installed Chrome or Chromium (a headless-shell build first when running
+headless: it is lighter).
 """
 
 from __future__ import annotations
@@ -11,20 +17,24 @@ import re
 import shlex
 import shutil
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import structlog
 from playwright.async_api import Browser, BrowserContext, BrowserType, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from checker.core.errors import BrowserNotFound, CheckerError, UsageError
-from checker.core.urls import is_loopback
-from checker.linkedin.egress import EgressGate
+from checker.core.urls import is_loopback, mask_endpoint
+from checker.linkedin.egress import EgressGate, egress_gate
+from checker.linkedin.locate import Site
 from checker.linkedin.rules import Load
+
+log = structlog.get_logger()
 
 BROWSER_ENV = "LINKEDIN_AI_OPTOUT_BROWSER"
 
@@ -111,20 +121,11 @@ async def connected_browser(
         else:
             browser = await playwright.chromium.connect_over_cdp(endpoint, timeout=timeout_ms)
     except PlaywrightError as exc:
-        first = str(exc).strip().splitlines()
-        raise CheckerError(
-            f"could not connect to the browser at {shown}: {first[0] if first else 'no reason given'}"
-        ) from None
+        raise CheckerError(f"could not connect to the browser at {shown}: {_said(exc)}") from None
     try:
         yield browser
     finally:
         await browser.close()
-
-
-def mask_endpoint(endpoint: str) -> str:
-    """The endpoint without its path and query, which may hold a pool's token."""
-    parts = urlsplit(endpoint)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def is_local_endpoint(endpoint: str | None) -> bool:
@@ -241,12 +242,111 @@ async def new_context(
         await context.close()
 
 
-async def describe_browser(explicit: str | None = None) -> str:
-    """Start the browser the tool would use and say which it is; raise CheckerError when none starts."""
-    async with running_playwright() as playwright:
-        choice = find_browser(playwright.chromium, explicit)
-        async with launched_browser(playwright, choice) as browser:
+@dataclass(frozen=True)
+class BrowserSource:
+    """How a run gets its browser: launched here from `path` (else found, see find_browser), with
+    a window when `headed` and without what `lean` leaves out; or the pool's at `endpoint`."""
+
+    path: str | None = None
+    endpoint: str | None = None
+    headed: bool = False
+    lean: Load | None = None
+
+    @classmethod
+    def unattended(
+        cls, site: Site, *, path: str | None, endpoint: str | None, headed: bool = False
+    ) -> BrowserSource:
+        """For `check` and `record`: lean, unless a window is shown (a person may sign in in it, and
+        sees the pages whole). A pool's browser shows no window here: the command refuses both."""
+        return cls(path=path, endpoint=endpoint, headed=headed, lean=None if headed else site.rules.load)
+
+    @classmethod
+    def for_person(cls, path: str | None) -> BrowserSource:
+        """For `accounts login`: a window on this machine, the pages whole, for a person to sign in."""
+        return cls(path=path, headed=True)
+
+    @property
+    def local(self) -> bool:
+        """Whether the browser runs on this machine, so that it can reach this machine's loopback."""
+        return is_local_endpoint(self.endpoint)
+
+    @asynccontextmanager
+    async def opened(self, timeout_ms: float) -> AsyncIterator[Browser]:
+        """The browser, with Playwright's driver, both always let go of; `timeout_ms` bounds the wait
+        for a pool's answer. CheckerError when it cannot be had."""
+        async with self._opened(timeout_ms) as (browser, choice):
+            if choice is None:
+                log.info("browser connected", endpoint=self._shown_endpoint, version=browser.version)
+            else:
+                log.info("browser started", path=choice.path, source=choice.source, version=browser.version)
+            yield browser
+
+    async def describe(self, timeout_ms: float = 30_000) -> str:
+        """Get the browser and say which it is, "PATH (SOURCE), Chromium VERSION"; CheckerError when
+        it cannot be had."""
+        async with self._opened(timeout_ms) as (browser, choice):
+            if choice is None:
+                return f"{self._shown_endpoint} (--browser-endpoint), Chromium {browser.version}"
             return f"{choice.path} ({choice.source}), Chromium {browser.version}"
+
+    @asynccontextmanager
+    async def _opened(self, timeout_ms: float) -> AsyncIterator[tuple[Browser, BrowserChoice | None]]:
+        """The browser, and the binary launched (None for a pool's browser)."""
+        async with running_playwright() as playwright:
+            if self.endpoint is not None:
+                async with connected_browser(playwright, self.endpoint, timeout_ms) as browser:
+                    yield browser, None
+                return
+            choice = find_browser(playwright.chromium, self.path, headed=self.headed)
+            async with launched_browser(playwright, choice, headed=self.headed, lean=self.lean) as browser:
+                yield browser, choice
+
+    @property
+    def _shown_endpoint(self) -> str:
+        return mask_endpoint(self.endpoint or "")
+
+    @asynccontextmanager
+    async def account_context(
+        self,
+        browser: Browser,
+        site: Site,
+        *,
+        saved: dict[str, Any] | None,
+        discard: Callable[[str], None],
+        record_har_path: Path | None = None,
+    ) -> AsyncIterator[tuple[BrowserContext, EgressGate]]:
+        """One account's context, always closed, and the gate that keeps it to the site's own hosts
+        (egress.py; it listens only for a browser on this machine, which alone can reach it). It
+        carries the `saved` session, or none when the browser refuses it: `discard` is told why.
+        `record_har_path`: see new_context."""
+        async with (
+            egress_gate(site.origin, site.rules.load.reachable_hosts, listen=self.local) as egress,
+            AsyncExitStack() as closing,  # closing the context writes its HAR
+        ):
+
+            def fresh(state: dict[str, Any] | None) -> AbstractAsyncContextManager[BrowserContext]:
+                return new_context(
+                    browser,
+                    storage_state=state,
+                    timeout_ms=site.timeout_ms,
+                    record_har_path=record_har_path,
+                    egress=egress,
+                )
+
+            try:
+                context = await closing.enter_async_context(fresh(saved))
+            except PlaywrightError as exc:
+                if saved is None:
+                    raise
+                discard(f"the browser refused it: {_said(exc)}")
+                context = await closing.enter_async_context(fresh(None))
+            yield context, egress
+
+
+def _said(exc: BaseException) -> str:
+    """The first line of what Playwright said."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else "no reason given"
 
 
 if __name__ == "__main__":
@@ -254,7 +354,7 @@ if __name__ == "__main__":
     import asyncio
 
     try:
-        print(asyncio.run(describe_browser(os.environ.get(BROWSER_ENV))))
+        print(asyncio.run(BrowserSource(path=os.environ.get(BROWSER_ENV)).describe()))
     except CheckerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(int(exc.exit_code))

@@ -23,8 +23,7 @@ from checker.core.errors import CheckerError
 from checker.core.outcome import Action, CheckFailed, CheckResult, Outcome, SwitchState, utc_now
 from checker.core.redact import scrub
 from checker.core.safe_text import printable
-from checker.linkedin.browser import is_local_endpoint, new_context
-from checker.linkedin.egress import EgressGate, egress_gate
+from checker.linkedin.egress import EgressGate
 from checker.linkedin.login import AccountSecrets, open_signed_in
 from checker.linkedin.navigate import open_setting
 from checker.linkedin.setting import read_switch_state, reread_after_reload, switch_off
@@ -268,33 +267,17 @@ class AccountCheck:
 
     @asynccontextmanager
     async def _context(self, browser: Browser) -> AsyncIterator[BrowserContext]:
-        """A browser context with the saved session, or without one when Playwright refuses it;
-        either way it reaches only LinkedIn's own hosts (see egress.py)."""
+        """The account's browser context, with the saved session unless the browser refuses it; its
+        gate to other hosts kept as `egress` for signing in (see BrowserSource.account_context)."""
         runner, site = self.runner, self.runner.site
-        listen = is_local_endpoint(runner.options.browser_endpoint)
         saved = await runner.sessions.load_async(self.email, site.origin, on_discard=warn)
-        async with egress_gate(site.origin, site.rules.load.reachable_hosts, listen=listen) as self.egress:
-            try:
-                opened = new_context(
-                    browser, storage_state=saved, timeout_ms=site.timeout_ms, egress=self.egress
-                )
-                context = await opened.__aenter__()
-            except PlaywrightError as exc:
-                if saved is None:
-                    raise
-                warn(
-                    runner.sessions.discard(
-                        self.email, site.origin, f"the browser refused it: {first_line(exc)}"
-                    )
-                )
-                opened = new_context(
-                    browser, storage_state=None, timeout_ms=site.timeout_ms, egress=self.egress
-                )
-                context = await opened.__aenter__()
-            try:
-                yield context
-            finally:
-                await opened.__aexit__(None, None, None)
+
+        def discard(reason: str) -> None:
+            warn(runner.sessions.discard(self.email, site.origin, reason))
+
+        opening = runner.browsers.account_context(browser, site, saved=saved, discard=discard)
+        async with opening as (context, self.egress):
+            yield context
 
     async def _hand_over(self, page: Page, failure: CheckFailed) -> None:
         """`check --interactive`: signing in met a challenge, so the person signs in in this very page

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from checker.core.outcome import SETTING, SwitchState
+from checker.linkedin.browser import BrowserSource
 from checker.linkedin.locate import Site
 from checker.store.credentials import CredentialStore
 from checker.store.quarantine import Hold
@@ -65,6 +66,8 @@ class RunContext(Protocol):
     def home(self) -> Path: ...
     @property
     def watch(self) -> Watch: ...
+    @property
+    def browsers(self) -> BrowserSource: ...
     @property
     def lock_wait_seconds(self) -> float: ...
 

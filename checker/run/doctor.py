@@ -14,7 +14,7 @@ from pathlib import Path
 
 from checker import __version__
 from checker.core.errors import CheckerError, ConfigError, KeyringUnavailable
-from checker.linkedin.browser import describe_browser, install_command
+from checker.linkedin.browser import BrowserSource, install_command
 from checker.linkedin.rules import SELECTORS_ENV, catalog_path, load_rules, rules_path
 from checker.outputs.results import Finding
 from checker.store.accounts import AccountList
@@ -146,7 +146,7 @@ def _keyring(credentials: CredentialStore) -> Finding:
 
 
 async def _browser(browser_path: str | None) -> Finding:
-    return Finding("browser", True, await describe_browser(browser_path))
+    return Finding("browser", True, await BrowserSource(path=browser_path).describe())
 
 
 # What to do when a part fails, by finding; the error's own words say what is wrong.

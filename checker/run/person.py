@@ -22,13 +22,7 @@ from playwright.async_api import Frame, Page
 
 from checker.core.errors import CheckerError
 from checker.core.outcome import CheckFailed
-from checker.linkedin.browser import (
-    display_available,
-    find_browser,
-    launched_browser,
-    new_context,
-    running_playwright,
-)
+from checker.linkedin.browser import BrowserSource, display_available, new_context
 from checker.linkedin.locate import Site, open_page
 from checker.linkedin.login import session_is_valid
 from checker.store.locks import AccountBusy, account_lock
@@ -155,28 +149,25 @@ async def sign_in_in_person(
     try:
         async with (
             account_lock(home, email, wait_seconds=3 * site.timeout_ms / 1000),
-            running_playwright() as playwright,
+            BrowserSource.for_person(browser_path).opened(site.timeout_ms) as browser,
+            # No gate to other hosts here: the person may sign in through their own single sign-on.
+            new_context(browser, storage_state=None, timeout_ms=site.timeout_ms) as context,
         ):
-            choice = find_browser(playwright.chromium, browser_path, headed=True)
-            async with (
-                launched_browser(playwright, choice, headed=True) as browser,
-                new_context(browser, storage_state=None, timeout_ms=site.timeout_ms) as context,
-            ):
-                page = await context.new_page()
-                await _open_login(page, site)
-                say(
-                    f"Sign in to LinkedIn as {email} in the browser window; answer whatever it asks. "
-                    f"Waiting up to {minutes(wait_seconds)} (close the window to give up)."
+            page = await context.new_page()
+            await _open_login(page, site)
+            say(
+                f"Sign in to LinkedIn as {email} in the browser window; answer whatever it asks. "
+                f"Waiting up to {minutes(wait_seconds)} (close the window to give up)."
+            )
+            ended = await wait_for_person(page, site, seconds=wait_seconds)
+            if ended is PersonSignIn.WINDOW_CLOSED:
+                raise CheckerError(
+                    f"the browser window was closed before {email} was signed in: nothing was saved"
                 )
-                ended = await wait_for_person(page, site, seconds=wait_seconds)
-                if ended is PersonSignIn.WINDOW_CLOSED:
-                    raise CheckerError(
-                        f"the browser window was closed before {email} was signed in: nothing was saved"
-                    )
-                if ended is PersonSignIn.WAIT_ENDED:
-                    raise CheckerError(f"not signed in within {minutes(wait_seconds)}: nothing was saved")
-                log.info("a person signed in", url=urlsplit(page.url).path)
-                sessions.save(email, site.origin, dict(await context.storage_state()))
+            if ended is PersonSignIn.WAIT_ENDED:
+                raise CheckerError(f"not signed in within {minutes(wait_seconds)}: nothing was saved")
+            log.info("a person signed in", url=urlsplit(page.url).path)
+            sessions.save(email, site.origin, dict(await context.storage_state()))
     except AccountBusy:
         raise CheckerError(f"another run is checking {email}: try again after it") from None
 

@@ -9,24 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import structlog
-from playwright.async_api import Browser, Playwright
+from playwright.async_api import Browser
 
 from checker import __version__
 from checker.core.errors import CheckerError
 from checker.core.outcome import CheckResult, SwitchState, utc_now
-from checker.linkedin.browser import (
-    connected_browser,
-    find_browser,
-    launched_browser,
-    mask_endpoint,
-    running_playwright,
-)
+from checker.linkedin.browser import BrowserSource
 from checker.linkedin.locate import Site
 from checker.run.account_check import AccountCheck
 from checker.run.context import CheckOptions, Watch
@@ -77,6 +70,17 @@ class Runner:
             return None
 
     @property
+    def browsers(self) -> BrowserSource:
+        """Where this run's browser comes from. Interactive runs show it from the start: a challenge is
+        handed over in the very page that met it, never reloaded in a second browser (LinkedIn could
+        take that for a new device)."""
+        options = self.options
+        headed = options.headed or options.interactive
+        return BrowserSource.unattended(
+            self.site, path=options.browser_path, endpoint=options.browser_endpoint, headed=headed
+        )
+
+    @property
     def lock_wait_seconds(self) -> float:
         """How long to wait for another run checking the same account: about one check's length."""
         return 3 * self.site.timeout_ms / 1000
@@ -86,15 +90,12 @@ class Runner:
         record each outcome. The results come in the order of `emails`, whatever order they end in."""
         if self.options.interactive:
             require_display("check --interactive")  # before the site is touched
-        # Interactive runs show the browser from the start: a challenge is handed over in the very page
-        # that met it, never reloaded in a second browser (LinkedIn could take that for a new device).
-        headed = self.options.headed or self.options.interactive
         report = RunReport()
         stopper = Stopper(self.watch.note)
         self.watch.begin(len(emails))
         with stopper.installed():
             try:
-                async with running_playwright() as playwright, self._browser(playwright, headed) as browser:
+                async with self.browsers.opened(self.site.timeout_ms) as browser:
                     await self._each_account(browser, emails, stopper, report)
             except Exception:
                 if stopper.signum is None:
@@ -105,22 +106,6 @@ class Runner:
                 await _tasks_left_done()
         report.interrupted_by = stopper.signum
         return report
-
-    @asynccontextmanager
-    async def _browser(self, playwright: Playwright, headed: bool) -> AsyncIterator[Browser]:
-        """The pool's browser when `browser_endpoint` names one, else one launched here."""
-        endpoint = self.options.browser_endpoint
-        if endpoint is not None:
-            async with connected_browser(playwright, endpoint, self.site.timeout_ms) as browser:
-                log.info("browser connected", endpoint=mask_endpoint(endpoint), version=browser.version)
-                yield browser
-            return
-        choice = find_browser(playwright.chromium, self.options.browser_path, headed=headed)
-        # A window a person may sign in in shows the pages whole.
-        lean = None if headed else self.site.rules.load
-        async with launched_browser(playwright, choice, headed=headed, lean=lean) as browser:
-            log.info("browser started", path=choice.path, source=choice.source, version=browser.version)
-            yield browser
 
     async def _each_account(
         self, browser: Browser, emails: list[str], stopper: Stopper, report: RunReport
