@@ -1,5 +1,6 @@
-"""`check --browser-endpoint`: a browser of an existing pool, here Playwright's own `run-server`
-started on loopback by the test, with its browser found where Playwright looks for its own."""
+"""`check --browser-endpoint` and `record --browser-endpoint`: a browser of an existing pool, here
+Playwright's own `run-server` started on loopback by the test, with its browser found where
+Playwright looks for its own."""
 
 from __future__ import annotations
 
@@ -75,18 +76,60 @@ def test_a_check_runs_in_the_pools_browser(
     assert member.ai_training is False
 
 
-def test_a_pool_that_does_not_answer_is_one_line_and_exit_4(
-    cli: Cli, site: FixtureSite, member: Account
+def test_a_recording_runs_in_the_pools_browser(
+    cli: Cli, site: FixtureSite, member: Account, pool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result = cli(*check_args(site, "--browser-endpoint", "ws://127.0.0.1:9/pool?token=s3cret"))
+    monkeypatch.setenv(BROWSER_ENV, "/nonexistent/browser")  # a local launch would fail
+    out = tmp_path / "bundle"
+    result = cli("--log-level", "info", *record_args(site, member.email, out, "--browser-endpoint", pool))
+    assert result.exit_code == 0, result.stderr
+    assert '"event": "browser connected"' in result.stderr
+    assert "the setting is on, and nothing was clicked" in result.stdout
+    assert (out / "bundle.json").is_file()
+
+
+def record_args(site: FixtureSite, email: str, out: Path, *extra: str) -> list[str]:
+    return ["record", email, "--base-url", site.base_url, "--timeout", "5", "-o", str(out), *extra]
+
+
+def command_args(command: str, site: FixtureSite, out: Path, *extra: str) -> list[str]:
+    """`check` or `record` of the member, against the fixture site."""
+    if command == "check":
+        return check_args(site, *extra)
+    return record_args(site, "member@example.com", out, *extra)
+
+
+@pytest.mark.parametrize("command", ["check", "record"])
+def test_a_pool_that_does_not_answer_is_one_line_and_exit_4(
+    cli: Cli, site: FixtureSite, member: Account, tmp_path: Path, command: str
+) -> None:
+    pool = "ws://who:pa55@127.0.0.1:9/pool?token=s3cret"
+    result = cli(*command_args(command, site, tmp_path / "bundle", "--browser-endpoint", pool))
     assert result.exit_code == 4
     assert result.stderr.startswith("error: could not connect to the browser at ws://127.0.0.1:9: ")
     assert "s3cret" not in result.stderr
+    assert "pa55" not in result.stderr
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_a_bad_endpoint_is_exit_2_before_anything_runs(cli: Cli, site: FixtureSite) -> None:
-    result = cli(*check_args(site, "--browser-endpoint", "ftp://pool"))
+@pytest.mark.parametrize("command", ["check", "record"])
+def test_a_bad_endpoint_is_exit_2_before_anything_runs(
+    cli: Cli, site: FixtureSite, member: Account, tmp_path: Path, command: str
+) -> None:
+    result = cli(*command_args(command, site, tmp_path / "bundle", "--browser-endpoint", "ftp://pool"))
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --browser-endpoint: expected ws://")
+    assert site.received == []
+    assert not (tmp_path / "bundle").exists()
+
+
+def test_a_recording_in_a_pools_browser_shows_no_window_here(
+    cli: Cli, site: FixtureSite, member: Account, tmp_path: Path
+) -> None:
+    args = record_args(site, member.email, tmp_path / "bundle", "--headed", "--browser-endpoint", "ws://pool")
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert (
+        result.stderr == "error: --browser-endpoint: a pool's browser shows no window here; drop --headed\n"
+    )
     assert site.received == []

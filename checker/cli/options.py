@@ -11,12 +11,21 @@ from typing import Annotated, Any
 
 import typer
 
+from checker.core.errors import UsageError
 from checker.store.config_file import MAX_PACE, MAX_TIMEOUT, MIN_TIMEOUT
 
 BrowserPath = Annotated[
     str | None,
     typer.Option(
         envvar="LINKEDIN_AI_OPTOUT_BROWSER", metavar="PATH", help="A Chromium or Chrome binary to drive."
+    ),
+]
+BrowserEndpoint = Annotated[
+    str | None,
+    typer.Option(
+        metavar="URL",
+        help="Use a browser of an existing pool instead of launching one: ws://... for "
+        "Playwright's run-server (or Browserless), http://... for a Chrome DevTools endpoint.",
     ),
 ]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
@@ -68,3 +77,16 @@ def typed(ctx: typer.Context, **values: Any) -> dict[str, Any]:
         given = source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
         result[name] = value if given else None
     return result
+
+
+def pool_endpoint(endpoint: str | None, *, window: str | None) -> str | None:
+    """--browser-endpoint, checked (see browser.check_endpoint); None when not given. A pool's
+    browser shows no window here: UsageError when `window` names the options that ask for one."""
+    if endpoint is None:
+        return None
+    from checker.linkedin.browser import check_endpoint  # with Playwright: only when a pool is named
+
+    checked = check_endpoint(endpoint)
+    if window is not None:
+        raise UsageError(f"--browser-endpoint: a pool's browser shows no window here; drop {window}")
+    return checked

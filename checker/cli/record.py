@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from checker.cli.options import BaseUrl, BrowserPath, Headed, Timeout
+from checker.cli.options import BaseUrl, BrowserEndpoint, BrowserPath, Headed, Timeout, pool_endpoint
 from checker.cli.options import typed as typed_options
 from checker.cli.signals import HeldSignals
 from checker.core.console import notice, stderr, stdout
@@ -34,6 +34,7 @@ def record(
     headed: Headed = False,
     browser_path: BrowserPath = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
+    browser_endpoint: BrowserEndpoint = None,
 ) -> None:
     """Record the walk to the setting, each page's DOM and a HAR, scrubbed; never clicks the switch."""
     with HeldSignals():
@@ -48,6 +49,7 @@ def record(
         from checker.store.credentials import CredentialStore
         from checker.store.sessions import SessionStore
 
+    endpoint = pool_endpoint(browser_endpoint, window="--headed" if headed else None)
     config = load_user_config().resolve(**typed_options(ctx, base_url=base_url, timeout=timeout))
     origin = normalize_base_url(config.base_url)
     [account] = wanted_accounts([email])
@@ -66,7 +68,7 @@ def record(
             credentials=credentials,
             sessions=sessions,
             home=home,
-            browsers=BrowserSource.unattended(site, path=browser_path, endpoint=None, headed=headed),
+            browsers=BrowserSource.unattended(site, path=browser_path, endpoint=endpoint, headed=headed),
             progress=progress,
         )
         walk = asyncio.run(recorder.record(account, bundle))
