@@ -34,7 +34,8 @@ def start() -> None:
 def _stopped(signum: int) -> None:
     import signal
 
+    # Light (it imports only enum), and loaded already unless the signal came before the command line.
+    from checker.core.errors import ExitCode
+
     sys.stderr.write(f"error: interrupted by {signal.Signals(signum).name}\n")
-    # 128 + the signal's number, as shells report it: checker/run/interrupts.py's EXIT_CODES, not imported
-    # here because it loads asyncio, a long import for a process asked to stop.
-    sys.exit(128 + signum)
+    sys.exit(ExitCode.of_signal(signum))

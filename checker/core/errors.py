@@ -1,10 +1,17 @@
-"""The one exception base of the tool, and the exit codes the process can end with."""
+"""The one exception base of the tool, and the exit codes the process can end with.
+
+Imported early (checker/cli/startup.py ends a stopped process with `ExitCode.of_signal`): it imports
+nothing but `enum`.
+"""
+
+from __future__ import annotations
 
 from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """What the process exit status means. Documented in the README; the highest applicable wins."""
+    """What the process exit status means: every status the tool ends with is one of these.
+    Documented in the README; of 0 to 4, the highest applicable wins; a signal's status wins over all."""
 
     OK = 0
     """Every account is compliant, fixed or not applicable."""
@@ -16,6 +23,15 @@ class ExitCode(IntEnum):
     """A person must act: a login challenge, or wrong or missing credentials."""
     FAILURE = 4
     """The page was not recognised, something broke, or the tool cannot run at all."""
+    INTERRUPTED = 130
+    """Stopped by SIGINT (Ctrl-C): 128 + its number, as shells report it."""
+    TERMINATED = 143
+    """Stopped by SIGTERM: 128 + its number."""
+
+    @classmethod
+    def of_signal(cls, signum: int) -> ExitCode:
+        """The status of a process stopped by `signum` (SIGINT or SIGTERM; ValueError for another)."""
+        return cls(128 + signum)
 
 
 class CheckerError(Exception):

@@ -197,6 +197,15 @@ def fold_exit_code(outcomes: list[Outcome]) -> ExitCode:
     return max((outcome.exit_code for outcome in outcomes), default=ExitCode.OK)
 
 
+def run_exit_code(outcomes: list[Outcome], *, all_recorded: bool, stopped_by: int | None) -> ExitCode:
+    """The exit code a check run ends with: the signal's when one stopped it (`stopped_by`), else the
+    outcomes' folded, and at least FAILURE when some result could not be recorded."""
+    if stopped_by is not None:
+        return ExitCode.of_signal(stopped_by)
+    code = fold_exit_code(outcomes)
+    return code if all_recorded else max(code, ExitCode.FAILURE)
+
+
 class CheckFailed(Exception):
     """A check that ends before a verified result: the outcome it ends with and why, in one sentence."""
 

@@ -17,12 +17,16 @@ from typing import Any, TypeVar
 
 import structlog
 
+from checker.core.errors import ExitCode
+
 log = structlog.get_logger()
 
 _T = TypeVar("_T")
 
-EXIT_CODES: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
-"""The exit status of a run stopped by the signal: 128 + its number, as shells report it."""
+EXIT_CODES: dict[int, ExitCode] = {
+    signum: ExitCode.of_signal(signum) for signum in (signal.SIGINT, signal.SIGTERM)
+}
+"""The signals that stop a run, each with the exit status of a run it stopped."""
 
 
 class Interrupted(Exception):
