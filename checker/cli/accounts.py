@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from checker.cli.help import HELP_OPTIONS, Command
+from checker.cli.options import BrowserPath
 from checker.cli.signals import HeldSignals
 from checker.core.console import notice, say, stdout
 from checker.core.errors import UsageError
@@ -223,12 +224,7 @@ def accounts_login(
     base_url: Annotated[
         str, typer.Option(metavar="URL", help="The site to sign in to; plain http only for loopback hosts.")
     ] = DEFAULT_BASE_URL,
-    browser_path: Annotated[
-        str | None,
-        typer.Option(
-            envvar="LINKEDIN_AI_OPTOUT_BROWSER", metavar="PATH", help="A Chromium or Chrome binary to show."
-        ),
-    ] = None,
+    browser_path: BrowserPath = None,
     wait: Annotated[
         float,
         typer.Option(

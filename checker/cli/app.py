@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -17,11 +17,7 @@ from checker.cli.accounts import accounts_app
 from checker.cli.check import check
 from checker.cli.config import config_app
 from checker.cli.help import HELP_OPTIONS, Command
-from checker.cli.options import (
-    BrowserPath,
-    Headed,
-    JsonOutput,
-)
+from checker.cli.options import BrowserPath, Group, Headed, JsonOutput
 from checker.cli.record import record
 from checker.cli.schedule import schedule_app
 from checker.cli.settings import settings_app
@@ -39,7 +35,6 @@ from checker.store.home import home_path
 if TYPE_CHECKING:
     from checker.outputs.fleet import Record
 
-INTERRUPTED = 130
 MAX_LIMIT = 1_000_000
 """`history --limit`: more than any history holds, and within what SQLite can take (a 64-bit integer)."""
 
@@ -86,7 +81,7 @@ class _ErrorBoundary(TyperGroup):
         except typer.TyperException as exc:
             _fail(_message(exc), getattr(exc, "exit_code", ExitCode.USAGE), json_output)
         except _Interrupted:
-            _fail("interrupted by SIGINT", INTERRUPTED, json_output)
+            _fail("interrupted by SIGINT", ExitCode.INTERRUPTED, json_output)
         except CheckerError as exc:
             _fail(str(exc), exc.exit_code, json_output)
         except Exception as exc:
@@ -94,10 +89,11 @@ class _ErrorBoundary(TyperGroup):
 
             structlog.get_logger().debug("internal error", exc_info=True)
             _fail(f"internal error: {type(exc).__name__}: {exc}", ExitCode.FAILURE, json_output)
-        if code == INTERRUPTED and not self._command_exited:
+        if code == ExitCode.INTERRUPTED and not self._command_exited:
             # A Ctrl-C while the command line was parsed, outside the command: Typer's silent 130.
-            _fail("interrupted by SIGINT", INTERRUPTED, json_output)
-        sys.exit(code if isinstance(code, int) else 0)
+            _fail("interrupted by SIGINT", ExitCode.INTERRUPTED, json_output)
+        # The command's own code (typer.Exit), which it took from ExitCode; none is OK.
+        sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
 
 def _message(exc: Exception) -> str:
@@ -105,7 +101,7 @@ def _message(exc: Exception) -> str:
     return str(format_message() if callable(format_message) else exc)
 
 
-def _fail(message: str, code: int, json_output: bool) -> None:
+def _fail(message: str, code: int, json_output: bool) -> NoReturn:
     with HeldSignals():
         from checker.outputs.results import error_document
 
@@ -224,14 +220,7 @@ def report(
             " the history: a file, or a directory's *.json files (not its subdirectories); repeatable.",
         ),
     ] = None,
-    group: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="NAME",
-            help="Only the accounts in this group of the accounts file (see `accounts add --group`);"
-            " repeatable.",
-        ),
-    ] = None,
+    group: Group = None,
 ) -> None:
     """Report per account and setting, from the history (or the documents of --merge): the latest
     state, when it last changed, drift events, the last error and its evidence."""

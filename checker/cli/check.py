@@ -1,5 +1,11 @@
 """`check`: the accounts' data-use settings, read, and with --apply switched off and verified; the
-results printed (or the JSON document), recorded, notified, and turned into the exit code."""
+results printed (or the JSON document), recorded, notified, and turned into the exit code.
+
+The command reads as its steps: parse (every option checked and config.toml applied, nothing
+written yet), `_prepare` (every store the run writes to), `_run` (the accounts checked), and
+`_finish` (the results printed and sent). The exit code is the run's (core/outcome.py's
+`run_exit_code`), passed to the command line's one error boundary (checker/cli/app.py).
+"""
 
 from __future__ import annotations
 
@@ -13,203 +19,171 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from checker.cli.options import BaseUrl, BrowserPath, Headed, JsonOutput, Notify, Pace, Timeout
+from checker.cli.options import (
+    Apply,
+    BaseUrl,
+    BrowserEndpoint,
+    BrowserPath,
+    Emails,
+    Group,
+    Headed,
+    JsonOutput,
+    Notify,
+    Pace,
+    Timeout,
+    pool_endpoint,
+)
 from checker.cli.options import typed as typed_options
 from checker.cli.signals import HeldSignals
 from checker.core.console import notice, say, stderr, stdout
 from checker.core.errors import ExitCode, UsageError
-from checker.core.outcome import fold_exit_code
+from checker.core.outcome import run_exit_code
 from checker.core.urls import normalize_base_url
 from checker.store.config_file import DEFAULT_PACE, DEFAULT_TIMEOUT, MAX_CONCURRENCY, load_user_config
-from checker.store.home import DEFAULT_BASE_URL, prepare_home
+from checker.store.home import DEFAULT_BASE_URL
 
 if TYPE_CHECKING:
+    from checker.run.context import CheckOptions
     from checker.run.runner import RunReport
+    from checker.run.shards import Shard
+    from checker.store.config_file import Effective
+    from checker.store.credentials import CredentialStore
+    from checker.store.history import History
+    from checker.store.sessions import SessionStore
+
+# The options only check has; those it shares with other commands are in options.py.
+DryRun = Annotated[
+    bool, typer.Option(help="Go up to the switch but never click it; report what --apply would do.")
+]
+Quiet = Annotated[
+    bool, typer.Option(help="Print nothing and show no progress when every account is fine (exit 0).")
+]
+SettingNames = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--setting",
+        metavar="NAME",
+        help="A setting to check (see `settings list`), or `all`; repeatable. Default: "
+        "generative_ai_training, or config.toml's settings.",
+    ),
+]
+Interactive = Annotated[
+    bool,
+    typer.Option(
+        help="Show the browser; when signing in meets a challenge, wait (up to 10 minutes) "
+        "for you to sign in in that window, then go on."
+    ),
+]
+OneShard = Annotated[
+    str | None,
+    typer.Option(
+        metavar="K/N",
+        help="Check only the accounts whose stable hash falls in shard K (0 to N-1) of N: N runs, "
+        "one per K, check every account once.",
+    ),
+]
+ReportTo = Annotated[
+    str | None,
+    typer.Option(
+        metavar="URL",
+        help="Post the result document (as --json prints it; no secret) to this collector: "
+        "https, or http to this machine.",
+    ),
+]
+MetricsFile = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="PATH",
+        help="Write the run's metrics there, in Prometheus' text format (a .prom file for "
+        "node_exporter's textfile collector), replacing the last run's.",
+    ),
+]
+Concurrency = Annotated[
+    int,
+    typer.Option(
+        metavar="N",
+        help="Check N accounts at once (1 to 8), each in its own browser context. Default 1, "
+        "or config.toml's concurrency; 1 suits a laptop, see the README before raising it.",
+    ),
+]
+ShardCount = Annotated[
+    int | None,
+    typer.Option(
+        min=1, metavar="N", help="Like --shard, with K from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)."
+    ),
+]
 
 
 def check(
     ctx: typer.Context,
-    emails: Annotated[
-        list[str] | None,
-        typer.Argument(metavar="EMAIL", help="Accounts to check; every configured account when none."),
-    ] = None,
-    apply: Annotated[bool, typer.Option(help="Switch the setting off where it is on, then verify.")] = False,
-    dry_run: Annotated[
-        bool, typer.Option(help="Go up to the switch but never click it; report what --apply would do.")
-    ] = False,
+    emails: Emails = None,
+    apply: Apply = False,
+    dry_run: DryRun = False,
     json_output: JsonOutput = False,
-    quiet: Annotated[
-        bool,
-        typer.Option(help="Print nothing and show no progress when every account is fine (exit 0)."),
-    ] = False,
+    quiet: Quiet = False,
     base_url: BaseUrl = DEFAULT_BASE_URL,
     headed: Headed = False,
     browser_path: BrowserPath = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
     pace: Pace = DEFAULT_PACE,
     notify: Notify = None,
-    setting: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--setting",
-            metavar="NAME",
-            help="A setting to check (see `settings list`), or `all`; repeatable. Default: "
-            "generative_ai_training, or config.toml's settings.",
-        ),
-    ] = None,
-    interactive: Annotated[
-        bool,
-        typer.Option(
-            help="Show the browser; when signing in meets a challenge, wait (up to 10 minutes) "
-            "for you to sign in in that window, then go on."
-        ),
-    ] = False,
-    shard: Annotated[
-        str | None,
-        typer.Option(
-            metavar="K/N",
-            help="Check only the accounts whose stable hash falls in shard K (0 to N-1) of N: N runs, "
-            "one per K, check every account once.",
-        ),
-    ] = None,
-    browser_endpoint: Annotated[
-        str | None,
-        typer.Option(
-            metavar="URL",
-            help="Use a browser of an existing pool instead of launching one: ws://... for "
-            "Playwright's run-server (or Browserless), http://... for a Chrome DevTools endpoint.",
-        ),
-    ] = None,
-    report_to: Annotated[
-        str | None,
-        typer.Option(
-            metavar="URL",
-            help="Post the result document (as --json prints it; no secret) to this collector: "
-            "https, or http to this machine.",
-        ),
-    ] = None,
-    metrics_file: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="PATH",
-            help="Write the run's metrics there, in Prometheus' text format (a .prom file for "
-            "node_exporter's textfile collector), replacing the last run's.",
-        ),
-    ] = None,
-    group: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="NAME",
-            help="Check only the accounts in this group (see `accounts add --group`); repeatable.",
-        ),
-    ] = None,
-    concurrency: Annotated[
-        int,
-        typer.Option(
-            metavar="N",
-            help="Check N accounts at once (1 to 8), each in its own browser context. Default 1, "
-            "or config.toml's concurrency; 1 suits a laptop, see the README before raising it.",
-        ),
-    ] = 1,
-    shards: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            metavar="N",
-            help="Like --shard, with K from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).",
-        ),
-    ] = None,
+    setting: SettingNames = None,
+    interactive: Interactive = False,
+    shard: OneShard = None,
+    browser_endpoint: BrowserEndpoint = None,
+    report_to: ReportTo = None,
+    metrics_file: MetricsFile = None,
+    group: Group = None,
+    concurrency: Concurrency = 1,
+    shards: ShardCount = None,
 ) -> None:
     """Check the accounts' data-use settings (the generative-AI one unless --setting or config.toml
     names others); with --apply, switch each off and verify."""
-    with HeldSignals():
-        import asyncio
-
-        from checker.cli.progress import accounts_display
-        from checker.core.urls import url_problem
-        from checker.linkedin.browser import check_endpoint
-        from checker.linkedin.locate import Site
-        from checker.linkedin.rules import load_rules, setting_names
-        from checker.outputs.collector import check_report_url
-        from checker.outputs.metrics import check_metrics_path
-        from checker.run.context import CheckOptions
-        from checker.run.person import require_display
-        from checker.run.runner import Runner, RunReport
-        from checker.run.shards import chosen_shard
-        from checker.store.accounts import wanted_accounts
-        from checker.store.credentials import CredentialStore
-        from checker.store.history import History
-        from checker.store.quarantine import Quarantine
-        from checker.store.sessions import SessionStore
-
     started = time.monotonic()
+    # Parse: everything asked is checked before anything is written.
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise UsageError(f"--concurrency: expected 1 to {MAX_CONCURRENCY}, not {concurrency}")
-    part = chosen_shard(shard, shards)
-    endpoint = check_endpoint(browser_endpoint) if browser_endpoint is not None else None
-    if endpoint is not None and (headed or interactive):
-        raise UsageError(
-            "--browser-endpoint: a pool's browser shows no window here; drop --headed/--interactive"
-        )
-    outputs = Outputs(
-        metrics=check_metrics_path(metrics_file) if metrics_file is not None else None,
-        report_to=check_report_url(report_to) if report_to is not None else None,
-        started=started,
-    )
-    for url in notify or []:
-        problem = url_problem(url)
-        if problem is not None:
-            raise UsageError(f"--notify: {problem}")
-    try:
-        settings = setting_names(setting) if setting else None
-    except UsageError as exc:
-        raise UsageError(f"--setting: {exc}") from None
+    part = _shard(shard, shards)
+    window = "--headed/--interactive" if headed or interactive else None  # a pool's browser shows none
+    endpoint = pool_endpoint(browser_endpoint, window=window)
+    outputs = _outputs(metrics_file, report_to, notify, started=started)
     typed = typed_options(ctx, base_url=base_url, timeout=timeout, pace=pace, concurrency=concurrency)
-    config = load_user_config().resolve(**typed, notify=notify or None, settings=settings)
-    if config.concurrency > 1 and interactive:
-        raise UsageError("--interactive hands one account at a time to you: drop --concurrency")
+    config = _config(typed, notify, setting, interactive=interactive)
     origin = normalize_base_url(config.base_url)
-    wanted = wanted_accounts(emails or [], group)
-    if part is not None:
-        wanted = [email for email in wanted if part.holds(email)]
-        if not wanted:
-            if not (quiet or json_output):
-                stdout.print(f"No account falls in shard {part}.", markup=False)
-            _finish(RunReport(), json_output=json_output, quiet=quiet, outputs=outputs)
-    if interactive:
-        require_display("check --interactive")  # before anything is written
-    # Everything the run will write is checked before the browser touches LinkedIn.
-    home = prepare_home(notice)
-    history = History.in_home(home)
-    history.prepare()
-    credentials = CredentialStore()
-    sessions = SessionStore.in_home(home, credentials)
-    sessions.prepare()
-    Quarantine.in_home(home).prepare()
-    rules = load_rules()
-    with accounts_display(stderr, enabled=not quiet) as watch:
-        runner = Runner(
-            site=Site(origin=origin, rules=rules, timeout_ms=config.timeout * 1000),
-            credentials=credentials,
-            sessions=sessions,
-            history=history,
-            options=CheckOptions(
-                apply=apply,
-                dry_run=dry_run,
-                pace_seconds=config.pace,
-                headed=headed,
-                browser_path=browser_path,
-                interactive=interactive,
-                settings=config.settings,
-                browser_endpoint=endpoint,
-                concurrency=config.concurrency,
-            ),
-            home=home,
-            watch=watch,
-        )
-        report = asyncio.run(runner.check_accounts(wanted))
-    outputs = dataclasses.replace(outputs, notify=config.notify, home=home)
-    _finish(report, json_output=json_output, quiet=quiet, outputs=outputs)
+    wanted = _wanted(emails or [], group, part)
+    if not wanted:
+        raise typer.Exit(_none_in_shard(part, json_output=json_output, quiet=quiet, outputs=outputs))
+    # Prepare, then run: every store the run writes to is checked before the browser touches LinkedIn.
+    stores = _prepare(interactive=interactive)
+    with HeldSignals():
+        from checker.run.context import CheckOptions  # with the browser's modules: only once check runs
+
+    options = CheckOptions(
+        apply=apply,
+        dry_run=dry_run,
+        pace_seconds=config.pace,
+        headed=headed,
+        browser_path=browser_path,
+        interactive=interactive,
+        settings=config.settings,
+        browser_endpoint=endpoint,
+        concurrency=config.concurrency,
+    )
+    report = _run(stores, options, wanted, origin=origin, timeout=config.timeout, quiet=quiet)
+    # Print, and send: the results, and the run's exit code for the command line's boundary.
+    outputs = dataclasses.replace(outputs, notify=config.notify, home=stores.home)
+    raise typer.Exit(_finish(report, json_output=json_output, quiet=quiet, outputs=outputs))
+
+
+# --- parse -----------------------------------------------------------------------------------
+
+
+def _shard(shard: str | None, shards: int | None) -> Shard | None:
+    """The shard asked for (--shard or --shards), or None for every account."""
+    with HeldSignals():
+        from checker.run.shards import chosen_shard
+
+    return chosen_shard(shard, shards)
 
 
 @dataclass(frozen=True)
@@ -223,27 +197,153 @@ class Outputs:
     started: float = 0.0
 
 
-def _finish(report: RunReport, *, json_output: bool, quiet: bool, outputs: Outputs) -> None:
+def _outputs(
+    metrics_file: Path | None, report_to: str | None, notify: list[str] | None, *, started: float
+) -> Outputs:
+    """The metrics file and the collector checked, and each --notify URL: UsageError for one that
+    cannot be used, before anything is written."""
+    with HeldSignals():
+        from checker.core.urls import url_problem
+        from checker.outputs.collector import check_report_url
+        from checker.outputs.metrics import check_metrics_path
+
+    outputs = Outputs(
+        metrics=check_metrics_path(metrics_file) if metrics_file is not None else None,
+        report_to=check_report_url(report_to) if report_to is not None else None,
+        started=started,
+    )
+    for url in notify or []:
+        problem = url_problem(url)
+        if problem is not None:
+            raise UsageError(f"--notify: {problem}")
+    return outputs
+
+
+def _config(
+    typed: dict[str, object], notify: list[str] | None, setting: list[str] | None, *, interactive: bool
+) -> Effective:
+    """The values the run uses: those typed on the command line, else config.toml's, else the
+    defaults; UsageError for an unknown setting, or for more than one account at once handed to a
+    person (--interactive)."""
+    with HeldSignals():
+        from checker.linkedin.rules import setting_names
+
+    try:
+        settings = setting_names(setting) if setting else None
+    except UsageError as exc:
+        raise UsageError(f"--setting: {exc}") from None
+    config = load_user_config().resolve(**typed, notify=notify or None, settings=settings)
+    if config.concurrency > 1 and interactive:
+        raise UsageError("--interactive hands one account at a time to you: drop --concurrency")
+    return config
+
+
+def _wanted(emails: list[str], group: list[str] | None, part: Shard | None) -> list[str]:
+    """The accounts to check, in the shard `part` when one is asked for; UsageError for an unknown
+    account or group, or when no account is configured. Empty only when the shard holds none."""
+    with HeldSignals():
+        from checker.store.accounts import wanted_accounts
+
+    wanted = wanted_accounts(emails, group)
+    return wanted if part is None else [email for email in wanted if part.holds(email)]
+
+
+def _none_in_shard(part: Shard | None, *, json_output: bool, quiet: bool, outputs: Outputs) -> ExitCode:
+    """Say the shard holds no account, and finish as an empty run does."""
+    with HeldSignals():
+        from checker.run.runner import RunReport
+
+    if not (quiet or json_output):
+        stdout.print(f"No account falls in shard {part}.", markup=False)
+    return _finish(RunReport(), json_output=json_output, quiet=quiet, outputs=outputs)
+
+
+# --- prepare and run --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stores:
+    """What a run reads and writes, each checked usable before the browser touches LinkedIn."""
+
+    home: Path
+    history: History
+    credentials: CredentialStore
+    sessions: SessionStore
+
+
+def _prepare(*, interactive: bool) -> Stores:
+    """The home and every store the run writes to, checked (and created where absent); with
+    --interactive, first the display a person will sign in on."""
+    with HeldSignals():
+        from checker.run.person import require_display
+        from checker.store.credentials import CredentialStore
+        from checker.store.history import History
+        from checker.store.home import prepare_home
+        from checker.store.quarantine import Quarantine
+        from checker.store.sessions import SessionStore
+
+    if interactive:
+        require_display("check --interactive")  # before anything is written
+    home = prepare_home(notice)
+    history = History.in_home(home)
+    history.prepare()
+    credentials = CredentialStore()
+    sessions = SessionStore.in_home(home, credentials)
+    sessions.prepare()
+    Quarantine.in_home(home).prepare()
+    return Stores(home=home, history=history, credentials=credentials, sessions=sessions)
+
+
+def _run(
+    stores: Stores, options: CheckOptions, wanted: list[str], *, origin: str, timeout: float, quiet: bool
+) -> RunReport:
+    """Check the `wanted` accounts on the site at `origin`, as the selector files say to find things
+    there, showing their progress on stderr unless `quiet`."""
+    with HeldSignals():
+        import asyncio
+
+        from checker.cli.progress import accounts_display
+        from checker.linkedin.locate import Site
+        from checker.linkedin.rules import load_rules
+        from checker.run.runner import Runner
+
+    site = Site(origin=origin, rules=load_rules(), timeout_ms=timeout * 1000)
+    with accounts_display(stderr, enabled=not quiet) as watch:
+        runner = Runner(
+            site=site,
+            credentials=stores.credentials,
+            sessions=stores.sessions,
+            history=stores.history,
+            options=options,
+            home=stores.home,
+            watch=watch,
+        )
+        return asyncio.run(runner.check_accounts(wanted))
+
+
+# --- print ------------------------------------------------------------------------------------
+
+
+def _finish(report: RunReport, *, json_output: bool, quiet: bool, outputs: Outputs) -> ExitCode:
     """Print the results (or the JSON document), send what the outputs ask for (notifications, the
-    collector's document, the metrics file), and exit with the run's code. Each of those that fails
-    is a warning: it changes neither the code nor the record."""
+    collector's document, the metrics file), and return the run's exit code. Each of those that
+    fails is a warning: it changes neither the code nor the record."""
     with HeldSignals():
         from checker.outputs.notify import is_busy, notify_run
         from checker.outputs.results import print_results, results_document
-        from checker.run.interrupts import EXIT_CODES
 
     results = report.results
-    code = int(fold_exit_code([result.outcome for result in results]))
+    code = run_exit_code(
+        [result.outcome for result in results],
+        all_recorded=not report.not_recorded,
+        stopped_by=report.interrupted_by,
+    )
     problem = report.not_recorded and f"{report.not_recorded}; the results above were not all recorded"
-    if problem:
-        code = max(code, ExitCode.FAILURE)
     if report.interrupted_by is not None:
-        code = EXIT_CODES[report.interrupted_by]
-        name = "SIGINT" if code == EXIT_CODES[signal.SIGINT] else "SIGTERM"
         done = (
             "the account in progress was recorded as far as it went" if results else "no account was checked"
         )
-        problem = problem or f"interrupted by {name}; {done}"
+        problem = problem or f"interrupted by {signal.Signals(report.interrupted_by).name}; {done}"
     # Quiet means nothing to say: all is well, or the only trouble is another run busy with an
     # account (a scheduled run overlapping a manual one), which that run reports.
     nothing_to_say = all(result.outcome.exit_code == ExitCode.OK or is_busy(result) for result in results)
@@ -274,4 +374,4 @@ def _finish(report: RunReport, *, json_output: bool, quiet: bool, outputs: Outpu
         except OSError as exc:
             # The results are recorded in the history; a stale metrics file is what an alert sees.
             say(f"warning: could not write the metrics file {outputs.metrics}: {exc.strerror or exc}")
-    raise typer.Exit(code)
+    return code

@@ -29,6 +29,18 @@ BrowserEndpoint = Annotated[
     ),
 ]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+Emails = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="EMAIL", help="Accounts to check; every configured account when none."),
+]
+Apply = Annotated[bool, typer.Option(help="Switch the setting off where it is on, then verify.")]
+Group = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="NAME",
+        help="Only the accounts in this group of the accounts file (see `accounts add --group`); repeatable.",
+    ),
+]
 BaseUrl = Annotated[
     str,
     typer.Option(

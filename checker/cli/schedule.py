@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from checker.cli.help import HELP_OPTIONS, Command
+from checker.cli.options import Apply, Emails
 from checker.core.console import say
 from checker.core.errors import UsageError
 from checker.core.safe_text import printable
@@ -53,12 +54,9 @@ def schedule_install(
             metavar="daily|weekly|monthly", help="How often: weekly on Mondays, monthly on the 1st."
         ),
     ],
-    emails: Annotated[
-        list[str] | None,
-        typer.Argument(metavar="EMAIL", help="Accounts to check; every configured account when none."),
-    ] = None,
+    emails: Emails = None,
     at: Annotated[str, typer.Option(metavar="HH:MM", help="The local time of day (24-hour).")] = "09:00",
-    apply: Annotated[bool, typer.Option(help="Switch the setting off where it is on, then verify.")] = False,
+    apply: Apply = False,
     base_url: Annotated[
         str | None, typer.Option(metavar="URL", help="The site the job talks to (as check --base-url).")
     ] = None,
