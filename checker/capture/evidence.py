@@ -32,6 +32,7 @@ from checker import __version__
 from checker.capture.scrub import NAME, Personal, scrub_text
 from checker.core.errors import CheckerError
 from checker.core.outcome import Outcome, utc_now
+from checker.core.redact import first_line
 from checker.core.safe_text import printable
 from checker.linkedin.locate import Site, present
 from checker.store.accounts import account_digest
@@ -309,5 +310,4 @@ def _reason(exc: BaseException) -> str:
         return "the page did not answer in time"
     if isinstance(exc, OSError):
         return f"{exc.filename}: {os_reason(exc)}" if exc.filename else os_reason(exc)
-    lines = str(exc).strip().splitlines()
-    return printable(lines[0]) if lines else type(exc).__name__
+    return printable(first_line(exc))

@@ -8,7 +8,7 @@ HTML attribute. A secret is masked only as a whole
 value, never inside a longer word, and only from a sensible length on: a two-letter password
 cannot be told from the letters of "password", and masking it would corrupt what the site said
 while hiding nothing. Log events also lose values under secret-sounding keys, and their text is
-made safe to show.
+made safe to show. `first_line` is the one way to take an error's first line for a message: scrubbed.
 """
 
 from __future__ import annotations
@@ -107,6 +107,15 @@ def scrub(text: str) -> str:
     for _, pattern in patterns:
         text = pattern.sub(MASK, text)
     return text
+
+
+def first_line(source: BaseException | str) -> str:
+    """The first line of an exception's message (its type's name when it has none) or of a text,
+    with every registered secret masked: what a one-line reason may show of an error."""
+    lines = str(source).strip().splitlines()
+    if lines:
+        return scrub(lines[0])
+    return type(source).__name__ if isinstance(source, BaseException) else ""
 
 
 def redact_event(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

@@ -21,7 +21,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from checker.capture.evidence import EVIDENCE_OUTCOMES, Failure, save_evidence
 from checker.core.errors import CheckerError
 from checker.core.outcome import Action, CheckFailed, CheckResult, Outcome, SwitchState, utc_now
-from checker.core.redact import scrub
+from checker.core.redact import first_line, scrub
 from checker.core.safe_text import printable
 from checker.linkedin.egress import EgressGate
 from checker.linkedin.login import AccountSecrets, open_signed_in
@@ -324,8 +324,3 @@ def _uncancel() -> None:
 
 def warn(message: str) -> None:
     log.warning(message)
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return scrub(text[0]) if text else type(exc).__name__
