@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,20 +24,14 @@ from typing import Any
 import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from checker.core.errors import CheckerError, ConfigError
+from checker.core.errors import CheckerError
 from checker.core.outcome import SETTING, CheckResult, Outcome, utc_now
 from checker.core.redact import scrub
 from checker.core.safe_text import printable
 from checker.core.urls import apprise_module, mask_url
 from checker.linkedin.catalog import english
 from checker.store.accounts import email_key
-from checker.store.home import (
-    clean_stale_temp_files,
-    os_reason,
-    private_lock,
-    read_regular_file,
-    write_private_file,
-)
+from checker.store.home import clean_stale_temp_files, file_lock, read_regular_file, write_private_file
 from checker.store.locks import BUSY
 
 log = structlog.get_logger()
@@ -293,7 +286,7 @@ def notify_run(
         return
     path = home / STATE_FILE
     try:
-        with _locked(path):
+        with file_lock(path):
             notified = _read_state(path, warn)
             outbox: _Outbox | None = None
             changed = False
@@ -338,16 +331,3 @@ def _read_state(path: Path, warn: Callable[[str], None]) -> dict[str, _Sent]:
         # Losing it costs at most one repeated notification per account; it is written anew.
         warn(f"{path} is not a notification record this version reads: it will be replaced")
         return {}
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    lock = private_lock(path.with_name(path.name + ".lock"))
-    try:
-        lock.acquire(timeout=60)
-    except OSError as exc:
-        raise ConfigError(f"cannot lock {lock.lock_file} ({os_reason(exc)})") from None
-    try:
-        yield
-    finally:
-        lock.release()

@@ -13,12 +13,12 @@ import glob
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import platformdirs
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from checker.core.errors import ConfigError
 
@@ -233,6 +233,33 @@ def private_lock(path: Path) -> FileLock:
                 except OSError as exc:
                     raise ConfigError(f"cannot make {path} private ({os_reason(exc)}): delete it") from None
     return FileLock(path, mode=0o600)
+
+
+LOCK_WAIT_SECONDS = 60
+"""How long a run waits for another to be done with a file of the home kept under `file_lock`: the
+quarantine (held for a read and a write) and the notification record (held while its messages go
+out, each bounded: see checker/outputs/bounded_http.py). A notifier that waits longer warns, and the
+next run sends what it could not."""
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold the lock of `path` (the private lock file `<path>.lock`) for the body, so that runs write
+    `path` one at a time. ConfigError naming the lock file when it cannot be created or opened, or
+    when another run holds it for more than LOCK_WAIT_SECONDS."""
+    lock = private_lock(path.with_name(path.name + ".lock"))
+    try:
+        lock.acquire(timeout=LOCK_WAIT_SECONDS)
+    except Timeout:  # an OSError too, with no reason of the system's to give
+        raise ConfigError(
+            f"cannot lock {lock.lock_file}: another run has held it for {LOCK_WAIT_SECONDS} s; try again"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot lock {lock.lock_file} ({os_reason(exc)})") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def os_reason(exc: OSError) -> str:

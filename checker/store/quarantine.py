@@ -11,8 +11,6 @@ add` (a new password) or a person's own sign-in lifts the hold. The holds live i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,15 +20,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checker.core.errors import ConfigError
 from checker.core.outcome import CheckFailed, Outcome
+from checker.core.redact import first_line
 from checker.core.safe_text import printable
 from checker.store.accounts import email_key
-from checker.store.home import (
-    clean_stale_temp_files,
-    os_reason,
-    private_lock,
-    read_regular_file,
-    write_private_file,
-)
+from checker.store.home import clean_stale_temp_files, file_lock, read_regular_file, write_private_file
 
 FILE_NAME = "quarantine.json"
 CAUSES = (Outcome.AUTH_FAILED, Outcome.NEEDS_ATTENTION)
@@ -89,7 +82,7 @@ class Quarantine:
 
     def hold(self, email: str, cause: Outcome, detail: str) -> Hold:
         """Hold back the password of `email`; an existing hold (the first cause) is kept."""
-        with self._locked():
+        with file_lock(self.path):
             held = self._read()
             key = email_key(email)
             if key not in held:
@@ -102,7 +95,7 @@ class Quarantine:
         """Lift the hold on `email`; return it, or None when there was none."""
         if self.get(email) is None:
             return None
-        with self._locked():
+        with file_lock(self.path):
             held = self._read()
             released = held.pop(email_key(email), None)
             self._write(held)
@@ -115,7 +108,7 @@ class Quarantine:
         try:
             return dict(_File.model_validate(json.loads(raw)).held)
         except (ValueError, ValidationError) as exc:
-            reason = printable(str(exc).splitlines()[0])
+            reason = printable(first_line(exc))
             raise ConfigError(
                 f"{self.path}: not a quarantine file this version reads ({reason}): "
                 "move it aside (every account's password is then allowed again)"
@@ -125,15 +118,3 @@ class Quarantine:
         document = {"held": {key: hold.model_dump() for key, hold in sorted(held.items())}}
         clean_stale_temp_files(self.path)  # a write killed midway leaves one; we hold the lock
         write_private_file(self.path, json.dumps(document, indent=2).encode() + b"\n")
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        lock = private_lock(self.path.with_name(self.path.name + ".lock"))
-        try:
-            lock.acquire(timeout=30)
-        except OSError as exc:
-            raise ConfigError(f"cannot lock {lock.lock_file} ({os_reason(exc)})") from None
-        try:
-            yield
-        finally:
-            lock.release()
