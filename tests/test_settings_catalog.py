@@ -225,6 +225,17 @@ def test_an_unknown_setting_is_one_line_and_exit_2_before_anything_runs(cli: Cli
             'title = "Ads by age range"\ncolour = 1',
             "settings.ads_age.colour: unknown key",
         ),
+        ('state = "attached"', 'state = "attached"\ncolour = 1', "targets.switch.colour: unknown key"),
+        (
+            '{ label = "{key}.label" }',
+            '{ label = "{name}.label" }',
+            "targets: switch.layers.2.label: unknown placeholder {name}",
+        ),
+        (
+            '{ css = "{switch}" },\n  { role = "switch", name = "{key}.label" },',
+            '{ role = "switch", name = "{key}.label" },\n  { css = "{switch}" },',
+            "targets.switch: css layers must come before role, label and text layers",
+        ),
     ],
 )
 def test_a_malformed_catalog_names_the_file_and_the_key(
@@ -248,6 +259,18 @@ def test_every_catalog_entry_becomes_an_item_and_a_switch_target_css_first() -> 
         assert rules.targets[f"{name}.item"].layers[0].model_dump() == {
             "css": f"main a[href$='/mypreferences/d/{page}']"
         }
+
+
+def test_how_a_setting_is_found_is_the_catalogs_template_filled_in(tmp_path: Path) -> None:
+    text = (rules_path().parent / "settings.toml").read_text()
+    item = "{ css = \"main a[href$='{path}']\" },"
+    assert item in text
+    patched = tmp_path / "settings.toml"
+    patched.write_text(text.replace(item, "{ css = \"main li a[href*='{path}']\" },"))
+    rules = load_rules(catalog=patched)
+    for name, (page, _) in EXPECTED.items():
+        assert rules.css(f"{name}.item") == [f"main li a[href*='/mypreferences/d/{page}']"]
+        assert rules.css(f"{name}.switch") == [rules.catalog[name].switch]
 
 
 def test_an_unattended_check_fetches_no_images_and_the_settings_app_once(

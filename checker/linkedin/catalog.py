@@ -2,9 +2,10 @@
 is, how its switch is found and how its page saves it. Data, validated like the rules: a malformed
 entry fails loudly, naming the file and the key.
 
-Each entry becomes targets of the rules (see `Catalog.targets`): `<name>.item` (its item on the
+Each entry becomes targets of the rules (see `Catalog.entry_targets`): `<name>.item` (its item on the
 category page), `<name>.switch` (its switch), and `<category>.page` (the category page itself), so
-that they are found like every other target, layer by layer.
+that they are found like every other target, layer by layer. How, is data too: the file's
+`[targets]` templates, with each entry's values in place of their placeholders.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from checker.linkedin.targets import Target
 
 # A setting's name as reports, history and `--setting` spell it.
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -67,8 +70,64 @@ class Setting(_Strict):
         return self
 
 
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# What each template may name: a category's values, and a setting's.
+_CATEGORY_VALUES = ("key", "path", "title")
+_SETTING_VALUES = ("key", "path", "switch", "title")
+
+
+class Templates(_Strict):
+    """The targets each category (`page`) and each setting (`item`, `switch`) becomes: their texts
+    hold {key} (the entry's key), {path}, {title} and, for a setting, {switch}."""
+
+    page: Target
+    item: Target
+    switch: Target
+
+    @model_validator(mode="after")
+    def _known_placeholders(self) -> Templates:
+        for name, known in (
+            ("page", _CATEGORY_VALUES),
+            ("item", _SETTING_VALUES),
+            ("switch", _SETTING_VALUES),
+        ):
+            for where, text in _texts(getattr(self, name).model_dump(), name):
+                for placeholder in _PLACEHOLDER.findall(text):
+                    if placeholder not in known:
+                        names = ", ".join(f"{{{value}}}" for value in known)
+                        raise ValueError(f"{where}: unknown placeholder {{{placeholder}}} (known: {names})")
+        return self
+
+
+def _texts(value: Any, where: str) -> list[tuple[str, str]]:
+    """Every text in a dumped template, each with its keys in the file."""
+    if isinstance(value, str):
+        return [(where, value)]
+    if isinstance(value, dict):
+        return [found for key, item in value.items() for found in _texts(item, f"{where}.{key}")]
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in _texts(item, f"{where}.{index}")]
+    return []
+
+
+def _filled(template: Target, values: dict[str, str]) -> dict[str, Any]:
+    """`template` as a rules file would spell the target, each placeholder replaced by its value."""
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, str):
+            return _PLACEHOLDER.sub(lambda match: values[match.group(1)], value)
+        if isinstance(value, dict):
+            return {key: fill(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [fill(item) for item in value]
+        return value
+
+    return dict(fill(template.model_dump(exclude_defaults=True)))
+
+
 class Catalog(_Strict):
     schema_: Literal[1] = Field(alias="schema")
+    targets: Templates
     categories: Annotated[dict[str, Category], Field(min_length=1)]
     settings: Annotated[dict[str, Setting], Field(min_length=1)]
 
@@ -98,34 +157,17 @@ class Catalog(_Strict):
     def category_of(self, name: str) -> Category:
         return self.categories[self.settings[name].category]
 
-    def targets(self) -> dict[str, dict[str, Any]]:
-        """The rules targets of every category and setting, as a rules file would spell them."""
+    def entry_targets(self) -> dict[str, dict[str, Any]]:
+        """The rules targets of every category and setting (the `[targets]` templates filled in), as
+        a rules file would spell them."""
         targets: dict[str, dict[str, Any]] = {}
         for slug, category in self.categories.items():
-            targets[f"{slug}.page"] = {
-                "what": f"the {english(category.name)} category page (its navigation entry, or heading)",
-                "layers": [
-                    {"css": f"nav a[href$='{category.path}'][aria-current='page']"},
-                    {"role": "heading", "name": f"{slug}.name"},
-                ],
-            }
+            values = {"key": slug, "path": category.path, "title": english(category.name)}
+            targets[f"{slug}.page"] = _filled(self.targets.page, values)
         for name, setting in self.settings.items():
-            targets[f"{name}.item"] = {
-                "what": f"the item of {setting.title!r} on its category page",
-                "layers": [
-                    {"css": f"main a[href$='{setting.path}']"},
-                    {"role": "link", "name": f"{name}.item"},
-                ],
-            }
-            targets[f"{name}.switch"] = {
-                "what": f"the switch of {setting.title!r}",
-                "state": "attached",
-                "layers": [
-                    {"css": setting.switch},
-                    {"role": "switch", "name": f"{name}.label"},
-                    {"label": f"{name}.label"},
-                ],
-            }
+            values = {"key": name, "path": setting.path, "switch": setting.switch, "title": setting.title}
+            targets[f"{name}.item"] = _filled(self.targets.item, values)
+            targets[f"{name}.switch"] = _filled(self.targets.switch, values)
         return targets
 
     def texts(self) -> dict[str, dict[str, Words]]:

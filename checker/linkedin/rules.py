@@ -13,20 +13,21 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    ValidationError,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from checker.core.errors import ConfigError, UsageError
 from checker.core.resources import data_dir
 from checker.core.safe_text import printable
 from checker.linkedin.catalog import ALL, Catalog, Words
+
+# The page code (checker/linkedin/locate.py) finds targets through the rules: their models come with them.
+from checker.linkedin.targets import LAYER_KINDS
+from checker.linkedin.targets import CssLayer as CssLayer
+from checker.linkedin.targets import LabelLayer as LabelLayer
+from checker.linkedin.targets import Layer as Layer
+from checker.linkedin.targets import RoleLayer as RoleLayer
+from checker.linkedin.targets import Target as Target
+from checker.linkedin.targets import TextLayer as TextLayer
 
 # Targets the code looks up; a rules file without one of them is rejected up front.
 REQUIRED_TARGETS = frozenset(
@@ -57,62 +58,6 @@ REQUIRED_TARGETS = frozenset(
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CssLayer(_Strict):
-    css: str = Field(min_length=1)
-
-
-class RoleLayer(_Strict):
-    role: Literal["button", "link", "switch", "checkbox", "heading", "alert", "textbox"]
-    name: str | None = None
-    exact: bool = False
-    """The whole accessible name must be the text: "Sign in" must not match "Sign in with Apple"."""
-
-
-class LabelLayer(_Strict):
-    label: str
-
-
-class TextLayer(_Strict):
-    text: str
-
-
-_LAYER_KINDS = ("css", "role", "label", "text")
-
-
-def _layer_kind(value: Any) -> str | None:
-    if isinstance(value, BaseModel):
-        return next(kind for kind in _LAYER_KINDS if kind in type(value).model_fields)
-    if isinstance(value, dict):
-        return next((kind for kind in _LAYER_KINDS if kind in value), None)
-    return None
-
-
-Layer = Annotated[
-    Annotated[CssLayer, Tag("css")]
-    | Annotated[RoleLayer, Tag("role")]
-    | Annotated[LabelLayer, Tag("label")]
-    | Annotated[TextLayer, Tag("text")],
-    Discriminator(
-        _layer_kind,
-        custom_error_type="layer_kind",
-        custom_error_message="a layer needs one of the keys css, role, label or text",
-    ),
-]
-
-
-class Target(_Strict):
-    what: str
-    state: Literal["visible", "attached"] = "visible"
-    layers: Annotated[list[Layer], Field(min_length=1)]
-
-    @model_validator(mode="after")
-    def _language_independent_first(self) -> Target:
-        kinds = [isinstance(layer, CssLayer) for layer in self.layers]
-        if kinds != sorted(kinds, reverse=True):
-            raise ValueError("css layers must come before role, label and text layers")
-        return self
 
 
 class Paths(_Strict):
@@ -155,7 +100,7 @@ class Rules(_Strict):
         text = {language: dict(table) for language, table in data.get("text", {}).items()}
         for language, table in catalog.texts().items():
             text.setdefault(language, {}).update(table)
-        return {**data, "targets": {**data.get("targets", {}), **catalog.targets()}, "text": text}
+        return {**data, "targets": {**data.get("targets", {}), **catalog.entry_targets()}, "text": text}
 
     @model_validator(mode="after")
     def _consistent(self) -> Rules:
@@ -296,7 +241,7 @@ def _file_location(loc: tuple[int | str, ...]) -> list[int | str]:
     keys: list[int | str] = []
     for index, part in enumerate(loc):
         after_layer_index = index >= 2 and loc[index - 2] == "layers" and isinstance(loc[index - 1], int)
-        if not (after_layer_index and part in _LAYER_KINDS):
+        if not (after_layer_index and part in LAYER_KINDS):
             keys.append(part)
     return keys
 
