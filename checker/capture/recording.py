@@ -36,6 +36,7 @@ from checker import __version__
 from checker.capture.scrub import Personal, har_secrets, member_names, names_in_har, scrub_har, scrub_text
 from checker.core.errors import CheckerError, ConfigError, UsageError
 from checker.core.outcome import SETTING, CheckFailed, Outcome, SwitchState, utc_now
+from checker.core.redact import first_line
 from checker.linkedin.browser import BrowserSource
 from checker.linkedin.egress import EgressGate
 from checker.linkedin.locate import Site, find, present
@@ -208,7 +209,7 @@ class _Capture:
         try:
             self._keep(await snapshot(page, self._places), "as the walk ended")
         except PlaywrightError as exc:
-            log.info("last page not captured", reason=_first_line(exc))
+            log.info("last page not captured", reason=first_line(exc))
 
     def pages(self) -> list[Snapshot]:
         return [self._snapshots[view] for view in sorted(self._snapshots)]
@@ -266,9 +267,9 @@ class Recorder:
                 if failure.outcome is Outcome.NOT_APPLICABLE:  # the walk is complete: nothing to read
                     walk.state, walk.failure = SwitchState.UNAVAILABLE, None
             except PlaywrightTimeoutError as exc:
-                walk.failure = CheckFailed(Outcome.ERROR, f"timed out: {_first_line(exc)}")
+                walk.failure = CheckFailed(Outcome.ERROR, f"timed out: {first_line(exc)}")
             except PlaywrightError as exc:
-                walk.failure = CheckFailed(Outcome.ERROR, f"browser or network error: {_first_line(exc)}")
+                walk.failure = CheckFailed(Outcome.ERROR, f"browser or network error: {first_line(exc)}")
             await capture.final(page)
             walk.pages = capture.pages()
             shown = [name for captured in walk.pages for name in captured.names]
@@ -380,8 +381,3 @@ def _read_har(path: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         log.warning("the browser left no HAR of the walk", reason=str(exc))
         return {"log": {"version": "1.2", "entries": []}}
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__

@@ -29,6 +29,7 @@ from playwright.async_api import Browser, BrowserContext, BrowserType, Playwrigh
 from playwright.async_api import Error as PlaywrightError
 
 from checker.core.errors import BrowserNotFound, CheckerError, UsageError
+from checker.core.redact import first_line
 from checker.core.urls import is_loopback, mask_endpoint
 from checker.linkedin.egress import EgressGate, egress_gate
 from checker.linkedin.locate import Site
@@ -121,7 +122,7 @@ async def connected_browser(
         else:
             browser = await playwright.chromium.connect_over_cdp(endpoint, timeout=timeout_ms)
     except PlaywrightError as exc:
-        raise CheckerError(f"could not connect to the browser at {shown}: {_said(exc)}") from None
+        raise CheckerError(f"could not connect to the browser at {shown}: {first_line(exc)}") from None
     try:
         yield browser
     finally:
@@ -338,15 +339,9 @@ class BrowserSource:
             except PlaywrightError as exc:
                 if saved is None:
                     raise
-                discard(f"the browser refused it: {_said(exc)}")
+                discard(f"the browser refused it: {first_line(exc)}")
                 context = await closing.enter_async_context(fresh(None))
             yield context, egress
-
-
-def _said(exc: BaseException) -> str:
-    """The first line of what Playwright said."""
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else "no reason given"
 
 
 if __name__ == "__main__":

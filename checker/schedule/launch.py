@@ -19,7 +19,6 @@ _ACCEPTED = frozenset(
         "PLAYWRIGHT_BROWSERS_PATH",
     }
 )
-USAGE = 2
 
 
 def split_arguments(arguments: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -42,7 +41,9 @@ def main() -> None:
         variables, arguments = split_arguments(sys.argv[1:])
     except ValueError as exc:
         sys.stderr.write(f"error: {exc} (see: python -m checker.schedule.launch)\n")
-        sys.exit(USAGE)
+        from checker.core.errors import ExitCode  # light: it imports only enum
+
+        sys.exit(ExitCode.USAGE)
     os.environ.update(variables)
     sys.argv = ["linkedin-ai-optout", *arguments]
     from checker.__main__ import main as run
