@@ -242,9 +242,8 @@ def accounts_login(
         from checker.linkedin.rules import load_rules
         from checker.run.person import require_display, sign_in_in_person
         from checker.store.accounts import AccountList, validate_email
-        from checker.store.credentials import CredentialStore
-        from checker.store.quarantine import Quarantine
-        from checker.store.sessions import SessionStore, key_name
+        from checker.store.sessions import key_name
+        from checker.store.stores import prepare_stores
 
     origin = normalize_base_url(base_url)
     if not wait > 0:
@@ -255,21 +254,23 @@ def accounts_login(
         raise UsageError(f"unknown account: {email} (add it with: linkedin-ai-optout accounts add {email})")
     require_display("accounts login")  # before anything is written or opened
     # Everything the sign-in ends with is checked before the person spends any effort on it.
-    home = prepare_home(notice)
-    quarantine = Quarantine.in_home(home)
-    quarantine.prepare()
-    credentials = CredentialStore()
-    sessions = SessionStore.in_home(home, credentials)
-    sessions.prepare()
-    credentials.get_session_key(key_name(home))  # the keyring answers, so the session can be saved
+    stores = prepare_stores(notice, history=False)
+    # The keyring answers, so the session can be saved.
+    stores.credentials.get_session_key(key_name(stores.home))
     site = Site(origin=origin, rules=load_rules(), timeout_ms=20_000)
     asyncio.run(
         sign_in_in_person(
-            account, site, sessions, home, browser_path=browser_path, wait_seconds=wait * 60, say=say
+            account,
+            site,
+            stores.sessions,
+            stores.home,
+            browser_path=browser_path,
+            wait_seconds=wait * 60,
+            say=say,
         )
     )
     say(f"Signed in as {account}: the session is saved, encrypted; checks will use it.")
-    if (released := quarantine.release(account)) is not None:
+    if (released := stores.quarantine.release(account)) is not None:
         since = released.since[:10]
         say(f"Its password is no longer held back (it was since {since}, after {released.cause}).")
 

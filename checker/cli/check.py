@@ -47,9 +47,7 @@ if TYPE_CHECKING:
     from checker.run.runner import RunReport
     from checker.run.shards import Shard
     from checker.store.config_file import Effective
-    from checker.store.credentials import CredentialStore
-    from checker.store.history import History
-    from checker.store.sessions import SessionStore
+    from checker.store.stores import Stores
 
 # The options only check has; those it shares with other commands are in options.py.
 DryRun = Annotated[
@@ -261,37 +259,16 @@ def _none_in_shard(part: Shard | None, *, json_output: bool, quiet: bool, output
 # --- prepare and run --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Stores:
-    """What a run reads and writes, each checked usable before the browser touches LinkedIn."""
-
-    home: Path
-    history: History
-    credentials: CredentialStore
-    sessions: SessionStore
-
-
 def _prepare(*, interactive: bool) -> Stores:
     """The home and every store the run writes to, checked (and created where absent); with
     --interactive, first the display a person will sign in on."""
     with HeldSignals():
         from checker.run.person import require_display
-        from checker.store.credentials import CredentialStore
-        from checker.store.history import History
-        from checker.store.home import prepare_home
-        from checker.store.quarantine import Quarantine
-        from checker.store.sessions import SessionStore
+        from checker.store.stores import prepare_stores
 
     if interactive:
         require_display("check --interactive")  # before anything is written
-    home = prepare_home(notice)
-    history = History.in_home(home)
-    history.prepare()
-    credentials = CredentialStore()
-    sessions = SessionStore.in_home(home, credentials)
-    sessions.prepare()
-    Quarantine.in_home(home).prepare()
-    return Stores(home=home, history=history, credentials=credentials, sessions=sessions)
+    return prepare_stores(notice, history=True)
 
 
 def _run(
@@ -308,6 +285,7 @@ def _run(
         from checker.run.runner import Runner
 
     site = Site(origin=origin, rules=load_rules(), timeout_ms=timeout * 1000)
+    assert stores.history is not None  # prepared with history=True
     with accounts_display(stderr, enabled=not quiet) as watch:
         runner = Runner(
             site=site,

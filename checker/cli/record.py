@@ -15,7 +15,7 @@ from checker.core.console import notice, stderr, stdout
 from checker.core.errors import CheckerError
 from checker.core.urls import normalize_base_url
 from checker.store.config_file import DEFAULT_TIMEOUT, load_user_config
-from checker.store.home import DEFAULT_BASE_URL, prepare_home
+from checker.store.home import DEFAULT_BASE_URL
 
 
 def record(
@@ -46,20 +46,17 @@ def record(
         from checker.linkedin.locate import Site
         from checker.linkedin.rules import load_rules
         from checker.store.accounts import wanted_accounts
-        from checker.store.credentials import CredentialStore
-        from checker.store.sessions import SessionStore
+        from checker.store.stores import prepare_stores
 
     endpoint = pool_endpoint(browser_endpoint, window="--headed" if headed else None)
     config = load_user_config().resolve(**typed_options(ctx, base_url=base_url, timeout=timeout))
     origin = normalize_base_url(config.base_url)
     [account] = wanted_accounts([email])
     # Everything the run will write is checked before the browser touches LinkedIn.
-    home = prepare_home(notice)
+    stores = prepare_stores(notice, history=False)
+    home, credentials, sessions = stores.home, stores.credentials, stores.sessions
     bundle = Bundle(output)
     bundle.prepare(notice)
-    credentials = CredentialStore()
-    sessions = SessionStore.in_home(home, credentials)
-    sessions.prepare()
     rules = load_rules()
     site = Site(origin=origin, rules=rules, timeout_ms=config.timeout * 1000)
     with progress_line(stderr, enabled=True) as progress:
