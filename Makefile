@@ -25,9 +25,10 @@ keyring-tools:
 demo: browser
 	$(BIN)/linkedin-ai-optout demo
 
+# On several workers (pytest-xdist; how many: tests/conftest.py), each with its own keyring.
 test: browser keyring-tools
 	@scripts/ensure-display-tools
-	scripts/with-test-keyring $(BIN)/python -m pytest
+	scripts/with-test-keyring $(BIN)/python -m pytest -n auto
 
 bench: browser keyring-tools
 	scripts/with-test-keyring $(BIN)/python bench/bench.py

@@ -21,6 +21,30 @@ from checker.cli.app import app
 from checker.fixture_site import Account, FixtureSite
 from checker.linkedin.browser import BROWSER_ENV, find_browser, launched_browser, running_playwright
 from checker.store.credentials import CredentialStore
+from tests import secret_service
+
+_SECRET_SERVICE = pytest.StashKey[secret_service.SecretService]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (make test): two workers a core. A test spends most of its time waiting for a
+    browser, a server or a process it started, and one worker a core would leave the cores idle."""
+    return 2 * (os.cpu_count() or 1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A worker of a parallel run (pytest-xdist) gets its own Secret Service: see secret_service.py."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and secret_service.available():
+        service = secret_service.start()
+        os.environ.update(service.environment)
+        config.stash[_SECRET_SERVICE] = service
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    service = config.stash.get(_SECRET_SERVICE, None)
+    if service is not None:
+        service.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -120,9 +144,15 @@ def add_account(cli: Cli, email: str, password: str) -> None:
     assert result.exit_code == 0, result.stderr
 
 
-def check_args(site: FixtureSite, *extra: str) -> list[str]:
+SHORT_TIMEOUT = 2.0
+"""`--timeout` for a run that is meant to wait something out (a page it does not recognise, a
+navigation no selector knows): what it waits for never comes, so every second of the timeout is
+spent. The fixture site's pages still load and render well within it on a busy machine."""
+
+
+def check_args(site: FixtureSite, *extra: str, timeout: float = 5) -> list[str]:
     """`check` against the fixture site, quick to give up on pages it does not recognise."""
-    return ["check", "--base-url", site.base_url, "--pace", "0", "--timeout", "5", *extra]
+    return ["check", "--base-url", site.base_url, "--pace", "0", "--timeout", f"{timeout:g}", *extra]
 
 
 ROOT = Path(__file__).resolve().parent.parent
