@@ -13,7 +13,7 @@ import pytest
 
 from checker.fixture_site import Account, FixtureSite
 from checker.outputs import bounded_http
-from tests.conftest import Cli, check_args
+from tests.conftest import SHORT_TIMEOUT, Cli, check_args
 from tests.test_report_to import DRIP_BYTES, MEGABYTE, Collector, serving
 
 
@@ -123,7 +123,7 @@ def notify_warning(cli: Cli, site: FixtureSite, member: Account, url: str) -> st
     """A check whose page changed, notified to `url`: the exit code and the one document on stdout
     are the check's own, and the one warning is returned."""
     member.markup = "changed"
-    result = cli(*check_args(site, "--notify", url, "--json"))
+    result = cli(*check_args(site, "--notify", url, "--json", timeout=SHORT_TIMEOUT))
     assert result.exit_code == 4
     assert json.loads(result.stdout)["results"][0]["outcome"] == "ui_changed"  # one document
     [warning] = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]

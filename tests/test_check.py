@@ -12,11 +12,11 @@ import pytest
 
 from checker.fixture_site import Account, FixtureSite, SettingChange
 from checker.linkedin.rules import rules_path
-from tests.conftest import Cli, add_account, check_args
+from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args
 
 
-def run_check(cli: Cli, site: FixtureSite, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-    return cli.json(*check_args(site, *extra))
+def run_check(cli: Cli, site: FixtureSite, *extra: str, timeout: float = 5) -> tuple[int, dict]:  # type: ignore[type-arg]
+    return cli.json(*check_args(site, *extra, timeout=timeout))
 
 
 def only(document: dict) -> dict:  # type: ignore[type-arg]
@@ -81,7 +81,7 @@ def test_a_save_the_tool_does_not_recognise_is_said_and_the_reload_decides(
         catalog.replace("settingsApiSettings/allow", "settingsApiSettings/x")
     )
     monkeypatch.setenv("LINKEDIN_AI_OPTOUT_SELECTORS", str(patched))
-    code, document = cli.json(*check_args(site)[:-2], "--timeout", "3", "--apply")
+    code, document = cli.json(*check_args(site, "--apply", timeout=3))
     result = only(document)
     assert (code, result["outcome"]) == (0, "fixed")
     assert result["detail"].endswith("(no save request from the page was seen: the reload decided)")
@@ -126,7 +126,7 @@ def test_changed_markup_is_reported_as_ui_changed_not_guessed(
     cli: Cli, site: FixtureSite, member: Account
 ) -> None:
     member.markup = "changed"
-    code, document = run_check(cli, site, "--apply")
+    code, document = run_check(cli, site, "--apply", timeout=SHORT_TIMEOUT)
     result = only(document)
     assert code == 4
     assert (result["outcome"], result["state_before"]) == ("ui_changed", "unknown")
@@ -171,7 +171,7 @@ def test_a_page_that_never_finishes_rendering_is_a_timeout_error(
     cli: Cli, site: FixtureSite, member: Account
 ) -> None:
     member.render_delay_ms = 60_000
-    code, document = cli.json(*check_args(site)[:-2], "--timeout", "2")
+    code, document = run_check(cli, site, timeout=SHORT_TIMEOUT)
     assert (code, only(document)["outcome"]) == (4, "error")
     assert "never finished rendering" in only(document)["detail"]
 
@@ -239,7 +239,7 @@ def test_signed_in_is_what_the_site_says_and_an_unknown_navigation_still_reaches
     text = text.replace("nav a[href*='/mypreferences/d/categories/']", "nav a.gone-too")
     patched.write_text(text.replace("nav a[href*='/feed']", "nav a.gone"))
     monkeypatch.setenv("LINKEDIN_AI_OPTOUT_SELECTORS", str(patched))
-    code, document = run_check(cli, site)
+    code, document = run_check(cli, site, timeout=SHORT_TIMEOUT)  # the selectors of the nav wait in vain
     assert (code, only(document)["outcome"]) == (1, "non_compliant")
     assert site.password_submissions(member.email) == 1  # the saved session, confirmed by the site
     assert any(r.path == "/voyager/api/me" for r in site.received)
@@ -317,7 +317,8 @@ def test_a_challenge_needs_attention_and_is_never_answered(
 ) -> None:
     member.challenge = challenge
     member.totp_secret = "JBSWY3DPEHPK3PXP"  # the site has one; the tool does not
-    code, document = run_check(cli, site, "--apply")
+    # A step it does not recognise is waited out before it is called one.
+    code, document = run_check(cli, site, "--apply", timeout=SHORT_TIMEOUT)
     result = only(document)
     assert code == 3
     assert result["outcome"] == "needs_attention"

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from checker import __version__
 from checker.fixture_site import Account, FixtureSite
 from checker.linkedin.rules import rules_path
-from tests.conftest import Cli, add_account, check_args
+from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args
 
 
 def test_the_tool_runs_as_a_module_and_prints_its_version() -> None:
@@ -142,7 +142,7 @@ def test_check_uses_the_selector_file_named_by_the_environment(
     text = text.replace('en = "Use my data for training', 'en = "Not my data for training')
     (tmp_path / "settings.toml").write_text(text)
     monkeypatch.setenv("LINKEDIN_AI_OPTOUT_SELECTORS", str(patched))
-    code, document = cli.json(*check_args(site))
+    code, document = cli.json(*check_args(site, timeout=SHORT_TIMEOUT))
     assert (code, document["results"][0]["outcome"]) == (4, "ui_changed")
 
 

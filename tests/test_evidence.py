@@ -20,7 +20,7 @@ from checker.core.redact import register_secret
 from checker.fixture_site import Account, FixtureSite
 from checker.linkedin.locate import Site
 from checker.linkedin.rules import load_rules
-from tests.conftest import Cli, add_account, check_args
+from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args
 from tests.test_interrupts import account_held
 
 EMAIL = "ada.lovelace@example.com"
@@ -38,8 +38,8 @@ def ada(cli: Cli, site: FixtureSite, real_keyring: object) -> Account:
     return site.account(EMAIL)
 
 
-def check(cli: Cli, site: FixtureSite, *extra: str) -> tuple[int, dict[str, Any]]:
-    code, document = cli.json(*check_args(site, *extra))
+def check(cli: Cli, site: FixtureSite, *extra: str, timeout: float = 5) -> tuple[int, dict[str, Any]]:
+    code, document = cli.json(*check_args(site, *extra, timeout=timeout))
     [result] = document["results"]
     return code, result
 
@@ -73,7 +73,7 @@ def test_a_changed_page_leaves_a_private_scrubbed_bundle_named_in_the_result_and
     cli: Cli, site: FixtureSite, ada: Account, isolated_home: Path
 ) -> None:
     ada.markup = "changed"
-    code, result = check(cli, site, "--apply")
+    code, result = check(cli, site, "--apply", timeout=SHORT_TIMEOUT)
     assert (code, result["outcome"]) == (4, "ui_changed")
     bundle = bundle_of(result, isolated_home)
     assert stat.S_IMODE((isolated_home / "evidence").stat().st_mode) == 0o700
@@ -144,7 +144,7 @@ def test_an_error_on_an_open_page_leaves_evidence_of_that_page(
     detail: str,
 ) -> None:
     break_the_site(site, ada)
-    code, result = check(cli, site)
+    code, result = check(cli, site, timeout=SHORT_TIMEOUT)  # a page that never renders is waited out
     assert (code, result["outcome"]) == (4, "error")
     assert detail in result["detail"]
     bundle = bundle_of(result, isolated_home)
@@ -187,7 +187,7 @@ def test_a_check_that_never_opened_a_page_has_no_evidence(
 ) -> None:
     with account_held(isolated_home, EMAIL):
         # The shortest timeout: the lock is waited for three times as long.
-        code, document = cli.json(*check_args(site)[:-2], "--timeout", "1")
+        code, document = cli.json(*check_args(site, timeout=1))
     [result] = document["results"]
     assert (code, result["outcome"], result["evidence"]) == (4, "error", None)
     assert not (isolated_home / "evidence").exists()
@@ -208,7 +208,7 @@ def test_only_the_newest_bundles_are_kept_and_links_among_them_are_not_followed(
         (root / name / "page.html").write_text("old")
     (root / "notes.txt").write_text("someone's notes")  # not a bundle: left alone
     ada.markup = "changed"
-    _, result = check(cli, site)
+    _, result = check(cli, site, timeout=SHORT_TIMEOUT)
     new = Path(result["evidence"]).name
     assert bundles(isolated_home) == [*old[2:], new, "notes.txt"]
     assert (outside / "keep.txt").read_text() == "not the tool's"
@@ -219,7 +219,7 @@ def test_evidence_that_cannot_be_saved_leaves_the_result_as_it_was(
 ) -> None:
     (isolated_home / "evidence").write_text("a file where the folder belongs")
     ada.markup = "changed"
-    result = cli(*check_args(site, "--json"))
+    result = cli(*check_args(site, "--json", timeout=SHORT_TIMEOUT))
     [checked] = json.loads(result.stdout)["results"]
     assert (result.exit_code, checked["outcome"], checked["evidence"]) == (4, "ui_changed", None)
     assert "no evidence saved" in result.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from checker.fixture_site import Account, FixtureSite
 from checker.outputs.fleet import Row, as_csv
-from tests.conftest import Cli, check_args
+from tests.conftest import SHORT_TIMEOUT, Cli, check_args
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -26,7 +26,7 @@ def test_the_report_says_the_latest_state_when_it_changed_and_the_last_error_wit
     cli.json(*check_args(site))  # on
     _, fixed = cli.json(*check_args(site, "--apply"))  # on -> off
     member.markup = "changed"  # LinkedIn changes the page: ui_changed, with evidence
-    _, changed = cli.json(*check_args(site))
+    _, changed = cli.json(*check_args(site, timeout=SHORT_TIMEOUT))
     result = cli("report", "--format", "csv")
     assert result.exit_code == 0, result.stderr
     [row] = csv_rows(result.stdout)

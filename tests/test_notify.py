@@ -24,7 +24,7 @@ from checker.outputs.notify import message_for, notify_run
 from checker.store.accounts import account_digest
 from checker.store.home import private_lock
 from checker.store.quarantine import Quarantine
-from tests.conftest import Cli, add_account, check_args
+from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args
 
 SETTING_WORDS = "Use my data for training content creation AI models"
 CANARY = "canary-Pa55word-n0tify-41c2"
@@ -74,8 +74,10 @@ def receiver() -> Iterator[Receiver]:
         thread.join()
 
 
-def run(cli: Cli, site: FixtureSite, receiver: Receiver, *extra: str) -> tuple[int, dict[str, Any]]:
-    return cli.json(*check_args(site, "--notify", receiver.url, *extra))
+def run(
+    cli: Cli, site: FixtureSite, receiver: Receiver, *extra: str, timeout: float = 5
+) -> tuple[int, dict[str, Any]]:
+    return cli.json(*check_args(site, "--notify", receiver.url, *extra, timeout=timeout))
 
 
 def a_closed_port() -> int:
@@ -154,7 +156,8 @@ def test_each_cause_that_needs_a_person_sends_one_message_once(
         member.password = "changed on the site"
     else:
         member.challenge = "email_pin"
-    code, document = run(cli, site, receiver, "--apply")
+    timeout = SHORT_TIMEOUT if cause == "ui_changed" else 5  # a page not recognised is waited out
+    code, document = run(cli, site, receiver, "--apply", timeout=timeout)
     [result] = document["results"]
     assert result["outcome"] == cause
     [message] = receiver.messages
@@ -167,7 +170,7 @@ def test_each_cause_that_needs_a_person_sends_one_message_once(
     assert result["detail"] in body
     if result["evidence"]:
         assert f"Evidence: {result['evidence']}" in body
-    assert run(cli, site, receiver, "--apply")[0] == code  # the same cause again: nothing new
+    assert run(cli, site, receiver, "--apply", timeout=timeout)[0] == code  # the same cause: nothing new
     assert len(receiver.messages) == 1
 
 
@@ -175,14 +178,14 @@ def test_the_same_cause_notifies_again_after_a_healthy_run_in_between(
     cli: Cli, site: FixtureSite, member: Account, receiver: Receiver
 ) -> None:
     member.markup = "changed"
-    run(cli, site, receiver)
-    run(cli, site, receiver)
+    run(cli, site, receiver, timeout=SHORT_TIMEOUT)
+    run(cli, site, receiver, timeout=SHORT_TIMEOUT)
     assert len(receiver.messages) == 1
     member.markup = "standard"
     assert run(cli, site, receiver, "--apply")[0] == 0  # healthy
     assert len(receiver.messages) == 1
     member.markup = "changed"
-    run(cli, site, receiver)
+    run(cli, site, receiver, timeout=SHORT_TIMEOUT)
     assert len(receiver.messages) == 2
 
 
@@ -205,7 +208,7 @@ def test_each_account_gets_its_own_message(
     add_account(cli, "pin@example.com", "pw-pin-1")
     add_account(cli, "off@example.com", "pw-off-1")
     member.markup = "changed"
-    run(cli, site, receiver)
+    run(cli, site, receiver, timeout=SHORT_TIMEOUT)
     assert sorted(message["title"] for message in receiver.messages) == [
         f"LinkedIn AI opt-out: {member.email} needs you",
         "LinkedIn AI opt-out: pin@example.com needs you",
@@ -220,7 +223,7 @@ def test_a_busy_account_is_recorded_quietly_and_notifies_nobody(
     Quarantine.in_home(isolated_home).hold(member.email, Outcome.AUTH_FAILED, "refused earlier")
     lock = private_lock(isolated_home / "locks" / f"{account_digest(member.email)}.lock")
     with lock.acquire(timeout=0):  # another run is checking the account
-        result = cli(*check_args(site, "--timeout", "1", "--notify", receiver.url, "--quiet"))
+        result = cli(*check_args(site, "--notify", receiver.url, "--quiet", timeout=1))
     assert result.exit_code == 4
     assert result.stdout == ""
     [latest, _] = cli.json("history")[1]["entries"]
@@ -275,7 +278,7 @@ def test_notify_urls_from_the_config_file_are_used(
     cli(*check_args(site))  # makes the home
     (isolated_home / "config.toml").write_text(f'notify = ["{receiver.url}"]\n')
     member.markup = "changed"
-    assert cli(*check_args(site)).exit_code == 4
+    assert cli(*check_args(site, timeout=SHORT_TIMEOUT)).exit_code == 4
     assert len(receiver.messages) == 1
 
 
@@ -284,7 +287,7 @@ def test_an_unreachable_target_warns_in_one_line_without_its_secret_and_keeps_th
 ) -> None:
     member.markup = "changed"
     dead = f"json://someone:t0ken-s3cret-9a8b@127.0.0.1:{a_closed_port()}/hook"
-    result = cli("--log-level", "debug", *check_args(site, "--notify", dead, "--json"))
+    result = cli("--log-level", "debug", *check_args(site, "--notify", dead, "--json", timeout=SHORT_TIMEOUT))
     assert result.exit_code == 4
     assert json.loads(result.stdout)["results"][0]["outcome"] == "ui_changed"
     assert "t0ken-s3cret-9a8b" not in result.stderr
@@ -294,7 +297,7 @@ def test_an_unreachable_target_warns_in_one_line_without_its_secret_and_keeps_th
     )
     assert cli.json("history")[1]["entries"][0]["outcome"] == "ui_changed"  # recorded all the same
     # Not delivered, so not remembered: the next run with a working target sends it.
-    run(cli, site, receiver)
+    run(cli, site, receiver, timeout=SHORT_TIMEOUT)
     assert len(receiver.messages) == 1
 
 
@@ -303,11 +306,11 @@ def test_an_unreachable_target_does_not_keep_the_message_from_the_others(
 ) -> None:
     member.markup = "changed"
     dead = f"json://127.0.0.1:{a_closed_port()}/hook"
-    result = cli(*check_args(site, "--notify", dead, "--notify", receiver.url))
+    result = cli(*check_args(site, "--notify", dead, "--notify", receiver.url, timeout=SHORT_TIMEOUT))
     assert result.exit_code == 4
     assert len(receiver.messages) == 1
     assert "warning: could not send the notification" in result.stderr
-    run(cli, site, receiver)  # one target took it: the cause counts as notified
+    run(cli, site, receiver, timeout=SHORT_TIMEOUT)  # one target took it: the cause counts as notified
     assert len(receiver.messages) == 1
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from checker.fixture_site import Account, FixtureSite
-from tests.conftest import Cli, check_args
+from tests.conftest import SHORT_TIMEOUT, Cli, check_args
 
 
 @pytest.fixture
@@ -24,7 +24,8 @@ def elsewhere() -> Iterator[FixtureSite]:
 def run_into_trap(cli: Cli, site: FixtureSite, elsewhere: FixtureSite, trap: str) -> dict:  # type: ignore[type-arg]
     site.login_trap = trap
     site.trap_origin = elsewhere.base_url
-    code, document = cli.json(*check_args(site, "--apply"))
+    # A login form it will not fill is waited out, as one it does not find (a password in a frame).
+    code, document = cli.json(*check_args(site, "--apply", timeout=SHORT_TIMEOUT))
     [result] = document["results"]
     assert code == 4
     return result  # type: ignore[no-any-return]

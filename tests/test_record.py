@@ -30,11 +30,11 @@ from checker.linkedin.rules import load_rules
 from checker.linkedin.setting import read_switch_state
 from checker.store.credentials import CredentialStore
 from checker.store.sessions import SessionStore
-from tests.conftest import Cli, add_account, check_args
+from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args
 
 
-def record_args(site: FixtureSite, email: str, out: Path, *extra: str) -> list[str]:
-    return ["record", email, "--base-url", site.base_url, "--timeout", "5", "-o", str(out), *extra]
+def record_args(site: FixtureSite, email: str, out: Path, *extra: str, timeout: float = 5) -> list[str]:
+    return ["record", email, "--base-url", site.base_url, "--timeout", f"{timeout:g}", "-o", str(out), *extra]
 
 
 def manifest(out: Path) -> dict[str, Any]:
@@ -261,7 +261,7 @@ def test_a_walk_that_meets_changed_markup_is_recorded_as_far_as_it_went_and_exit
 ) -> None:
     member.markup = "changed"
     out = tmp_path / "bundle"
-    result = cli(*record_args(site, member.email, out))
+    result = cli(*record_args(site, member.email, out, timeout=SHORT_TIMEOUT))
     assert result.exit_code == 4
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("error: ui_changed: ")

@@ -18,7 +18,7 @@ import pytest
 
 from checker.core.redact import MASK, register_secret, scrub
 from checker.fixture_site import Account, FixtureSite
-from tests.conftest import Cli, add_account, check_args
+from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args
 
 PUNCTUATION = string.punctuation + " "
 PASSWORDS = [f"Zq{char}canary{char}7" for char in PUNCTUATION]
@@ -107,7 +107,7 @@ def test_evidence_of_a_login_form_sent_by_get_holds_the_password_in_no_encoding(
     site.add_account(Account(email=email, password=password))
     add_account(cli, email, password)
     site.login_by_get = True  # the address, then the page, hold what was typed (see echo.py)
-    code, document = cli.json(*check_args(site))
+    code, document = cli.json(*check_args(site, timeout=SHORT_TIMEOUT))
     [result] = document["results"]
     assert (code, result["outcome"]) == (4, "ui_changed")
     bundle = Path(result["evidence"])

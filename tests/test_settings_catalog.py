@@ -127,7 +127,9 @@ def test_a_changed_switch_is_ui_changed_for_that_setting_alone(
     )
     (patched / "settings.toml").write_text(catalog)
     monkeypatch.setenv("LINKEDIN_AI_OPTOUT_SELECTORS", str(patched / "linkedin.toml"))
-    code, document = cli.json(*check_args(site, "--setting", "ads_age", "--setting", "ads_gender", "--apply"))
+    # ads_age's switch is waited out; ads_gender's save (1.5 s at the site) still well within it.
+    args = check_args(site, "--setting", "ads_age", "--setting", "ads_gender", "--apply", timeout=3)
+    code, document = cli.json(*args)
     results = results_by_setting(document)
     assert code == 4
     assert (results["ads_age"]["outcome"], results["ads_age"]["state_before"]) == ("ui_changed", "unknown")
