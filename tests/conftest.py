@@ -47,6 +47,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         service.stop()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `long` first, the others in their order: on parallel workers, a test that
+    takes minutes and starts last would end the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own data directory; the user's is never touched."""

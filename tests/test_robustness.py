@@ -261,6 +261,7 @@ def between_runs(cli: Cli, site: FixtureSite, members: list[Account], *, expire_
     assert unlocked.exit_code == 0, unlocked.stderr
 
 
+@pytest.mark.long
 def test_kill_9_at_random_moments_loses_no_committed_record_and_blocks_no_later_run(
     cli: Cli,
     site: FixtureSite,
