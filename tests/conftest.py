@@ -113,7 +113,9 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 def site() -> Iterator[FixtureSite]:
+    """The fixture site, light: what its pages weigh is under test only where a test makes its own."""
     with FixtureSite() as running:
+        running.light = True
         yield running
 
 

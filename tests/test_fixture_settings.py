@@ -412,3 +412,17 @@ async def test_the_feed_loads_its_weight_once_and_then_from_the_cache(site: Fixt
     again = site.received[len(first) :]
     assert [r.path for r in again if r.path.startswith(("/static/", "/media/"))] == []
     assert [r.path for r in again] == ["/feed/"]
+
+
+async def test_a_light_site_serves_the_same_files_with_bundles_of_a_few_kb_that_still_run(
+    site: FixtureSite, page: Page
+) -> None:
+    site.light = True
+    await sign_in(page, site)
+    assert await page.evaluate("window.__fixture_feed_bundle.modules") > 10
+    await page.goto(site.base_url + PATH_OF["allowAdsByAge"])
+    assert await page.evaluate("window.__fixture_settings_bundle.modules") > 10
+    sent = {r.path: r.bytes for r in site.received}
+    assert {f"/media/feed/{n}.png" for n in range(40)} <= sent.keys()
+    assert 1_000 < sent["/static/feed-bundle.js"] < 10_000
+    assert 1_000 < sent["/static/settings-bundle.js"] < 10_000

@@ -5,6 +5,9 @@ LinkedIn's do: the feed (its heaviest page) dozens of images, a large script and
 settings page a settings bundle and the member's photo. The bytes are generated, the same in
 every run (seeded pseudo-random data), so nothing large sits in the repository. LinkedIn serves
 these from CDNs with long cache lifetimes; here they share the site's origin.
+
+A light site (the tests' own, where weight is not under test) serves the same files with bundles
+of a few KB: they still run and set what the pages expect, without megabytes to load and record.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from checker.fixture_site import urls
 FEED_IMAGES = 40
 FEED_BUNDLE_BYTES = 1_500_000
 SETTINGS_BUNDLE_BYTES = 600_000
+LIGHT_BUNDLE_BYTES = 4_000
 _FONT_BYTES = 28_000
 
 # Images as a CDN caches them; versioned bundles and fonts for good.
@@ -46,8 +50,8 @@ def feed_image(number: int) -> str:
     return f"{urls.FEED_IMAGE}{number}.png"
 
 
-def find(path: str) -> Asset | None:
-    """The file served at `path`, or None."""
+def find(path: str, *, light: bool = False) -> Asset | None:
+    """The file served at `path`, or None; with `light`, its bundles are LIGHT_BUNDLE_BYTES each."""
     if path == urls.MEMBER_PHOTO:
         return Asset(_png("member-photo", 48, 48), "image/png", _MEDIA_CACHE)
     if path == urls.LOGO:
@@ -58,9 +62,11 @@ def find(path: str) -> Asset | None:
             # A few KB each, of varying size, as avatars and post pictures are.
             return Asset(_png(f"feed-{number}", 24 + int(number) % 5 * 8, 32), "image/png", _MEDIA_CACHE)
     if path == urls.FEED_BUNDLE:
-        return Asset(_bundle("feed", FEED_BUNDLE_BYTES), "text/javascript", _STATIC_CACHE)
+        size = LIGHT_BUNDLE_BYTES if light else FEED_BUNDLE_BYTES
+        return Asset(_bundle("feed", size), "text/javascript", _STATIC_CACHE)
     if path == urls.SETTINGS_BUNDLE:
-        return Asset(_bundle("settings", SETTINGS_BUNDLE_BYTES), "text/javascript", _STATIC_CACHE)
+        size = LIGHT_BUNDLE_BYTES if light else SETTINGS_BUNDLE_BYTES
+        return Asset(_bundle("settings", size), "text/javascript", _STATIC_CACHE)
     if path == urls.FONT:
         return Asset(_font(), "font/woff2", _STATIC_CACHE)
     return None

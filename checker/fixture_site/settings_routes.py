@@ -120,7 +120,7 @@ def _beacon(site: SiteState, request: Request) -> Response:
 
 def _asset(site: SiteState, request: Request) -> Response:
     """A file a page loads, with its caching headers; a browser revalidating it gets a 304."""
-    asset = assets.find(request.path)
+    asset = assets.find(request.path, light=site.light)
     if asset is None:
         return not_found(site, request)
     headers = (("Cache-Control", asset.cache_control), ("ETag", asset.etag))

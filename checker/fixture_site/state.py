@@ -124,6 +124,9 @@ class SiteState:
     fail_status = _Option[int | None](_is_status, "None or an HTTP status between 100 and 999")
     login_trap = _Option[str | None](lambda v: v is None or v in TRAPS, f"None or one of {sorted(TRAPS)}")
     login_by_get = _Option[bool](lambda v: isinstance(v, bool), "True or False")  # see echo.py
+    # Script bundles of a few KB instead of LinkedIn's weight (see assets.py): for the tests where
+    # what a page weighs is not under test, so that a recording's HAR is not megabytes of them.
+    light = _Option[bool](lambda v: isinstance(v, bool), "True or False")
     login_error_text = _Option[str | None](lambda v: v is None or isinstance(v, str), "None or a text")
     save_gate = _Option[SaveGate | None](lambda v: v is None or isinstance(v, SaveGate), "None or a SaveGate")
     trap_origin = _Option[str](
@@ -156,6 +159,7 @@ class SiteState:
         self.logged_out_wall = "login"
         self.login_error_text = None
         self.login_by_get = False
+        self.light = False
         self._accounts: dict[str, Account] = {}
         self._sessions: dict[str, str] = {}  # li_at -> email
         self._remembered: dict[str, str] = {}  # li_rm -> email
