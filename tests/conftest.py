@@ -14,7 +14,7 @@ from typing import Any
 import keyring
 import pytest
 from keyring.backends import SecretService
-from playwright.async_api import Browser
+from playwright.async_api import Browser, Page
 from typer.testing import CliRunner, Result
 
 from checker.cli.app import app
@@ -109,6 +109,16 @@ async def browser() -> AsyncIterator[Browser]:
         choice = find_browser(playwright.chromium, os.environ.get(BROWSER_ENV))
         async with launched_browser(playwright, choice) as launched:
             yield launched
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    """A page in a fresh context of the session's browser, for the tests that drive pages directly."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    page.set_default_timeout(5_000)
+    yield page
+    await context.close()
 
 
 @pytest.fixture

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import re
 import stat
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Page
 from structlog.testing import capture_logs
 
 from checker.capture.evidence import KEEP, Failure, save_evidence
@@ -238,15 +237,6 @@ PERSONAL_PAGE = f"""<!doctype html><html><head><title>Feed</title></head><body>
 <p id="echo">You typed {CANARY}</p>
 <input id="typed-email" value=""><input id="typed-password" type="password" value="">
 <img id="picture" alt="" src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></main></body></html>"""
-
-
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context()
-    page = await context.new_page()
-    page.set_default_timeout(5_000)
-    yield page
-    await context.close()
 
 
 def a_site() -> Site:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
 from checker.fixture_site import Account, FixtureSite, LoginAttempt, SettingChange
 
@@ -21,15 +21,6 @@ def site() -> Iterator[FixtureSite]:
     with FixtureSite() as running:
         running.add_account(Account(email=EMAIL, password=PASSWORD))
         yield running
-
-
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context()
-    page = await context.new_page()
-    page.set_default_timeout(5_000)
-    yield page
-    await context.close()
 
 
 async def fill_login(page: Page) -> None:

@@ -7,13 +7,13 @@ import html
 import http.client
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
 from checker.fixture_site import Account, FixtureSite, SettingChange
 from checker.fixture_site.catalog import PAGES, SWITCHES
@@ -308,15 +308,6 @@ def test_settings_pages_load_the_bundle_and_the_members_photo(member: Member) ->
 
 
 # -- in a real browser --------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context()
-    page = await context.new_page()
-    page.set_default_timeout(5_000)
-    yield page
-    await context.close()
 
 
 async def sign_in(page: Page, site: FixtureSite) -> None:

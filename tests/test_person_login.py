@@ -13,13 +13,13 @@ import asyncio
 import os
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Page
 
 from checker.core.outcome import Outcome
 from checker.fixture_site import Account, FixtureSite
@@ -227,12 +227,10 @@ def test_check_interactive_without_a_display_fails_before_touching_the_site(
 
 
 @pytest.fixture
-async def window(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context()
-    page = await context.new_page()
+def window(page: Page) -> Page:
+    """The page the person signs in on: as patient as the person's phone."""
     page.set_default_timeout(10_000)
-    yield page
-    await context.close()
+    return page
 
 
 def tool_site(site: FixtureSite) -> Site:
