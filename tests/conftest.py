@@ -176,17 +176,25 @@ def check_args(site: FixtureSite, *extra: str, timeout: float = 5) -> list[str]:
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(
-    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+def run_python(
+    *args: str, env: dict[str, str] | None = None, stdin: str = "", timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m checker ARGS` in its own process, as a user or a scheduler starts it."""
+    """`python ARGS` (this interpreter) in its own process, from the repository's root, its output
+    captured as text; `env`: its whole environment (None: this process's)."""
     return subprocess.run(
-        [sys.executable, "-m", "checker", *args],
+        [sys.executable, *args],
         input=stdin,
         capture_output=True,
         text=True,
         env=env,
         cwd=ROOT,
         check=False,
-        timeout=120,
+        timeout=timeout,
     )
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`python -m checker ARGS` in its own process, as a user or a scheduler starts it."""
+    return run_python("-m", "checker", *args, env=env, stdin=stdin)

@@ -12,7 +12,7 @@ import pytest
 
 from checker.fixture_site import FixtureSite
 from checker.store.credentials import SERVICE, CredentialStore
-from tests.conftest import Cli, add_account, check_args
+from tests.conftest import Cli, add_account, check_args, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -149,14 +149,7 @@ def test_without_a_keyring_backend_add_fails_with_exit_4_and_no_plaintext_fallba
     isolated_home: Path,
 ) -> None:
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    result = subprocess.run(
-        [sys.executable, "-m", "checker", "accounts", "add", "a@example.com", "--password-stdin"],
-        input="pw\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    result = run_cli("accounts", "add", "a@example.com", "--password-stdin", env=env, stdin="pw\n")
     assert result.returncode == 4
     assert result.stderr.startswith("error: no keyring backend is available")
     assert len(result.stderr.splitlines()) == 1

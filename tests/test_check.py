@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from checker.fixture_site import Account, FixtureSite, SettingChange
 from checker.linkedin.rules import rules_path
-from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args
+from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args, run_cli
 
 
 def run_check(cli: Cli, site: FixtureSite, *extra: str, timeout: float = 5) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -415,13 +413,7 @@ def test_without_a_keyring_every_account_fails_and_a_saved_session_is_kept_for_l
     cli.json(*check_args(site, member.email))  # saves the member's session, its key in the keyring
     # The keyring backend is chosen once per process: run the CLI as a user would.
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    process = subprocess.run(
-        [sys.executable, "-m", "checker", *check_args(site, "--json")],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    process = run_cli(*check_args(site, "--json"), env=env)
     outcomes = {r["account"]: (r["outcome"], r["detail"]) for r in json.loads(process.stdout)["results"]}
     no_keyring = (
         "error",

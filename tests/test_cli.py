@@ -17,13 +17,11 @@ from typer.core import TyperGroup
 from checker import __version__
 from checker.fixture_site import Account, FixtureSite
 from checker.linkedin.rules import rules_path
-from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args
+from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args, run_cli
 
 
 def test_the_tool_runs_as_a_module_and_prints_its_version() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "checker", "--version"], capture_output=True, text=True, check=False
-    )
+    result = run_cli("--version")
     assert (result.returncode, result.stdout.strip()) == (0, f"linkedin-ai-optout {__version__}")
 
 
@@ -93,13 +91,7 @@ def test_doctor_reports_browser_keyring_data_and_selectors(cli: Cli, real_keyrin
 
 def test_doctor_fails_with_exit_4_when_the_keyring_is_unusable(isolated_home: object) -> None:
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    result = subprocess.run(
-        [sys.executable, "-m", "checker", "doctor", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    result = run_cli("doctor", "--json", env=env)
     document = json.loads(result.stdout)
     assert result.returncode == 4
     assert [f["name"] for f in document["findings"] if not f["ok"]] == ["keyring"]
@@ -308,13 +300,7 @@ def test_no_browser_at_all_says_how_to_install_one_for_this_installation(
 ) -> None:
     env = {**os.environ, "PATH": str(tmp_path), "PLAYWRIGHT_BROWSERS_PATH": str(tmp_path)}
     env.pop("LINKEDIN_AI_OPTOUT_BROWSER", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "checker", "doctor", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    result = run_cli("doctor", "--json", env=env)
     findings = {finding["name"]: finding for finding in json.loads(result.stdout)["findings"]}
     assert result.returncode == 4
     assert f"{sys.executable} -m playwright install chromium" in findings["browser"]["detail"]

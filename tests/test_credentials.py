@@ -16,6 +16,7 @@ import pytest
 
 from checker.core.errors import KeyringUnavailable, UsageError
 from checker.store.credentials import SERVICE, TIMEOUT_ENV, TOTP_SERVICE, CredentialStore, MemoryKeyring
+from tests.conftest import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 EMAIL = "a@example.com"
@@ -55,15 +56,8 @@ def test_without_a_session_bus_keyring_discovery_finds_no_backend_of_ours_and_pr
     }
     # No keyringrc.cfg of the user's may name a backend either.
     env |= {"XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path), "HOME": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-c", DISCOVER],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=True,
-        timeout=60,
-    )
+    result = run_python("-c", DISCOVER, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
     assert [name for name in found["viable"] if name.startswith("checker.")] == []
     assert found["chosen"] == "keyring.backends.fail.Keyring"
@@ -369,13 +363,7 @@ print(json.dumps({"describe": outcome(store.describe), "probe": outcome(store.pr
 
 
 def test_finding_a_keyring_that_never_answers_fails_in_time_and_the_process_still_exits() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", DISCOVERY_THAT_NEVER_RETURNS],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHON_KEYRING_BACKEND": "__main__.NeverAnswers"},
-        check=True,
-        timeout=60,
-    )
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "__main__.NeverAnswers"}
+    result = run_python("-c", DISCOVERY_THAT_NEVER_RETURNS, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"describe": UNANSWERED, "probe": UNANSWERED}

@@ -7,8 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from checker.store.mounted_secrets import (
     SESSION_KEY_FILE,
     MountedSecrets,
 )
-from tests.conftest import check_args, run_cli
+from tests.conftest import check_args, run_cli, run_python
 
 EMAIL = "Member+Seat3@Example.com"  # `+` and capitals: no Secret key could spell it
 PASSWORD = "correct horse battery staple"
@@ -107,13 +105,8 @@ def test_keyring_loads_the_backend_from_python_keyring_backend_and_reads_a_kubel
         ["linkedin-ai-optout:session-key", "any-directory-hash"],
         ["some-other-service", EMAIL],
     ]
-    done = subprocess.run(
-        [sys.executable, "-c", ASK_KEYRING, json.dumps(asked)],
-        env=mounted_env(secrets),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = run_python("-c", ASK_KEYRING, json.dumps(asked), env=mounted_env(secrets))
+    assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [
         BACKEND_NAME,
         PASSWORD,
@@ -143,9 +136,8 @@ def test_keyring_discovery_never_picks_the_backend_even_once_it_is_imported(tmp_
     env = {key: value for key, value in os.environ.items() if key != BACKEND_ENV}
     secrets = kubelet_volume(tmp_path / "secrets", {"seat-3": account_file()})
     env |= {SECRETS_DIR_ENV: str(secrets), "XDG_CONFIG_HOME": str(tmp_path / "no-keyringrc")}
-    done = subprocess.run(
-        [sys.executable, "-c", DISCOVER], env=env, capture_output=True, text=True, check=True
-    )
+    done = run_python("-c", DISCOVER, env=env)
+    assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     assert found["viable"] is False
     assert "MountedSecrets" not in found["all"]

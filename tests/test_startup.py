@@ -24,8 +24,7 @@ from checker import VERSION_LINE, __version__
 from checker.cli.signals import HeldSignals
 from checker.cli.startup import _stopped
 from checker.run.interrupts import EXIT_CODES
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import run_python
 
 HEAVY = {"playwright", "pyotp", "keyring", "cryptography", "apprise"}
 """What only the commands that drive a browser, use the keyring or notify need."""
@@ -58,15 +57,7 @@ class Started:
 
 def start(*args: str, env: dict[str, str] | None = None) -> Started:
     """`python -m checker ARGS`, and every module it imported."""
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "checker", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    result = run_python("-X", "importtime", "-m", "checker", *args, env=env)
     modules = set()
     stderr = []
     for line in result.stderr.splitlines(keepends=True):
@@ -200,14 +191,7 @@ structlog.get_logger().debug("not shown at info")
 
 
 def test_logging_is_configured_when_structlog_is_first_imported() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", LOGGING_PROBE],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
+    result = run_python("-c", LOGGING_PROBE, timeout=60)
     assert result.returncode == 0, result.stderr
     [line] = result.stderr.splitlines()
     event = json.loads(line)
@@ -275,14 +259,7 @@ def test_ctrl_c_during_an_import_is_acted_on_once_the_import_is_done(
     target: str, args: list[str], tmp_path: Path
 ) -> None:
     output = tmp_path / "probe.json"
-    result = subprocess.run(
-        [sys.executable, "-c", INTERRUPTING_PROBE, target, str(output), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
+    result = run_python("-c", INTERRUPTING_PROBE, target, str(output), *args)
     assert (result.returncode, result.stderr, result.stdout) == (130, "error: interrupted by SIGINT\n", "")
     assert json.loads(output.read_text()) == {"imported": True}  # not cut off in the middle
 
