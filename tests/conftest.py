@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from playwright.async_api import Browser, Page
 from typer.testing import CliRunner, Result
 
 from checker.cli.app import app
+from checker.core.outcome import Action, CheckResult, Outcome, SwitchState
 from checker.fixture_site import Account, FixtureSite
 from checker.linkedin.browser import BROWSER_ENV, find_browser, launched_browser, running_playwright
 from checker.store.credentials import CredentialStore
@@ -171,6 +173,26 @@ spent. The fixture site's pages still load and render well within it on a busy m
 def check_args(site: FixtureSite, *extra: str, timeout: float = 5) -> list[str]:
     """`check` against the fixture site, quick to give up on pages it does not recognise."""
     return ["check", "--base-url", site.base_url, "--pace", "0", "--timeout", f"{timeout:g}", *extra]
+
+
+MOMENT = datetime(2026, 11, 23, 9, 30, 5, tzinfo=UTC)
+
+
+def check_result(
+    outcome: Outcome = Outcome.NON_COMPLIANT, detail: str = "the setting is on", **fields: Any
+) -> CheckResult:
+    """A result as a check makes one: by default a@example.com's, which read the setting on, left it,
+    and was checked at MOMENT; `outcome`, `detail` and any other field given replace those."""
+    values: dict[str, Any] = {
+        "account": "a@example.com",
+        "state_before": SwitchState.ON,
+        "state_after": None,
+        "action": Action.NONE,
+        "verified": True,
+        "started_at": MOMENT,
+        "checked_at": MOMENT,
+    }
+    return CheckResult(outcome=outcome, detail=detail, **(values | fields))
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from checker.core.errors import ConfigError
-from checker.core.outcome import Action, CheckResult, Outcome, SwitchState
+from checker.core.outcome import Outcome, SwitchState
 from checker.outputs.notify import STATE_FILE, notify_run
 from checker.store import home as home_module
 from checker.store.home import private_lock
 from checker.store.quarantine import FILE_NAME, Quarantine
+from tests.conftest import check_result
 
 
 @pytest.fixture
@@ -42,14 +43,11 @@ def test_a_notification_record_whose_lock_another_run_keeps_is_one_warning_and_n
 ) -> None:
     lock_file = home / f"{STATE_FILE}.lock"
     now = datetime.now(UTC)
-    result = CheckResult(
-        account="a@example.com",
+    result = check_result(
+        Outcome.UI_CHANGED,
+        "the page was not recognised",
         state_before=SwitchState.UNKNOWN,
-        state_after=None,
-        action=Action.NONE,
         verified=False,
-        outcome=Outcome.UI_CHANGED,
-        detail="the page was not recognised",
         started_at=now,
         checked_at=now,
     )

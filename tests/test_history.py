@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from checker.core.errors import ConfigError
-from checker.core.outcome import SETTING, Action, CheckResult, Outcome, SwitchState
+from checker.core.outcome import SETTING, CheckResult, Outcome
 from checker.fixture_site import Account, FixtureSite
 from checker.store.history import History
 from checker.store.history_schema import MIGRATIONS, SCHEMA_VERSION
-from tests.conftest import Cli, check_args
+from tests.conftest import Cli, check_args, check_result
 from tests.test_config import run_where_read_only
 
 # The DDL the previous release ran on every connection; its files have user_version 0.
@@ -44,17 +44,7 @@ CREATE INDEX IF NOT EXISTS checks_by_account ON checks (account, checked_at);
 
 def result(account: str, outcome: Outcome, minutes: int) -> CheckResult:
     moment = datetime(2026, 11, 23, 8, 0, tzinfo=UTC) + timedelta(minutes=minutes)
-    return CheckResult(
-        account=account,
-        state_before=SwitchState.ON,
-        state_after=None,
-        action=Action.NONE,
-        verified=True,
-        outcome=outcome,
-        detail="d",
-        started_at=moment,
-        checked_at=moment,
-    )
+    return check_result(outcome, "d", account=account, started_at=moment, checked_at=moment)
 
 
 def record(history: History, account: str, minutes: int = 0) -> None:

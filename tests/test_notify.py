@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from checker.core.outcome import Action, CheckResult, Outcome, SwitchState
+from checker.core.outcome import CheckResult, Outcome, SwitchState
 from checker.core.redact import MASK, register_secret
 from checker.core.urls import mask_url
 from checker.fixture_site import Account, FixtureSite
@@ -24,7 +24,7 @@ from checker.outputs.notify import message_for, notify_run
 from checker.store.accounts import account_digest
 from checker.store.home import private_lock
 from checker.store.quarantine import Quarantine
-from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args
+from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args, check_result
 
 SETTING_WORDS = "Use my data for training content creation AI models"
 CANARY = "canary-Pa55word-n0tify-41c2"
@@ -251,16 +251,8 @@ def test_a_canary_password_never_appears_in_a_notification(
 
 def a_result(outcome: Outcome, detail: str) -> CheckResult:
     now = datetime.now(UTC)
-    return CheckResult(
-        account="a@example.com",
-        state_before=SwitchState.UNKNOWN,
-        state_after=None,
-        action=Action.NONE,
-        verified=False,
-        outcome=outcome,
-        detail=detail,
-        started_at=now,
-        checked_at=now,
+    return check_result(
+        outcome, detail, state_before=SwitchState.UNKNOWN, verified=False, started_at=now, checked_at=now
     )
 
 

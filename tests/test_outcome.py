@@ -8,6 +8,7 @@ import pytest
 
 from checker.core.errors import ExitCode
 from checker.core.outcome import Action, CheckResult, Outcome, SwitchState, fold_exit_code
+from tests.conftest import check_result
 
 
 @pytest.mark.parametrize(
@@ -59,17 +60,11 @@ def test_a_result_serialises_to_the_documented_schema() -> None:
 
 
 def test_a_result_with_evidence_serialises_the_bundles_path() -> None:
-    moment = datetime(2026, 11, 23, 9, 30, 5, tzinfo=UTC)
-    result = CheckResult(
-        account="a@example.com",
+    result = check_result(
+        Outcome.UI_CHANGED,
+        "not recognised",
         state_before=SwitchState.UNKNOWN,
-        state_after=None,
-        action=Action.NONE,
         verified=False,
-        outcome=Outcome.UI_CHANGED,
-        detail="not recognised",
-        started_at=moment,
-        checked_at=moment,
         evidence="/home/a/.local/share/linkedin-ai-optout/evidence/20261123T093005000Z-0123456789ab",
     )
     assert result.to_json()["evidence"] == result.evidence
@@ -88,16 +83,5 @@ def test_a_result_with_evidence_serialises_the_bundles_path() -> None:
 def test_the_state_a_check_read_is_the_one_history_drift_and_reports_all_use(
     before: SwitchState, after: SwitchState | None, read: SwitchState | None
 ) -> None:
-    moment = datetime(2026, 11, 23, tzinfo=UTC)
-    result = CheckResult(
-        account="a@example.com",
-        state_before=before,
-        state_after=after,
-        action=Action.NONE,
-        verified=False,
-        outcome=Outcome.ERROR,
-        detail="",
-        started_at=moment,
-        checked_at=moment,
-    )
+    result = check_result(Outcome.ERROR, "", state_before=before, state_after=after, verified=False)
     assert result.read_state is read

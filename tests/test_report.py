@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-from datetime import UTC, datetime
 
 import pytest
 from rich.console import Console
@@ -21,9 +20,9 @@ from checker.outputs.results import (
 )
 from checker.run.doctor import Finding
 from checker.store.history import HistoryEntry
+from tests.conftest import check_result  # checked at conftest.MOMENT, 2026-11-23 09:30:05 UTC
 
 EMAIL = "someone.long@example.com"
-MOMENT = datetime(2026, 11, 23, 9, 30, 5, tzinfo=UTC)
 # The kind of sentence the runner writes for a challenge: longer than any column at 80.
 CHALLENGE = (
     "LinkedIn asks for the verification code it emailed to this account; sign in once by hand "
@@ -40,16 +39,8 @@ def result(
     after: SwitchState | None = None,
     action: Action = Action.NONE,
 ) -> CheckResult:
-    return CheckResult(
-        account=account,
-        state_before=before,
-        state_after=after,
-        action=action,
-        verified=True,
-        outcome=outcome,
-        detail=detail,
-        started_at=MOMENT,
-        checked_at=MOMENT,
+    return check_result(
+        outcome, detail, account=account, state_before=before, state_after=after, action=action
     )
 
 

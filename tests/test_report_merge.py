@@ -18,7 +18,7 @@ import pytest
 
 from checker.core.outcome import Action, CheckResult, Outcome, SwitchState
 from checker.fixture_site import Account, FixtureSite
-from tests.conftest import Cli, add_account, check_args
+from tests.conftest import Cli, add_account, check_args, check_result
 from tests.test_report_to import Collector, serving
 
 
@@ -34,17 +34,7 @@ def result_json(
 ) -> dict[str, Any]:
     """A result as `check --json` writes it, with `changes` made to its fields."""
     moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
-    result = CheckResult(
-        account=account,
-        state_before=SwitchState.ON,
-        state_after=None,
-        action=Action.NONE,
-        verified=False,
-        outcome=Outcome.NON_COMPLIANT,
-        detail="the setting is on",
-        started_at=moment,
-        checked_at=moment,
-    )
+    result = check_result(account=account, verified=False, started_at=moment, checked_at=moment)
     return {**result.to_json(), **changes}
 
 
