@@ -13,6 +13,7 @@ from checker.core.errors import BrowserNotFound
 from checker.linkedin.browser import BrowserSource, find_browser, lean_args
 from checker.linkedin.locate import Site
 from checker.linkedin.rules import load_rules
+from tests.conftest import run_python
 
 
 @dataclass
@@ -104,3 +105,11 @@ def test_a_browser_on_this_machine_is_one_launched_here_or_a_pool_on_loopback(
     endpoint: str | None, local: bool
 ) -> None:
     assert BrowserSource.unattended(SITE, path=None, endpoint=endpoint).local is local
+
+
+@pytest.mark.parametrize("module", ["checker.linkedin.browser", "checker.browser"])
+def test_python_m_browser_names_the_browser_it_starts_at_its_new_address_and_its_old_one(module: str) -> None:
+    # scripts/ensure-browser runs the new one; scripts written before the tool's folders, the old.
+    done = run_python("-m", module)
+    assert done.returncode == 0, done.stderr
+    assert ", Chromium " in done.stdout

@@ -56,8 +56,8 @@ def account_file(email: str = EMAIL, password: str = PASSWORD, totp: str | None 
     return "\n".join(lines) + "\n"
 
 
-def mounted_env(secrets: Path) -> dict[str, str]:
-    return os.environ | {BACKEND_ENV: BACKEND_NAME, SECRETS_DIR_ENV: str(secrets)}
+def mounted_env(secrets: Path, backend: str = BACKEND_NAME) -> dict[str, str]:
+    return os.environ | {BACKEND_ENV: backend, SECRETS_DIR_ENV: str(secrets)}
 
 
 def configure(home: Path, *emails: str) -> None:
@@ -90,8 +90,10 @@ print(json.dumps([f"{type(ring).__module__}.{type(ring).__name__}"]
 """
 
 
+# Its name now, and the one deployments made before the tool's folders still give.
+@pytest.mark.parametrize("backend", [BACKEND_NAME, "checker.mounted_secrets.MountedSecrets"])
 def test_keyring_loads_the_backend_from_python_keyring_backend_and_reads_a_kubelet_volume(
-    tmp_path: Path,
+    tmp_path: Path, backend: str
 ) -> None:
     secrets = kubelet_volume(
         tmp_path / "secrets",
@@ -105,7 +107,7 @@ def test_keyring_loads_the_backend_from_python_keyring_backend_and_reads_a_kubel
         ["linkedin-ai-optout:session-key", "any-directory-hash"],
         ["some-other-service", EMAIL],
     ]
-    done = run_python("-c", ASK_KEYRING, json.dumps(asked), env=mounted_env(secrets))
+    done = run_python("-c", ASK_KEYRING, json.dumps(asked), env=mounted_env(secrets, backend))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [
         BACKEND_NAME,

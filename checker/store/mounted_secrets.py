@@ -47,6 +47,8 @@ from checker.store.credentials import BACKEND_ENV, SERVICE, SESSION_KEY_SERVICE,
 
 BACKEND_NAME = f"{__name__}.MountedSecrets"
 """The value of BACKEND_ENV that chooses it."""
+OLD_BACKEND_NAME = "checker.mounted_secrets.MountedSecrets"
+"""Its name before the tool's folders, which deployments made then still give (checker/mounted_secrets.py)."""
 SECRETS_DIR_ENV = "LINKEDIN_AI_OPTOUT_SECRETS_DIR"
 DEFAULT_SECRETS_DIR = "/var/run/secrets/linkedin-ai-optout"
 SESSION_KEY_FILE = "session-key"
@@ -72,7 +74,7 @@ class MountedSecrets(KeyringBackend):
     @properties.classproperty
     def priority(cls) -> float:
         """1 when PYTHON_KEYRING_BACKEND names this class; else it is not viable at all."""
-        if os.environ.get(BACKEND_ENV) != BACKEND_NAME:
+        if os.environ.get(BACKEND_ENV) not in (BACKEND_NAME, OLD_BACKEND_NAME):
             raise RuntimeError(f"chosen only explicitly, with {BACKEND_ENV}={BACKEND_NAME}")
         return 1
 
