@@ -133,3 +133,15 @@ def test_a_recording_in_a_pools_browser_shows_no_window_here(
         result.stderr == "error: --browser-endpoint: a pool's browser shows no window here; drop --headed\n"
     )
     assert site.received == []
+
+
+@pytest.mark.parametrize("endpoint", ["ws://[::1", "ws://127.0.0.1:99999/pool", "ws://127.0.0.1:9/\x1b[2J"])
+def test_an_endpoint_that_is_no_address_is_one_line_and_exit_2_not_an_internal_error(
+    cli: Cli, site: FixtureSite, member: Account, tmp_path: Path, endpoint: str
+) -> None:
+    result = cli(*command_args("check", site, tmp_path / "bundle", "--browser-endpoint", endpoint))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --browser-endpoint: ")
+    assert "internal error" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert site.received == []

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from checker.core.errors import UsageError
+from checker.core.urls import check_endpoint
 from checker.store.config_file import MAX_PACE, MAX_TIMEOUT, MIN_TIMEOUT
 
 BrowserPath = Annotated[
@@ -92,12 +93,10 @@ def typed(ctx: typer.Context, **values: Any) -> dict[str, Any]:
 
 
 def pool_endpoint(endpoint: str | None, *, window: str | None) -> str | None:
-    """--browser-endpoint, checked (see browser.check_endpoint); None when not given. A pool's
+    """--browser-endpoint, checked (see core/urls.check_endpoint); None when not given. A pool's
     browser shows no window here: UsageError when `window` names the options that ask for one."""
     if endpoint is None:
         return None
-    from checker.linkedin.browser import check_endpoint  # with Playwright: only when a pool is named
-
     checked = check_endpoint(endpoint)
     if window is not None:
         raise UsageError(f"--browser-endpoint: a pool's browser shows no window here; drop {window}")

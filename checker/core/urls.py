@@ -6,8 +6,9 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import unicodedata
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from checker.core.errors import UsageError
 from checker.core.safe_text import printable
@@ -29,10 +30,44 @@ def normalize_base_url(url: str) -> str:
         raise UsageError(f"malformed --base-url {url!r}: expected https://HOST[:PORT]")
     if parts.username or parts.password or parts.query or parts.fragment or parts.path not in ("", "/"):
         raise UsageError(f"malformed --base-url {url!r}: give only the scheme, host and port")
-    if parts.scheme == "http" and not is_loopback(host):
-        raise UsageError(f"--base-url {url!r}: plain http is accepted only for loopback hosts")
+    require_loopback_for_plain_http(parts, f"--base-url {url!r}")
     netloc = f"[{host}]" if ":" in host else host
     return f"{parts.scheme}://{netloc}" + (f":{port}" if port is not None else "")
+
+
+def require_loopback_for_plain_http(parts: SplitResult, what: str) -> None:
+    """UsageError naming `what` when `parts` is plain http to a host other than this machine: the
+    tool's rule for every address it sends to (its site, a collector)."""
+    if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+        raise UsageError(f"{what}: plain http is accepted only for loopback hosts")
+
+
+def split_url(url: str, option: str) -> SplitResult:
+    """`url` split, its port read; UsageError naming `option` for a control character (it would
+    hide in a terminal or split a request's header) or an address that is not one (`[::1`, a port
+    past 65535)."""
+    control = next((char for char in url if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if control is not None:
+        raise UsageError(f"{option}: the URL holds a control character (U+{ord(control):04X}): remove it")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number or out of range
+    except ValueError as exc:
+        raise UsageError(f"{option}: malformed URL: {exc}") from None
+    return parts
+
+
+def check_endpoint(endpoint: str) -> str:
+    """`endpoint` if it can be a browser pool's address; UsageError naming it otherwise. Plain ws://
+    and http:// are accepted to any host: a pool inside a cluster is commonly reached so."""
+    endpoint = endpoint.strip()
+    parts = split_url(endpoint, "--browser-endpoint")
+    if parts.scheme not in ("ws", "wss", "http", "https") or not parts.hostname:
+        raise UsageError(
+            "--browser-endpoint: expected ws://HOST:PORT/... (Playwright's protocol) or "
+            "http://HOST:PORT (Chrome DevTools)"
+        )
+    return endpoint
 
 
 def is_loopback(host: str) -> bool:

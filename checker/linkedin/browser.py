@@ -28,7 +28,7 @@ import structlog
 from playwright.async_api import Browser, BrowserContext, BrowserType, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from checker.core.errors import BrowserNotFound, CheckerError, UsageError
+from checker.core.errors import BrowserNotFound, CheckerError
 from checker.core.redact import first_line
 from checker.core.urls import is_loopback, mask_endpoint
 from checker.linkedin.egress import EgressGate, egress_gate
@@ -132,17 +132,6 @@ async def connected_browser(
 def is_local_endpoint(endpoint: str | None) -> bool:
     """Whether the browser runs on this machine: launched here, or a pool on a loopback address."""
     return endpoint is None or is_loopback(urlsplit(endpoint).hostname or "")
-
-
-def check_endpoint(endpoint: str) -> str:
-    """`endpoint` if it can be a browser pool's address; UsageError naming it otherwise."""
-    parts = urlsplit(endpoint.strip())
-    if parts.scheme not in ("ws", "wss", "http", "https") or not parts.hostname:
-        raise UsageError(
-            "--browser-endpoint: expected ws://HOST:PORT/... (Playwright's protocol) or "
-            "http://HOST:PORT (Chrome DevTools)"
-        )
-    return endpoint.strip()
 
 
 @asynccontextmanager

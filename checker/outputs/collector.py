@@ -13,32 +13,22 @@ from __future__ import annotations
 
 import json
 import socket
-import unicodedata
 from typing import Any
-from urllib.parse import urlsplit
 
 from checker import __version__
 from checker.core.errors import UsageError
 from checker.core.safe_text import printable
-from checker.core.urls import is_loopback, mask_endpoint
+from checker.core.urls import mask_endpoint, require_loopback_for_plain_http, split_url
 
 
 def check_report_url(url: str) -> str:
     """`url` if a result document may be posted there: https, or plain http to this machine; the
     URL may carry a path and a query (a collector's token, say). UsageError naming it otherwise."""
     url = url.strip()
-    control = next((char for char in url if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")), None)
-    if control is not None:
-        raise UsageError(f"--report-to: the URL holds a control character (U+{ord(control):04X}): remove it")
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
-    except ValueError as exc:
-        raise UsageError(f"--report-to: malformed URL: {exc}") from None
+    parts = split_url(url, "--report-to")
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UsageError("--report-to: expected https://HOST[:PORT]/PATH")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise UsageError("--report-to: plain http is accepted only for loopback hosts; use https")
+    require_loopback_for_plain_http(parts, "--report-to")
     if parts.username or parts.password:
         raise UsageError(
             "--report-to: put no user or password in the URL; a token in its path or query works"
