@@ -1,7 +1,7 @@
 """`accounts add/list/remove/unlock/login`: the accounts to check, their passwords in the OS keyring.
 
 Adding and removing are all or nothing: the keyring and the accounts file change together, or
-neither does. Listing reads only. `login` lets a person sign in themselves (checker.run.person.py).
+neither does. Listing reads only. `login` lets a person sign in themselves (checker/run/person.py).
 
 Each command imports what it uses when it runs: the keyring, the cryptography, pyotp and the browser
 are long imports, and only some commands need each.
@@ -28,7 +28,7 @@ from checker.core.urls import normalize_base_url
 from checker.store.home import DEFAULT_BASE_URL, home_path, prepare_home
 
 DEFAULT_WAIT_MINUTES = 10
-"""`accounts login --wait`'s default: checker.run.person.py's DEFAULT_WAIT_MINUTES, which cannot be
+"""`accounts login --wait`'s default: checker/run/person.py's DEFAULT_WAIT_MINUTES, which cannot be
 imported for the option without loading Playwright (tests/test_startup.py keeps the two equal)."""
 MAX_WAIT_MINUTES = 24 * 60
 """A day: longer than anyone takes to sign in, and far short of what overflows the browser's timers."""
@@ -291,7 +291,8 @@ def accounts_import(
 ) -> None:
     """Add the accounts a CSV file lists (never passwords: those are asked for, or read from standard
     input); report what was added, skipped (malformed, or already there) and refused. Exit 0 when
-    every row was added or already there, 2 when a row was malformed or had no password, or two.
+    every row was added or already there, 2 when a row was malformed, had no password, or was given
+    two passwords on standard input.
     A file of more than 2,000 accounts (or 4 MiB) is refused: the OS keyring slows
     with every entry it holds (gnome-keyring saves its whole file on each change), and 2,000 take a
     few minutes. A larger fleet mounts its passwords as files instead (deploy/kubernetes)."""

@@ -48,15 +48,16 @@ def _whole_value(secret: str) -> re.Pattern[str]:
     return re.compile(before + any_encoding(secret) + after)
 
 
+@functools.cache
 def _entity_names() -> dict[str, list[str]]:
-    """HTML5's names of each character, the longest first ("amp;" before "amp")."""
+    """HTML5's names of each character, the longest first ("amp;" before "amp"); built when a
+    secret is first registered, not at every start-up."""
     names: dict[str, list[str]] = {}
     for name, char in sorted(html5.items(), key=lambda item: -len(item[0])):
         names.setdefault(char, []).append(name)
     return names
 
 
-_ENTITIES = _entity_names()
 _JSON_SHORT = frozenset('"\\/')
 """The characters JSON writes as a backslash and themselves."""
 
@@ -80,7 +81,7 @@ def _character(char: str) -> str:
     forms = ["".join(f"%(?:25)?{_hex(byte, 2)}" for byte in char.encode())]
     if char == " ":
         forms.append(r"\+")
-    references = [re.escape(f"&{name}") for name in _ENTITIES.get(char, ())]
+    references = [re.escape(f"&{name}") for name in _entity_names().get(char, ())]
     references += [f"&#0*{code};?", f"&#[xX]0*{_hex(code)};?"]
     forms += references
     units = [code] if code < 0x10000 else [0xD800 + ((code - 0x10000) >> 10), 0xDC00 + (code & 0x3FF)]

@@ -16,7 +16,8 @@ from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from checker.linkedin.retry import RetryPolicy, load_with_retries
-from checker.linkedin.rules import CssLayer, LabelLayer, Layer, RoleLayer, Rules, Target
+from checker.linkedin.rules import Rules
+from checker.linkedin.targets import CssLayer, LabelLayer, Layer, RoleLayer, Target
 
 log = structlog.get_logger()
 

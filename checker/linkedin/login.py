@@ -83,7 +83,7 @@ async def _open(page: Page, site: Site, path: str) -> None:
         if site.owns(url) or not url.startswith(("http:", "https:")):  # not sent elsewhere: failed here
             raise
         raise refused(
-            f"the login page is on {origin_of(page.main_frame.url)}, not {site.origin}", password_typed=False
+            f"the login page is on {origin_of(url)}, not {site.origin}", password_typed=False
         ) from None
 
 

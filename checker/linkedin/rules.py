@@ -19,15 +19,7 @@ from checker.core.errors import ConfigError, UsageError
 from checker.core.resources import data_dir
 from checker.core.safe_text import printable
 from checker.linkedin.catalog import ALL, Catalog, Words
-
-# The page code (checker/linkedin/locate.py) finds targets through the rules: their models come with them.
-from checker.linkedin.targets import LAYER_KINDS
-from checker.linkedin.targets import CssLayer as CssLayer
-from checker.linkedin.targets import LabelLayer as LabelLayer
-from checker.linkedin.targets import Layer as Layer
-from checker.linkedin.targets import RoleLayer as RoleLayer
-from checker.linkedin.targets import Target as Target
-from checker.linkedin.targets import TextLayer as TextLayer
+from checker.linkedin.targets import LAYER_KINDS, CssLayer, LabelLayer, RoleLayer, Target, TextLayer
 
 # Targets the code looks up; a rules file without one of them is rejected up front.
 REQUIRED_TARGETS = frozenset(
