@@ -17,8 +17,9 @@ import pytest
 from checker.core.urls import normalize_base_url
 from checker.fixture_site import Account, FixtureSite
 from checker.fixture_site.model import SaveGate
-from checker.store.accounts import AccountList, account_digest
+from checker.store.accounts import AccountList
 from checker.store.credentials import SERVICE, CredentialStore
+from checker.store.emails import account_digest
 from checker.store.history import SCHEMA_VERSION, History
 from checker.store.sessions import SessionStore
 from tests.conftest import Cli, add_account, check_args

@@ -24,8 +24,8 @@ import pytest
 
 from checker.fixture_site import Account, FixtureSite, SaveGate
 from checker.run.interrupts import Interrupted, Stopper
-from checker.store.accounts import account_digest
 from checker.store.credentials import CredentialStore
+from checker.store.emails import account_digest
 from checker.store.home import private_lock
 from tests.conftest import Cli, add_account, check_args
 

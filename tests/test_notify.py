@@ -21,7 +21,7 @@ from checker.core.redact import MASK, register_secret
 from checker.core.urls import mask_url
 from checker.fixture_site import Account, FixtureSite
 from checker.outputs.notify import message_for, notify_run
-from checker.store.accounts import account_digest
+from checker.store.emails import account_digest
 from checker.store.home import private_lock
 from checker.store.quarantine import Quarantine
 from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args, check_result

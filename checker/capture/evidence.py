@@ -35,7 +35,7 @@ from checker.core.outcome import Outcome, utc_now
 from checker.core.redact import first_line
 from checker.core.safe_text import printable
 from checker.linkedin.locate import Site, present
-from checker.store.accounts import account_digest
+from checker.store.emails import account_digest
 from checker.store.home import ensure_private_dir, os_reason, write_private_file
 
 log = structlog.get_logger()

@@ -43,8 +43,8 @@ from checker.linkedin.locate import Site, find, present
 from checker.linkedin.login import AccountSecrets, open_signed_in
 from checker.linkedin.navigate import open_setting
 from checker.linkedin.setting import read_switch_state
-from checker.store.accounts import account_digest
 from checker.store.credentials import CredentialStore
+from checker.store.emails import account_digest
 from checker.store.home import os_reason, probe_writable, write_private_file
 from checker.store.locks import account_lock
 from checker.store.sessions import SessionStore

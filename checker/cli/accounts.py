@@ -64,8 +64,9 @@ def accounts_add(
 ) -> None:
     """Store an account's password in the OS keyring (asked with hidden input)."""
     with HeldSignals():
-        from checker.store.accounts import AccountList, validate_email, validate_group, validate_label
+        from checker.store.accounts import AccountList
         from checker.store.credentials import CredentialStore
+        from checker.store.emails import validate_email, validate_group, validate_label
         from checker.store.quarantine import Quarantine
 
     email = validate_email(email)
@@ -173,8 +174,9 @@ def accounts_remove(
 ) -> None:
     """Remove an account: its keyring entries, its saved sessions, its place in the list."""
     with HeldSignals():
-        from checker.store.accounts import AccountList, validate_email
+        from checker.store.accounts import AccountList
         from checker.store.credentials import CredentialStore
+        from checker.store.emails import validate_email
         from checker.store.quarantine import Quarantine
         from checker.store.sessions import SessionStore
 
@@ -204,7 +206,8 @@ def accounts_unlock(
 ) -> None:
     """Let checks send an account's password again, after LinkedIn refused it or asked for a person."""
     with HeldSignals():
-        from checker.store.accounts import AccountList, validate_email
+        from checker.store.accounts import AccountList
+        from checker.store.emails import validate_email
         from checker.store.quarantine import Quarantine
 
     email = validate_email(email)
@@ -241,7 +244,8 @@ def accounts_login(
         from checker.linkedin.locate import Site
         from checker.linkedin.rules import load_rules
         from checker.run.person import require_display, sign_in_in_person
-        from checker.store.accounts import AccountList, validate_email
+        from checker.store.accounts import AccountList
+        from checker.store.emails import validate_email
         from checker.store.sessions import key_name
         from checker.store.stores import prepare_stores
 

@@ -176,7 +176,7 @@ def history(
     """Show the recorded outcomes, newest first."""
     with HeldSignals():
         from checker.outputs.results import print_history
-        from checker.store.accounts import validate_email
+        from checker.store.emails import validate_email
         from checker.store.history import History
 
     email = validate_email(account) if account else None
@@ -229,7 +229,8 @@ def report(
         from checker.outputs.fleet import Record, as_csv, as_json, build_rows, in_period, write_report
         from checker.outputs.html import as_html
         from checker.outputs.merge import load_records
-        from checker.store.accounts import AccountList, email_key, group_members
+        from checker.store.accounts import AccountList, group_members
+        from checker.store.emails import email_key
         from checker.store.history import History
 
     start = _parse_since(since) if since is not None else None

@@ -19,7 +19,7 @@ from typing import Any
 from checker.core.errors import CheckerError, ExitCode
 from checker.core.outcome import CheckResult, Outcome, SwitchState, iso, utc_now
 from checker.core.safe_text import printable
-from checker.store.accounts import email_key
+from checker.store.emails import email_key
 from checker.store.home import write_atomically
 
 NEEDS_A_PERSON = frozenset(

@@ -30,7 +30,7 @@ from checker.core.redact import scrub
 from checker.core.safe_text import printable
 from checker.core.urls import apprise_module, mask_url
 from checker.linkedin.catalog import english
-from checker.store.accounts import email_key
+from checker.store.emails import email_key
 from checker.store.home import clean_stale_temp_files, file_lock, read_regular_file, write_private_file
 from checker.store.locks import BUSY
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from checker.core.errors import UsageError
-from checker.store.accounts import email_key
+from checker.store.emails import email_key
 
 INDEX_ENV = "JOB_COMPLETION_INDEX"
 """Set by Kubernetes in each pod of an Indexed Job: 0, 1, ... completions - 1."""

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from checker.core.errors import UsageError
-from checker.store.accounts import AccountList, validate_email
+from checker.store.accounts import AccountList
+from checker.store.emails import validate_email
 from checker.store.home import HOME_ENV, home_path
 
 NAME = "linkedin-ai-optout"

@@ -1,27 +1,20 @@
-"""The accounts to check: their emails, compared as LinkedIn compares them, and `accounts.json`.
+"""The accounts to check: `accounts.json`, and which of its accounts a run is for.
 
 The file holds emails, and for a fleet a label and groups per account; never a password (those
-live in the keyring). It is validated on every read: an entry that is not an email, a bad group
-name, or an account listed twice, is named with the file.
-
-An email is checked as an address by email-validator (no DNS), and may not start with `-`: every
-account ends up as a word of a command line (a scheduled job's), where it must never read as an option.
+live in the keyring). It is validated on every read (by the rules of emails.py): an entry that is
+not an email, a bad group name, or an account listed twice, is named with the file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
-import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import email_validator
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -35,6 +28,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from checker.core.errors import ConfigError, UsageError
 from checker.core.safe_text import printable
+from checker.store.emails import email_key, quoted, validate_email, validate_group, validate_label
 from checker.store.home import (
     clean_stale_temp_files,
     ensure_private_dir,
@@ -44,56 +38,6 @@ from checker.store.home import (
     read_regular_file,
     write_private_file,
 )
-
-_GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-MAX_LABEL = 200
-
-# --- emails ---------------------------------------------------------------------------------
-
-
-def validate_email(email: str) -> str:
-    """The email stripped of surrounding blanks, as spelled; UsageError when it is not an address by
-    email-validator's rules without DNS (a domain with a dot and no special-use name such as `.test`
-    or `localhost`, no quoted local part or IP literal, no control, format or separator character),
-    or starts with `-`: on a scheduled job's command line, `--browser-path=./x@x.org` is an option."""
-    email = email.strip()
-    if email.startswith("-"):
-        raise UsageError(f"not an email address: {_quoted(email)} (it starts with '-', like an option)")
-    try:
-        email_validator.validate_email(email, check_deliverability=False)
-    except email_validator.EmailNotValidError:
-        raise UsageError(f"not an email address: {_quoted(email)}") from None
-    return email
-
-
-def email_key(email: str) -> str:
-    """What two spellings of one email have in common: LinkedIn ignores case in sign-in emails,
-    local part included, so `Bob@Example.com` and `bob@example.com` are one account."""
-    return email.strip().casefold()
-
-
-def account_digest(email: str) -> str:
-    """A file name for an account's files that does not show its email, the same for every spelling."""
-    return hashlib.sha256(email_key(email).encode()).hexdigest()[:24]
-
-
-def validate_group(name: str) -> str:
-    """`name` if it can name a group (letters, digits, `.`, `_`, `-`; 64 at most, a letter or digit
-    first), else UsageError. Groups compare case-insensitively."""
-    if not _GROUP.match(name):
-        raise UsageError(
-            f"not a group name: {_quoted(name)} (letters, digits, '.', '_' and '-', starting with a "
-            "letter or digit)"
-        )
-    return name
-
-
-def validate_label(label: str) -> str:
-    """`label` stripped, if it is one line of printable text of 200 characters at most."""
-    label = label.strip()
-    if len(label) > MAX_LABEL or any(unicodedata.category(char)[0] == "C" for char in label):
-        raise UsageError(f"not a label: {_quoted(label)} (one line of {MAX_LABEL} characters at most)")
-    return label
 
 
 @dataclass(frozen=True)
@@ -120,11 +64,6 @@ class Account:
 
 
 # --- the accounts file ----------------------------------------------------------------------
-
-
-def _quoted(text: str) -> str:
-    shown = printable(text[:80]) + ("…" if len(text) > 80 else "")
-    return f"'{shown}'"
 
 
 def _entry_error(message: str) -> PydanticCustomError:
@@ -191,7 +130,7 @@ class _AccountsFile(BaseModel):
         seen: set[str] = set()
         for index, account in enumerate(self.entries()):
             if email_key(account.email) in seen:
-                raise _entry_error(f"accounts[{index}]: {_quoted(account.email)} is listed twice")
+                raise _entry_error(f"accounts[{index}]: {quoted(account.email)} is listed twice")
             seen.add(email_key(account.email))
         return self
 
@@ -416,5 +355,5 @@ def group_members(accounts: list[Account], groups: list[str]) -> set[str]:
     no account is in (a typo would otherwise select nobody, silently)."""
     for name in groups:
         if not any(account.in_group(name) for account in accounts):
-            raise UsageError(f"--group: no account is in the group {_quoted(name)}")
+            raise UsageError(f"--group: no account is in the group {quoted(name)}")
     return {email_key(account.email) for account in accounts if any(account.in_group(n) for n in groups)}

@@ -23,15 +23,9 @@ from pathlib import Path
 from checker.core.errors import CheckerError, ConfigError, ExitCode, UsageError
 from checker.core.redact import register_secret
 from checker.core.safe_text import printable
-from checker.store.accounts import (
-    Account,
-    AccountList,
-    email_key,
-    validate_email,
-    validate_group,
-    validate_label,
-)
+from checker.store.accounts import Account, AccountList
 from checker.store.credentials import CredentialStore, Undo
+from checker.store.emails import email_key, validate_email, validate_group, validate_label
 
 COLUMNS = ("email", "label", "groups")
 MAX_ROWS = 2_000

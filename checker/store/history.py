@@ -10,20 +10,18 @@ LinkedIn and then could not record it is what this log must never allow.
 
 from __future__ import annotations
 
-import errno
 import os
 import sqlite3
-import stat
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from checker.core.errors import ConfigError
 from checker.core.outcome import Action, CheckResult, Outcome, SwitchState
 from checker.core.safe_text import printable
+from checker.store.history_file import HistoryFile, transaction
 from checker.store.history_schema import (
     CREATE,
     MIGRATIONS,
@@ -39,20 +37,6 @@ FILE_NAME = "history.sqlite3"
 # How far back `last_state` looks for a check that read the setting: a run of failures longer
 # than this leaves no previous state, which is said as such (null), never guessed.
 _RECENT = 50
-
-# SQLite's write-ahead log, its shared-memory index, and the rollback journal used before WAL.
-_COMPANIONS = ("-wal", "-shm", "-journal")
-
-# SQLITE_ERROR is what a statement meeting some other layout (a missing table) fails with.
-_DAMAGED = frozenset({sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_ERROR})
-_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
-
-_Doing = Literal["read", "write"]
-_FIX: dict[_Doing, str] = {
-    "read": "make sure you may read the file and its directory, and run again",
-    "write": "make sure the file and its directory are yours and writable, on a writable file system"
-    " with free space, and run again",
-}
 
 
 @dataclass(frozen=True)
@@ -79,6 +63,7 @@ class History:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.file = HistoryFile(path)
         self._prepared = False
 
     @classmethod
@@ -93,11 +78,11 @@ class History:
         transaction, and raises `ConfigError` for a link, a damaged file, a newer layout, or a file
         or directory this user cannot write.
         """
-        with self._problems_reported("write"):
-            self._refuse_unsafe_files()
-            self._create_if_absent()
-            with self._connected("rw") as db:
-                self._refuse_damaged(db)  # before a migration writes into it
+        with self.file.problems_reported("write"):
+            self.file.refuse_unsafe()
+            self.file.create_if_absent()
+            with self.file.connected("rw") as db:
+                self.file.refuse_damaged(db)  # before a migration writes into it
                 self._bring_up_to_date(db)
                 db.execute("PRAGMA journal_mode=WAL")
         self._prepared = True
@@ -106,9 +91,9 @@ class History:
         """Append one check, committed durably before this returns."""
         if not self._prepared:
             self.prepare()
-        with self._problems_reported("write"):
-            self._refuse_unsafe_files()
-            with self._connected("rw") as db, _transaction(db):
+        with self.file.problems_reported("write"):
+            self.file.refuse_unsafe()
+            with self.file.connected("rw") as db, transaction(db):
                 self._refuse_newer(user_version(db))
                 db.execute(
                     "INSERT INTO checks (account, setting, state_before, state_after, action, verified,"
@@ -148,16 +133,16 @@ class History:
         Never creates or changes the file: an absent one has no entries, and an older layout is
         read as it is (migrated in memory), left for the next `check` to migrate.
         """
-        with self._problems_reported("read"):
+        with self.file.problems_reported("read"):
             try:
                 os.lstat(self.path)
             except FileNotFoundError:
                 return []
             except NotADirectoryError:
                 raise not_a_directory_above(self.path) from None
-            self._refuse_unsafe_files()
-            with self._connected_read_only() as db:
-                self._refuse_damaged(db)  # what `check` would refuse, `history` and `doctor` say too
+            self.file.refuse_unsafe()
+            with self.file.connected_read_only() as db:
+                self.file.refuse_damaged(db)  # what `check` would refuse, `history` and `doctor` say too
                 version = user_version(db)
                 self._refuse_newer(version)
                 if self._is_empty(db, version):
@@ -177,89 +162,15 @@ class History:
             return [_entry(row) for row in rows]
         except (ValueError, TypeError) as exc:
             raise ConfigError(
-                f"{self._shown()}: holds a check this version cannot read ({printable(str(exc))}):"
+                f"{self.file.shown()}: holds a check this version cannot read ({printable(str(exc))}):"
                 " move it aside and run again"
             ) from None
-
-    # --- the file ------------------------------------------------------------------------------
-
-    def _refuse_unsafe_files(self) -> None:
-        # SQLite follows a link silently and puts its journal next to the target, so a link here
-        # would make the tool write wherever it points.
-        for path in [self.path, *(self.path.with_name(self.path.name + s) for s in _COMPANIONS)]:
-            try:
-                mode = os.lstat(path).st_mode
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            if stat.S_ISLNK(mode):
-                raise _link_refused(path)
-            if not stat.S_ISREG(mode):
-                raise ConfigError(
-                    f"{printable(str(path))}: is not a regular file: move it aside and run again"
-                )
-
-    def _create_if_absent(self) -> None:
-        directory = self.path.parent
-        if not directory.is_dir():
-            raise ConfigError(
-                f"{printable(str(directory))}: the data directory does not exist or is not a directory:"
-                " create it (or run `linkedin-ai-optout doctor` to see which one is used)"
-            )
-        try:
-            # O_EXCL fails on any existing name, a dangling link included, and O_NOFOLLOW makes
-            # sure no link is followed; SQLite then fills the empty file in `_bring_up_to_date`.
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
-        except FileExistsError:
-            self._refuse_unsafe_files()  # it may have appeared, as a link, since the first look
-            return
-        try:
-            os.fchmod(fd, 0o600)  # whatever the umask
-        finally:
-            os.close(fd)
-
-    @contextmanager
-    def _connected(self, mode: Literal["rw", "ro", "ro&immutable=1"]) -> Iterator[sqlite3.Connection]:
-        # A URI never creates the file (only `prepare` does, without following links); autocommit,
-        # so transactions are exactly the ones begun here.
-        uri = f"{self.path.absolute().as_uri()}?mode={mode}"
-        with closing(sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)) as db:
-            if mode == "rw":
-                # FULL: a commit survives power loss, not just a crash of this process.
-                db.execute("PRAGMA synchronous=FULL")
-            yield db
-
-    @contextmanager
-    def _connected_read_only(self) -> Iterator[sqlite3.Connection]:
-        # `mode=ro` is how a reader sees the rows a writer has committed to the WAL but not yet
-        # copied into the file. Opening a WAL database needs its -wal and -shm files: a read-only
-        # connection creates them when absent (with the file's own mode) and, unable to checkpoint,
-        # leaves them for the next writer to remove -- SQLite's lock files, never the data. Where
-        # it cannot create them it fails: with SQLITE_READONLY_DIRECTORY in a directory the user
-        # cannot write, with SQLITE_CANTOPEN on a read-only file system. Then, if there is no -wal,
-        # every committed row is in the file and no writer can start (it could not create one
-        # either), so reading the file as immutable -- no locks, no companions -- is exact.
-        with self._connected("ro") as db:
-            try:
-                db.execute("PRAGMA user_version")  # the first statement opens the file
-            except sqlite3.Error as exc:
-                wal = self.path.with_name(self.path.name + "-wal")
-                code = getattr(exc, "sqlite_errorcode", None)
-                no_companions = code == sqlite3.SQLITE_READONLY_DIRECTORY or (
-                    _primary_code(exc) == sqlite3.SQLITE_CANTOPEN
-                )
-                if not no_companions or os.path.lexists(wal):
-                    raise
-            else:
-                yield db
-                return
-        with self._connected("ro&immutable=1") as db:
-            yield db
 
     # --- versions and layout -------------------------------------------------------------------
 
     def _bring_up_to_date(self, db: sqlite3.Connection) -> None:
         self._refuse_newer(user_version(db))  # before anything that could write
-        with _transaction(db):
+        with transaction(db):
             # Again under the write lock: another run may have migrated the file meanwhile.
             version = user_version(db)
             self._refuse_newer(version)
@@ -293,99 +204,22 @@ class History:
         if found != newest_columns():
             problem = "it has no checks table" if not found else "its checks table has other columns"
             raise ConfigError(
-                f"{self._shown()}: not a history database of linkedin-ai-optout ({problem}):"
-                " move it aside and run again"
-            )
-
-    def _refuse_damaged(self, db: sqlite3.Connection) -> None:
-        # A run's read of the previous state is forgiven (a warning), and its append touches only the
-        # last pages of the table and the index: damage would be met after the click. quick_check reads
-        # every page of the file and checks its structure, in one pass (it leaves out only comparing
-        # the index with the table, which a run's append does not depend on). For some damage SQLite
-        # raises SQLITE_CORRUPT itself, which `_problems_reported` says in the same words.
-        found = [str(row[0]) for row in db.execute("PRAGMA quick_check(1)")]
-        if found != ["ok"]:
-            lines = [line for text in found for line in text.splitlines() if not line.startswith("***")]
-            reason = printable(lines[0] if lines else "no answer from its check")
-            raise ConfigError(
-                f"{self._shown()}: not a readable history database (damaged: {reason}):"
+                f"{self.file.shown()}: not a history database of linkedin-ai-optout ({problem}):"
                 " move it aside and run again"
             )
 
     def _refuse_newer(self, version: int) -> None:
         if version > SCHEMA_VERSION:
             raise ConfigError(
-                f"{self._shown()}: written by a newer version of linkedin-ai-optout (history schema"
+                f"{self.file.shown()}: written by a newer version of linkedin-ai-optout (history schema"
                 f" {version}; this version reads up to {SCHEMA_VERSION}): upgrade the tool, or move"
                 " the file aside"
             )
         if version < 0:
             raise ConfigError(
-                f"{self._shown()}: not a history database of linkedin-ai-optout (history schema"
+                f"{self.file.shown()}: not a history database of linkedin-ai-optout (history schema"
                 f" {version}): move it aside and run again"
             )
-
-    # --- errors --------------------------------------------------------------------------------
-
-    @contextmanager
-    def _problems_reported(self, doing: _Doing) -> Iterator[None]:
-        """Turn SQLite's and the OS's errors about the file into one-line `ConfigError`s."""
-        try:
-            yield
-        except sqlite3.Error as exc:
-            raise self._sqlite_problem(exc, doing) from None
-        except OSError as exc:
-            raise self._os_problem(exc, doing) from None
-
-    def _sqlite_problem(self, exc: sqlite3.Error, doing: _Doing) -> ConfigError:
-        code = _primary_code(exc)
-        reason = printable(str(exc))
-        if code in _BUSY:
-            return ConfigError(
-                f"{self._shown()}: the history database stayed locked ({reason}): another"
-                " linkedin-ai-optout may be using it; run again when it has finished"
-            )
-        if code in _DAMAGED:
-            return ConfigError(
-                f"{self._shown()}: not a readable history database ({reason}): move it aside and run again"
-            )
-        return ConfigError(f"{self._shown()}: cannot {doing} the history database ({reason}): {_FIX[doing]}")
-
-    def _os_problem(self, exc: OSError, doing: _Doing) -> ConfigError:
-        if exc.errno == errno.ELOOP:  # a link appeared between the check and the open
-            return _link_refused(self.path)
-        where = printable(str(exc.filename or self.path))
-        reason = printable(exc.strerror or type(exc).__name__)
-        return ConfigError(f"{where}: cannot {doing} the history database ({reason}): {_FIX[doing]}")
-
-    def _shown(self) -> str:
-        return printable(str(self.path))
-
-
-def _link_refused(path: Path) -> ConfigError:
-    return ConfigError(
-        f"{printable(str(path))}: is a symbolic link: the tool does not follow links inside its data"
-        " directory; replace it with a regular file"
-    )
-
-
-@contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """One write transaction: committed when the block ends, rolled back when it raises."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        if db.in_transaction:  # SQLite ends some failed transactions itself
-            db.rollback()
-        raise
-    if db.in_transaction:
-        db.execute("COMMIT")
-
-
-def _primary_code(exc: sqlite3.Error) -> int | None:
-    code: int | None = getattr(exc, "sqlite_errorcode", None)
-    return None if code is None else code & 0xFF
 
 
 def _select(db: sqlite3.Connection, account: str | None, limit: int) -> list[tuple[Any, ...]]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from filelock import Timeout
 
 from checker.core.errors import CheckerError, ConfigError
-from checker.store.accounts import account_digest
+from checker.store.emails import account_digest
 from checker.store.home import ensure_private_dir, os_reason, private_lock
 
 # How often a waiting run tries the lock again. A poll interval, not a wait for a state: the lock

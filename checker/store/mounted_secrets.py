@@ -42,8 +42,8 @@ from keyring.compat import properties
 from keyring.errors import InitError, KeyringError, PasswordDeleteError, PasswordSetError
 
 from checker.core.errors import UsageError
-from checker.store.accounts import email_key, validate_email
 from checker.store.credentials import BACKEND_ENV, SERVICE, SESSION_KEY_SERVICE, TOTP_SERVICE
+from checker.store.emails import email_key, validate_email
 
 BACKEND_NAME = f"{__name__}.MountedSecrets"
 """The value of BACKEND_ENV that chooses it."""

@@ -22,7 +22,7 @@ from checker.core.errors import ConfigError
 from checker.core.outcome import CheckFailed, Outcome
 from checker.core.redact import first_line
 from checker.core.safe_text import printable
-from checker.store.accounts import email_key
+from checker.store.emails import email_key
 from checker.store.home import clean_stale_temp_files, file_lock, read_regular_file, write_private_file
 
 FILE_NAME = "quarantine.json"

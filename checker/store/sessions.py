@@ -36,8 +36,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checker.core.errors import ConfigError, KeyringUnavailable
 from checker.core.safe_text import printable
-from checker.store.accounts import account_digest
 from checker.store.credentials import CredentialStore
+from checker.store.emails import account_digest
 from checker.store.home import (
     clean_stale_temp_files,
     ensure_private_dir,
