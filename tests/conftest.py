@@ -19,9 +19,16 @@ from playwright.async_api import Browser, Page
 from typer.testing import CliRunner, Result
 
 from checker.cli.app import app
+from checker.core.loop import one_loop
 from checker.core.outcome import Action, CheckResult, Outcome, SwitchState
 from checker.fixture_site import Account, FixtureSite
-from checker.linkedin.browser import BROWSER_ENV, find_browser, launched_browser, running_playwright
+from checker.linkedin.browser import (
+    BROWSER_ENV,
+    find_browser,
+    keeping_browsers,
+    launched_browser,
+    running_playwright,
+)
 from checker.store.credentials import CredentialStore
 from tests import secret_service
 
@@ -58,6 +65,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests marked `long` first, the others in their order: on parallel workers, a test that
     takes minutes and starts last would end the run alone."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_driver_and_browser() -> Iterator[None]:
+    """The in-process runs of the tool (hundreds) share one event loop, one Playwright driver and one
+    headless browser (checker.linkedin.browser.keeping_browsers), each account still in a fresh
+    context: starting Node and Chromium for each would be most of the suite's time. A run that names
+    another binary, other launch flags or a window launches its own, so launching stays tested."""
+    with one_loop() as runner, keeping_browsers(runner):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -3,14 +3,17 @@ And what each kind of run asks of it (BrowserSource): lean when nobody watches, 
 
 from __future__ import annotations
 
+import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Browser
 
+from checker.core import loop
 from checker.core.errors import BrowserNotFound
-from checker.linkedin.browser import BrowserSource, find_browser, lean_args
+from checker.linkedin.browser import BROWSER_ENV, BrowserSource, find_browser, lean_args, running_playwright
 from checker.linkedin.locate import Site
 from checker.linkedin.rules import load_rules
 from tests.conftest import run_python
@@ -113,3 +116,38 @@ def test_python_m_browser_names_the_browser_it_starts_at_its_new_address_and_its
     done = run_python("-m", module)
     assert done.returncode == 0, done.stderr
     assert ", Chromium " in done.stdout
+
+
+async def _opened(source: BrowserSource) -> Browser:
+    async with source.opened(30_000) as browser:
+        return browser
+
+
+def test_runs_in_one_process_share_a_kept_browser_and_a_closed_one_is_started_again(tmp_path: Path) -> None:
+    """The suite holds checker.core.loop.one_loop and keeping_browsers (tests/conftest.py)."""
+    first = loop.run(_opened(BrowserSource()))
+    assert loop.run(_opened(BrowserSource())) is first
+    assert first.is_connected()
+
+    loop.run(first.close())
+    again = loop.run(_opened(BrowserSource()))
+    assert again is not first
+    assert again.is_connected()
+
+
+def test_another_binary_or_other_flags_get_a_browser_of_their_own(tmp_path: Path) -> None:
+    kept = loop.run(_opened(BrowserSource()))
+    same_binary = tmp_path / "chromium"
+    same_binary.symlink_to(loop.run(_chosen_path()))
+
+    other = loop.run(_opened(BrowserSource(path=str(same_binary))))
+    assert other is not kept
+    assert loop.run(_opened(BrowserSource(path=str(same_binary)))) is other
+    lean = loop.run(_opened(BrowserSource(lean=load_rules().load)))
+    assert lean not in (kept, other)
+    assert all(browser.is_connected() for browser in (kept, other, lean))
+
+
+async def _chosen_path() -> str:
+    async with running_playwright() as playwright:
+        return find_browser(playwright.chromium, os.environ.get(BROWSER_ENV)).path

@@ -239,8 +239,7 @@ def accounts_login(
     app approval, single sign-on); then save the session, encrypted, and lift any quarantine. The
     tool types nothing, and never uses the stored password."""
     with HeldSignals():
-        import asyncio
-
+        from checker.core import loop
         from checker.linkedin.locate import Site
         from checker.linkedin.rules import load_rules
         from checker.run.person import require_display, sign_in_in_person
@@ -262,7 +261,7 @@ def accounts_login(
     # The keyring answers, so the session can be saved.
     stores.credentials.get_session_key(key_name(stores.home))
     site = Site(origin=origin, rules=load_rules(), timeout_ms=20_000)
-    asyncio.run(
+    loop.run(
         sign_in_in_person(
             account,
             site,

@@ -287,15 +287,14 @@ def demo(
 ) -> None:
     """Run check, check --apply, check on the built-in fixture site; touches nothing of yours."""
     with HeldSignals():
-        import asyncio
-
+        from checker.core import loop
         from checker.outputs.results import print_results
         from checker.run.demo import run_demo  # the fixture site is only needed here
 
     def show(label: str, results: list[CheckResult]) -> None:
         print_results(stdout, results, title=label)
 
-    as_expected = asyncio.run(run_demo(show, browser_path=browser_path, headed=headed, timeout_ms=20_000))
+    as_expected = loop.run(run_demo(show, browser_path=browser_path, headed=headed, timeout_ms=20_000))
     if not as_expected:
         raise CheckerError("the demo did not go non_compliant -> fixed -> compliant")
     stdout.print("The setting went on -> switched off -> verified off. That is the whole job.")
@@ -305,13 +304,12 @@ def demo(
 def doctor(browser_path: BrowserPath = None, json_output: JsonOutput = False) -> None:
     """Check everything a run needs: data directory, files, selectors, keyring, browser."""
     with HeldSignals():
-        import asyncio
-
+        from checker.core import loop
         from checker.outputs.results import print_findings
         from checker.run.doctor import diagnose
         from checker.store.credentials import CredentialStore
 
-    findings = asyncio.run(diagnose(CredentialStore(), browser_path=browser_path))
+    findings = loop.run(diagnose(CredentialStore(), browser_path=browser_path))
     healthy = all(finding.ok for finding in findings)
     if json_output:
         print(json.dumps({"ok": healthy, "findings": [vars(finding) for finding in findings]}))

@@ -277,9 +277,8 @@ def _run(
     """Check the `wanted` accounts on the site at `origin`, as the selector files say to find things
     there, showing their progress on stderr unless `quiet`."""
     with HeldSignals():
-        import asyncio
-
         from checker.cli.progress import accounts_display
+        from checker.core import loop
         from checker.linkedin.locate import Site
         from checker.linkedin.rules import load_rules
         from checker.run.runner import Runner
@@ -296,7 +295,7 @@ def _run(
             home=stores.home,
             watch=watch,
         )
-        return asyncio.run(runner.check_accounts(wanted))
+        return loop.run(runner.check_accounts(wanted))
 
 
 # --- print ------------------------------------------------------------------------------------

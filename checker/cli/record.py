@@ -38,10 +38,9 @@ def record(
 ) -> None:
     """Record the walk to the setting, each page's DOM and a HAR, scrubbed; never clicks the switch."""
     with HeldSignals():
-        import asyncio
-
         from checker.capture.recording import Bundle, Recorder
         from checker.cli.progress import progress_line
+        from checker.core import loop
         from checker.linkedin.browser import BrowserSource
         from checker.linkedin.locate import Site
         from checker.linkedin.rules import load_rules
@@ -68,7 +67,7 @@ def record(
             browsers=BrowserSource.unattended(site, path=browser_path, endpoint=endpoint, headed=headed),
             progress=progress,
         )
-        walk = asyncio.run(recorder.record(account, bundle))
+        walk = loop.run(recorder.record(account, bundle))
     where = f"{len(walk.pages)} pages and the walk's HAR in {bundle.path}"
     if walk.failure is not None:
         failure = walk.failure

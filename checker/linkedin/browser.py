@@ -12,14 +12,15 @@ headless: it is lighter).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shlex
 import shutil
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -142,16 +143,28 @@ async def launched_browser(
     selectors/linkedin.toml), left out by the browser itself: images not fetched, the trackers'
     hosts not resolved. Launch flags, not request routing: Playwright turns a context's HTTP cache
     off while it routes requests, and every settings page would fetch the settings app again."""
+    browser = await _launch(playwright, choice, headed=headed, args=lean_args(lean))
+    try:
+        yield browser
+    finally:
+        await browser.close()
+
+
+async def _launch(playwright: Playwright, choice: BrowserChoice, *, headed: bool, args: list[str]) -> Browser:
+    """The browser started, or CheckerError saying in one line why not."""
     if headed and not display_available():
         raise CheckerError(
             "--headed needs a display, and none is set ($DISPLAY and $WAYLAND_DISPLAY are empty): "
             "run without --headed, or under xvfb-run"
         )
     try:
-        browser = await playwright.chromium.launch(
+        return await playwright.chromium.launch(
             executable_path=choice.path,
             headless=not headed,
-            args=[*LAUNCH_ARGS, *lean_args(lean)],
+            args=[*LAUNCH_ARGS, *args],
+            # This process's environment as it is now ($DISPLAY for one), not as it was when the
+            # driver started: a kept driver (keeping_browsers) started before.
+            env=dict(os.environ),
             # Ctrl-C and SIGTERM are the tool's to handle (checker/run/interrupts.py): the browser
             # must stay up until the account in progress is recorded.
             handle_sigint=False,
@@ -160,10 +173,6 @@ async def launched_browser(
         )
     except PlaywrightError as exc:
         raise CheckerError(_launch_failure(choice.path, str(exc))) from None
-    try:
-        yield browser
-    finally:
-        await browser.close()
 
 
 def lean_args(lean: Load | None) -> list[str]:
@@ -282,12 +291,16 @@ class BrowserSource:
     @asynccontextmanager
     async def _opened(self, timeout_ms: float) -> AsyncIterator[tuple[Browser, BrowserChoice | None]]:
         """The browser, and the binary launched (None for a pool's browser)."""
-        async with running_playwright() as playwright:
+        kept = _kept if _kept is not None and _kept.loop is asyncio.get_running_loop() else None
+        async with running_playwright() if kept is None else kept.driver() as playwright:
             if self.endpoint is not None:
                 async with connected_browser(playwright, self.endpoint, timeout_ms) as browser:
                     yield browser, None
                 return
             choice = find_browser(playwright.chromium, self.path, headed=self.headed)
+            if kept is not None and not self.headed:
+                yield await kept.browser(playwright, choice, lean_args(self.lean)), choice
+                return
             async with launched_browser(playwright, choice, headed=self.headed, lean=self.lean) as browser:
                 yield browser, choice
 
@@ -333,10 +346,58 @@ class BrowserSource:
             yield context, egress
 
 
+@dataclass
+class _KeptBrowsers:
+    """The Playwright driver, and a headless browser for each binary and set of flags asked for, kept
+    open from one run to the next on `loop`: see keeping_browsers."""
+
+    loop: asyncio.AbstractEventLoop
+    playwright: Playwright | None = None
+    browsers: dict[tuple[str, ...], Browser] = field(default_factory=dict)
+
+    @asynccontextmanager
+    async def driver(self) -> AsyncIterator[Playwright]:
+        if self.playwright is None:
+            self.playwright = await async_playwright().start()
+        yield self.playwright
+
+    async def browser(self, playwright: Playwright, choice: BrowserChoice, args: list[str]) -> Browser:
+        key = (choice.path, *args)
+        browser = self.browsers.get(key)
+        if browser is None or not browser.is_connected():
+            browser = self.browsers[key] = await _launch(playwright, choice, headed=False, args=args)
+        return browser
+
+    async def close(self) -> None:
+        for browser in self.browsers.values():
+            await browser.close()
+        if self.playwright is not None:
+            await self.playwright.stop()
+
+
+_kept: _KeptBrowsers | None = None
+
+
+@contextmanager
+def keeping_browsers(runner: asyncio.Runner) -> Iterator[None]:
+    """Inside, every run on `runner`'s loop (checker.core.loop.one_loop) shares one Playwright driver,
+    and a headless browser it launches stays open for the next run that asks for the same binary and
+    flags; each account still gets a fresh context of its own. For a process that runs the tool many
+    times (the test suite), which would otherwise start Node and Chromium for each. All closed at the
+    end. A browser with a window, or a pool's, is never kept."""
+    global _kept
+    if _kept is not None:
+        raise RuntimeError("keeping_browsers is already in effect")
+    kept = _kept = _KeptBrowsers(runner.get_loop())
+    try:
+        yield
+    finally:
+        _kept = None
+        runner.run(kept.close())
+
+
 if __name__ == "__main__":
     # `python -m checker.linkedin.browser`: the browser the tool would use; exit 0 only when it starts.
-    import asyncio
-
     try:
         print(asyncio.run(BrowserSource(path=os.environ.get(BROWSER_ENV)).describe()))
     except CheckerError as exc:

@@ -1,0 +1,42 @@
+"""Where a command runs its async work: `run`, which is asyncio.run unless `one_loop` is held.
+
+A process runs one command, and a fresh event loop a call (asyncio.run) suits it. A process that
+runs the command line many times in turn (the test suite runs it in-process hundreds of times)
+holds `one_loop` around them all: every `run` inside uses the same loop, so that what the runs keep
+open between them (the browser and its driver: checker.linkedin.browser.keeping_browsers) stays
+usable, since Playwright's objects belong to the loop that made them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
+
+_held: asyncio.Runner | None = None
+
+
+def run(main: Coroutine[Any, Any, _T]) -> _T:
+    """Run `main` to its end and return its result, in a copy of the caller's context variables
+    (as asyncio.run does: what one run binds, structlog's context for one, does not reach the next)."""
+    if _held is None:
+        return asyncio.run(main)
+    return _held.run(main, context=contextvars.copy_context())
+
+
+@contextmanager
+def one_loop() -> Iterator[asyncio.Runner]:
+    """Every `run` inside on one event loop, closed at the end (its leftover tasks cancelled)."""
+    global _held
+    if _held is not None:
+        raise RuntimeError("one_loop is already held")
+    with asyncio.Runner() as runner:
+        _held = runner
+        try:
+            yield runner
+        finally:
+            _held = None
