@@ -187,6 +187,7 @@ class OfflineRecording:
 def offline_recording(cli: Cli, real_keyring: object, tmp_path: Path) -> OfflineRecording:
     out = tmp_path / "bundle"
     with FixtureSite() as site:
+        site.light = True
         account = Account(email="replay@example.com", password="replay password 1234", ai_training=False)
         site.add_account(account)
         add_account(cli, account.email, account.password)
