@@ -102,3 +102,11 @@ def test_the_old_addresses_that_deployments_name_still_work() -> None:
     from checker.store.mounted_secrets import MountedSecrets
 
     assert Old is MountedSecrets
+
+
+def test_the_tests_folders_mirror_the_packages_folders() -> None:
+    """A test of checker/X/ lives in tests/X/; the project-wide ones (this one) at tests/ itself."""
+    tests = Path(__file__).resolve().parent
+    folders = {path.name for path in tests.iterdir() if path.is_dir() and path.name[0] not in "._"}
+    packages = {path.parent.name for path in CHECKER.glob("*/__init__.py")}
+    assert folders - packages == set()

@@ -33,8 +33,8 @@ from checker.store.mounted_secrets import (
     MountedAccount,
     parse_account,
 )
-from tests.test_mounted_secrets import kubelet_volume
-from tests.test_report_to import Collector
+from tests.outputs.test_report_to import Collector
+from tests.store.test_mounted_secrets import kubelet_volume
 
 ROOT = Path(__file__).resolve().parent.parent
 KUBERNETES = ROOT / "deploy" / "kubernetes"

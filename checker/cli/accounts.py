@@ -29,7 +29,7 @@ from checker.store.home import DEFAULT_BASE_URL, home_path, prepare_home
 
 DEFAULT_WAIT_MINUTES = 10
 """`accounts login --wait`'s default: checker/run/person.py's DEFAULT_WAIT_MINUTES, which cannot be
-imported for the option without loading Playwright (tests/test_startup.py keeps the two equal)."""
+imported for the option without loading Playwright (tests/cli/test_startup.py keeps the two equal)."""
 MAX_WAIT_MINUTES = 24 * 60
 """A day: longer than anyone takes to sign in, and far short of what overflows the browser's timers."""
 

@@ -1,7 +1,7 @@
 """Where a check's browser may connect: the site's own hosts, and no other host by any channel.
 
 Routing requests in Playwright sees most of what a page sends, but not all: a beacon or a
-keepalive fetch sent while a page unloads leaves unseen (tests/test_login_channels.py shows it
+keepalive fetch sent while a page unloads leaves unseen (tests/linkedin/test_login_channels.py shows it
 with a naive driver). So each browser context that signs in gets a proxy that is a dead end.
 The site's origin and its own hosts (`reachable_hosts` in selectors/linkedin.toml) bypass it; every
 other connection, whatever sent it (a request, a beacon, a WebSocket, an image, a prefetch, a new

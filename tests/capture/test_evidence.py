@@ -20,7 +20,7 @@ from checker.fixture_site import Account, FixtureSite
 from checker.linkedin.locate import Site
 from checker.linkedin.rules import load_rules
 from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args
-from tests.test_interrupts import account_held
+from tests.run.test_interrupts import account_held
 
 EMAIL = "ada.lovelace@example.com"
 DISPLAY_NAME = "Ada Lovelace"  # what the fixture site (and LinkedIn) would call her

@@ -23,8 +23,8 @@ from checker.store.emails import account_digest
 from checker.store.history import SCHEMA_VERSION, History
 from checker.store.sessions import SessionStore
 from tests.conftest import Cli, add_account, check_args
-from tests.test_config import run_where_read_only
-from tests.test_history import previous_release_database, record
+from tests.store.test_config import run_where_read_only
+from tests.store.test_history import previous_release_database, record
 
 GARBAGE = b"not a database, just bytes\n" * 200
 

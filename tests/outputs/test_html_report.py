@@ -18,7 +18,7 @@ from checker.core.outcome import Outcome
 from checker.fixture_site import Account, FixtureSite
 from checker.outputs.html import STATUSES
 from tests.conftest import Cli, add_account, check_args
-from tests.test_report_merge import result_json, write_document
+from tests.outputs.test_report_merge import result_json, write_document
 
 THREE = ("--setting", "generative_ai_training", "--setting", "ads_age", "--setting", "ads_gender")
 OTHER = "locked@example.com"

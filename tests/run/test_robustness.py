@@ -38,9 +38,8 @@ from checker.fixture_site.urls import AI_SETTING, AI_SETTING_SAVE, CHALLENGE
 from checker.store.credentials import CredentialStore
 from checker.store.history import FILE_NAME as HISTORY
 from checker.store.sessions import SessionStore
-from tests.conftest import Cli, add_account
+from tests.conftest import ROOT, Cli, add_account
 
-ROOT = Path(__file__).resolve().parent.parent
 KILLS = 30
 SEED_ENV = "ROBUSTNESS_SEED"
 SAVE_DELAY_MS = 400  # a save that takes a moment, so that kills can land while it is under way

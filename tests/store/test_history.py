@@ -19,7 +19,7 @@ from checker.fixture_site import Account, FixtureSite
 from checker.store.history import History
 from checker.store.history_schema import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import Cli, check_args, check_result
-from tests.test_config import run_where_read_only
+from tests.store.test_config import run_where_read_only
 
 # The DDL the previous release ran on every connection; its files have user_version 0.
 PREVIOUS_RELEASE_SCHEMA = """

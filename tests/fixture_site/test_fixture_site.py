@@ -15,7 +15,7 @@ from checker.fixture_site import (
     FixtureSite,
     LoginAttempt,
 )
-from tests.fixture_http import (
+from tests.fixture_site.fixture_http import (
     EMAIL,
     PASSWORD,
     PRIVACY,

@@ -14,9 +14,9 @@ import pytest
 from checker.fixture_site import Account, FixtureSite, SaveGate
 from checker.fixture_site.model import Received
 from checker.run.runner import pause_before
+from tests.cli.test_cli import run_with_stderr
 from tests.conftest import Cli, add_account, check_args
-from tests.test_cli import run_with_stderr
-from tests.test_interrupts import LIMIT, Run, history
+from tests.run.test_interrupts import LIMIT, Run, history
 
 EMAILS = [f"seat{number}@example.com" for number in range(6)]
 

@@ -1,7 +1,7 @@
 """The accounts in a scheduled job's command line stay accounts: `--` ends the options before them
 in every format the tool writes, and an email with `%` reaches the tool whole through cron.
 
-Each format is read back as its scheduler reads it (tests/scheduling.py), and the crontab line runs
+Each format is read back as its scheduler reads it (tests/schedule/scheduling.py), and the crontab line runs
 through cron's `%` rule and `sh -c` into a program that records the arguments it was given.
 """
 
@@ -20,7 +20,7 @@ from checker.schedule import launch
 from checker.store.accounts import AccountList
 from checker.store.home import prepare_home
 from tests.conftest import Cli
-from tests.scheduling import (
+from tests.schedule.scheduling import (
     NS,
     Tools,
     cron_job_command,

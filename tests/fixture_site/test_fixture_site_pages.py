@@ -11,7 +11,6 @@ import subprocess
 import sys
 import tomllib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +22,8 @@ from checker.fixture_site import (
     Received,
     SettingChange,
 )
-from tests.fixture_http import (
+from tests.conftest import ROOT
+from tests.fixture_site.fixture_http import (
     EMAIL,
     PASSWORD,
     PRIVACY,
@@ -326,7 +326,7 @@ def test_english_and_french_have_the_same_texts_and_german_and_spanish_a_part_of
 
 def test_the_site_runs_on_its_own_until_interrupted() -> None:
     command = [sys.executable, "-m", "checker.fixture_site", "--port", "0", "--account", "b@example.com:pw"]
-    repository = Path(__file__).resolve().parent.parent  # importable from there without installing
+    repository = ROOT  # importable from there without installing
     with subprocess.Popen(command, cwd=repository, stdout=subprocess.PIPE, text=True) as process:
         assert process.stdout is not None
         banner = process.stdout.readline()

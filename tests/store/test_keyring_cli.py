@@ -19,8 +19,8 @@ from checker.run.doctor import FIXES
 from checker.store.credentials import TIMEOUT_ENV, CredentialStore
 from checker.store.history import History
 from tests.conftest import Cli, add_account, check_args, run_cli
-from tests.test_config import run_where_read_only
-from tests.test_credentials import run_with_frozen
+from tests.store.test_config import run_where_read_only
+from tests.store.test_credentials import run_with_frozen
 
 EMAIL = "a@example.com"
 PASSWORD = "correct horse battery staple"

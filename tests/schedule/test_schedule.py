@@ -1,7 +1,7 @@
 """`schedule`: the files each OS's scheduler reads, generated on any OS, and the commands in them.
 
 Nothing here touches a real scheduler: `--print` runs nothing, and the stand-ins on PATH (see
-tests/scheduling.py) record any call. The Task Scheduler job and the crontab line run for real here:
+tests/schedule/scheduling.py) record any call. The Task Scheduler job and the crontab line run for real here:
 a check against the fixture site, through the same quoting the scheduler undoes.
 """
 
@@ -25,7 +25,7 @@ from checker.schedule.job import CARRIED_ENV, Every, Job
 from checker.store.accounts import AccountList
 from checker.store.home import prepare_home
 from tests.conftest import Cli
-from tests.scheduling import (
+from tests.schedule.scheduling import (
     EMAIL,
     NS,
     Tools,

@@ -14,8 +14,7 @@ import pytest
 from checker.core.errors import ConfigError
 from checker.store.accounts import AccountList
 from checker.store.locks import AccountBusy, account_lock
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 
 async def test_a_second_run_on_the_same_account_waits_then_is_told_the_account_is_busy(home: Path) -> None:

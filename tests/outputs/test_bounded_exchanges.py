@@ -1,5 +1,5 @@
 """Collectors (`check --report-to`) and notification services (`--notify`, Apprise's json://) that
-misbehave, each a loopback Collector (tests/test_report_to.py): an answer that breaks off, one that
+misbehave, each a loopback Collector (tests/outputs/test_report_to.py): an answer that breaks off, one that
 drips a byte at a time, one of 50 MB, a redirect to another host or scheme. Each exchange is bounded
 as a whole, reads a short answer at most, follows no redirect, and fails as a warning that leaves
 the exit code and the one JSON document on stdout as they were."""
@@ -14,7 +14,7 @@ import pytest
 from checker.fixture_site import Account, FixtureSite
 from checker.outputs import bounded_http
 from tests.conftest import SHORT_TIMEOUT, Cli, check_args
-from tests.test_report_to import DRIP_BYTES, MEGABYTE, Collector, serving
+from tests.outputs.test_report_to import DRIP_BYTES, MEGABYTE, Collector, serving
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Stand-ins for the schedulers' programs, and readers of what the tool writes for them, as each
-scheduler reads it: shared by tests/test_schedule.py and tests/test_schedule_linux.py.
+scheduler reads it: shared by tests/schedule/test_schedule.py and tests/schedule/test_schedule_linux.py.
 
 `systemctl` and `crontab` are stand-ins on PATH because a systemd user manager cannot run in a
 container and a test must not edit the user's crontab; they behave as the real ones do for the calls

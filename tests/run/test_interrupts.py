@@ -27,9 +27,7 @@ from checker.run.interrupts import Interrupted, Stopper
 from checker.store.credentials import CredentialStore
 from checker.store.emails import account_digest
 from checker.store.home import private_lock
-from tests.conftest import Cli, add_account, check_args
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT, Cli, add_account, check_args
 
 # A safety net only: every wait below ends at a state long before this.
 LIMIT = 90.0

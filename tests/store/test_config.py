@@ -16,8 +16,7 @@ from checker.core.urls import normalize_base_url
 from checker.store.accounts import AccountList
 from checker.store.emails import email_key, validate_email
 from checker.store.home import clean_stale_temp_files, home_path, prepare_home, write_private_file
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 # --- --base-url -----------------------------------------------------------------------------
 

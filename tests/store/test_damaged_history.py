@@ -18,8 +18,8 @@ import pytest
 from checker.fixture_site import Account, FixtureSite
 from checker.store.history import History
 from tests.conftest import Cli, check_args
-from tests.test_failsafe_files import assert_site_untouched, one_error_line
-from tests.test_history import record
+from tests.store.test_failsafe_files import assert_site_untouched, one_error_line
+from tests.store.test_history import record
 
 HEADER = 100  # the database header, at the start of page 1: left intact
 GARBAGE = 200  # bytes written into each page, as in the issue

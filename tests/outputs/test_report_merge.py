@@ -19,7 +19,7 @@ import pytest
 from checker.core.outcome import Action, CheckResult, Outcome, SwitchState
 from checker.fixture_site import Account, FixtureSite
 from tests.conftest import Cli, add_account, check_args, check_result
-from tests.test_report_to import Collector, serving
+from tests.outputs.test_report_to import Collector, serving
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import signal
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,9 @@ from checker.cli.startup import _stopped
 from checker.core.errors import ExitCode
 from checker.core.outcome import Outcome, run_exit_code
 from checker.run.interrupts import EXIT_CODES
+from tests.conftest import ROOT
 
-CHECKER = Path(__file__).resolve().parent.parent / "checker"
+CHECKER = ROOT / "checker"
 
 
 def test_the_enum_holds_the_statuses_of_a_run_stopped_by_sigint_and_by_sigterm() -> None:

@@ -17,8 +17,8 @@ from checker.fixture_site import Account, FixtureSite
 from checker.run.shards import INDEX_ENV
 from checker.store.credentials import TIMEOUT_ENV, CredentialStore
 from tests.conftest import Cli
-from tests.test_config_file import write_config
-from tests.test_failsafe_files import assert_site_untouched, one_error_line, password_of
+from tests.store.test_config_file import write_config
+from tests.store.test_failsafe_files import assert_site_untouched, one_error_line, password_of
 
 HUGE = "9" * 5000  # more digits than Python converts to an int (4300)
 

@@ -25,7 +25,7 @@ from playwright.async_api import Browser
 from checker.core.errors import ConfigError
 from checker.store.credentials import CredentialStore, MemoryKeyring
 from checker.store.sessions import HEADER, SessionStore, key_name
-from tests.test_config import ROOT, run_where_read_only
+from tests.store.test_config import ROOT, run_where_read_only
 
 ORIGIN = "http://127.0.0.1:8765"
 COOKIE: dict[str, Any] = {

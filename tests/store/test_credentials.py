@@ -16,9 +16,8 @@ import pytest
 
 from checker.core.errors import KeyringUnavailable, UsageError
 from checker.store.credentials import SERVICE, TIMEOUT_ENV, TOTP_SERVICE, CredentialStore, MemoryKeyring
-from tests.conftest import run_python
+from tests.conftest import ROOT, run_python
 
-ROOT = Path(__file__).resolve().parent.parent
 EMAIL = "a@example.com"
 
 

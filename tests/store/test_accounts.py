@@ -12,9 +12,7 @@ import pytest
 
 from checker.fixture_site import FixtureSite
 from checker.store.credentials import SERVICE, CredentialStore
-from tests.conftest import Cli, add_account, check_args, run_cli
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT, Cli, add_account, check_args, run_cli
 
 
 def test_add_reads_the_password_from_stdin_into_the_keyring(cli: Cli, real_keyring: CredentialStore) -> None:

@@ -1,7 +1,7 @@
 """`schedule install/show/remove` on Linux: the systemd units (verified by the real `systemd-analyze`)
 where a user manager answers, else the crontab; and the job they hold, run as the scheduler runs it.
 
-The schedulers' programs are stand-ins on PATH (see tests/scheduling.py); everything else is real.
+The schedulers' programs are stand-ins on PATH (see tests/schedule/scheduling.py); everything else is real.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 from checker.fixture_site import Account, FixtureSite
 from tests.conftest import Cli
-from tests.scheduling import (
+from tests.schedule.scheduling import (
     Tools,
     configure_account,
     cron_job_command,
