@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -244,3 +245,22 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """`python -m checker ARGS` in its own process, as a user or a scheduler starts it."""
     return run_python("-m", "checker", *args, env=env, stdin=stdin)
+
+
+def run_in_private_mounts(script: str, *args: str) -> str:
+    """`sh -c SCRIPT sh ARGS` as root of its own user and mount namespaces (`unshare -rm`), where it
+    may mount what it likes over the test's files, from the repository's root; what it printed.
+    (Root ignores permission bits, so chmod cannot make a directory read-only, and no test may fill
+    the machine's disk.)"""
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"], check=False).returncode:
+        pytest.skip("needs `unshare -rm` (user and mount namespaces) to mount")
+    result = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script, "sh", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()

@@ -43,11 +43,6 @@ def site() -> Iterator[FixtureSite]:
     yield from alice_site()
 
 
-@pytest.fixture
-def client(site: FixtureSite) -> Client:
-    return Client(site)
-
-
 # -- pages after sign-in --------------------------------------------------------
 
 

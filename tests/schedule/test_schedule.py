@@ -29,34 +29,15 @@ from tests.schedule.scheduling import (
     EMAIL,
     NS,
     Tools,
-    configure_account,
     cron_job_command,
     cron_split,
     history_rows,
-    make_odd_paths,
-    make_tools,
     sections,
     systemd_words,
     unit_dir,
     unit_setting,
     windows_argv,
 )
-
-
-@pytest.fixture
-def tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tools:
-    return make_tools(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def odd_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return make_odd_paths(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def configured() -> str:
-    return configure_account()
-
 
 # --- what is generated, on any OS -------------------------------------------------------------
 

@@ -24,7 +24,6 @@ from tests.schedule.scheduling import (
     NS,
     Tools,
     cron_job_command,
-    make_tools,
     sections,
     systemd_words,
     unit_setting,
@@ -43,11 +42,6 @@ def recorder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     program.chmod(0o755)
     monkeypatch.setattr(sys, "executable", str(program))
     return program
-
-
-@pytest.fixture
-def tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tools:
-    return make_tools(tmp_path, monkeypatch)
 
 
 def printed(cli: Cli, platform: str, *extra: str) -> dict[str, str]:

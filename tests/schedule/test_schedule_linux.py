@@ -20,11 +20,8 @@ from checker.fixture_site import Account, FixtureSite
 from tests.conftest import Cli
 from tests.schedule.scheduling import (
     Tools,
-    configure_account,
     cron_job_command,
     history_rows,
-    make_odd_paths,
-    make_tools,
     manager_environment,
     sections,
     systemd_words,
@@ -35,21 +32,6 @@ from tests.schedule.scheduling import (
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="installs for Linux's schedulers"
 )
-
-
-@pytest.fixture
-def tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tools:
-    return make_tools(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def odd_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return make_odd_paths(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def configured() -> str:
-    return configure_account()
 
 
 # --- installing on Linux ----------------------------------------------------------------------

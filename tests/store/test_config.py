@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import stat
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from checker.core.urls import normalize_base_url
 from checker.store.accounts import AccountList
 from checker.store.emails import email_key, validate_email
 from checker.store.home import clean_stale_temp_files, home_path, prepare_home, write_private_file
-from tests.conftest import ROOT
+from tests.conftest import run_in_private_mounts
 
 # --- --base-url -----------------------------------------------------------------------------
 
@@ -148,21 +146,9 @@ def test_a_home_that_cannot_be_created_is_a_config_error_naming_it(isolated_home
 
 
 def run_where_read_only(directory: Path, code: str) -> str:
-    """Run a Python snippet in a private mount namespace where `directory` is a read-only mount, and
-    return what it printed. (Root ignores permission bits, so chmod cannot make a directory read-only.)"""
-    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"], check=False).returncode:
-        pytest.skip("needs `unshare -rm` (user and mount namespaces) to make a read-only mount")
+    """Run a Python snippet where `directory` is a read-only mount, and return what it printed."""
     mount_then_run = 'mount --bind -o ro "$1" "$1" && shift && exec "$@"'
-    result = subprocess.run(
-        ["unshare", "-rm", "sh", "-c", mount_then_run, "sh", str(directory), sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    return run_in_private_mounts(mount_then_run, str(directory), sys.executable, "-c", code)
 
 
 # --- files inside the home ------------------------------------------------------------------

@@ -10,9 +10,7 @@ import base64
 import hashlib
 import json
 import os
-import shutil
 import stat
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +23,8 @@ from playwright.async_api import Browser
 from checker.core.errors import ConfigError
 from checker.store.credentials import CredentialStore, MemoryKeyring
 from checker.store.sessions import HEADER, SessionStore, key_name
-from tests.store.test_config import ROOT, run_where_read_only
+from tests.conftest import run_in_private_mounts
+from tests.store.test_config import run_where_read_only
 
 ORIGIN = "http://127.0.0.1:8765"
 COOKIE: dict[str, Any] = {
@@ -280,22 +279,11 @@ print(json.dumps({
 
 
 def test_a_save_that_fills_the_disk_midway_leaves_the_previous_session_whole(tmp_path: Path) -> None:
-    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"], check=False).returncode:
-        pytest.skip("needs `unshare -rm` (user and mount namespaces) to mount a small file system")
     home = tmp_path / "home"
     home.mkdir(mode=0o700)
     # A 256 KiB tmpfs as the home: the first session fits, the second runs out of space while written.
     mount_then_run = 'mount -t tmpfs -o size=256k,mode=0700 tmpfs "$1" && exec "$2" -c "$3" "$1"'
-    result = subprocess.run(
-        ["unshare", "-rm", "sh", "-c", mount_then_run, "sh", str(home), sys.executable, FILL_UP],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    report = json.loads(run_in_private_mounts(mount_then_run, str(home), sys.executable, FILL_UP))
     assert report["outcome"] == f"cannot write {report['path']} (no space left on device): check free space"
     assert report["kept"] is True
     assert report["files"] == [Path(report["path"]).name]  # and no temporary file left behind
