@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from checker.core.errors import ExitCode
-from checker.core.outcome import Action, CheckResult, Outcome, SwitchState, fold_exit_code
+from checker.core.outcome import Action, Outcome, SwitchState, fold_exit_code
 from tests.conftest import check_result
 
 
@@ -31,14 +31,11 @@ def test_the_highest_exit_code_of_the_outcomes_wins(outcomes: list[Outcome], cod
 
 def test_a_result_serialises_to_the_documented_schema() -> None:
     moment = datetime(2026, 11, 23, 9, 30, 5, 123456, tzinfo=UTC)
-    result = CheckResult(
-        account="a@example.com",
-        state_before=SwitchState.ON,
+    result = check_result(
+        Outcome.FIXED,
+        "switched off",
         state_after=SwitchState.OFF,
         action=Action.SWITCHED_OFF,
-        verified=True,
-        outcome=Outcome.FIXED,
-        detail="switched off",
         started_at=moment,
         checked_at=moment,
     )

@@ -176,15 +176,13 @@ def test_merged_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_escaped_h
 
 def test_a_result_read_back_from_its_json_form_is_the_same_result() -> None:
     moment = datetime(2026, 11, 20, 9, tzinfo=UTC)
-    result = CheckResult(
+    result = check_result(
+        Outcome.FIXED,
+        "switched off",
         account="Ann@Example.com",
         setting="ads_age",
-        state_before=SwitchState.ON,
         state_after=SwitchState.OFF,
         action=Action.SWITCHED_OFF,
-        verified=True,
-        outcome=Outcome.FIXED,
-        detail="switched off",
         started_at=moment,
         checked_at=moment,
         evidence="/tmp/evidence",

@@ -325,18 +325,21 @@ def test_a_challenge_needs_attention_and_is_never_answered(
     assert site.setting_changes == []
 
 
+def add_with_a_totp_secret(cli: Cli, member: Account, challenge: str) -> None:
+    """`member` added again with a TOTP secret, which the site also knows; it asks for `challenge`."""
+    import pyotp
+
+    member.challenge = challenge
+    member.totp_secret = pyotp.random_base32()
+    given = f"{member.password}\n{member.totp_secret}\n"
+    result = cli("accounts", "add", member.email, "--password-stdin", "--totp", input=given)
+    assert result.exit_code == 0
+
+
 def test_a_stored_totp_secret_is_never_typed_into_an_sms_challenge(
     cli: Cli, site: FixtureSite, member: Account
 ) -> None:
-    import pyotp
-
-    secret = pyotp.random_base32()
-    member.challenge = "sms"
-    member.totp_secret = secret
-    result = cli(
-        "accounts", "add", member.email, "--password-stdin", "--totp", input=f"{member.password}\n{secret}\n"
-    )
-    assert result.exit_code == 0
+    add_with_a_totp_secret(cli, member, challenge="sms")
     code, document = run_check(cli, site)
     assert (code, only(document)["outcome"]) == (3, "needs_attention")
     assert "text message (SMS)" in only(document)["detail"]
@@ -346,15 +349,7 @@ def test_a_stored_totp_secret_is_never_typed_into_an_sms_challenge(
 def test_an_authenticator_challenge_is_answered_once_with_a_stored_totp_secret(
     cli: Cli, site: FixtureSite, member: Account
 ) -> None:
-    import pyotp
-
-    secret = pyotp.random_base32()
-    member.challenge = "authenticator"
-    member.totp_secret = secret
-    result = cli(
-        "accounts", "add", member.email, "--password-stdin", "--totp", input=f"{member.password}\n{secret}\n"
-    )
-    assert result.exit_code == 0
+    add_with_a_totp_secret(cli, member, challenge="authenticator")
     code, document = run_check(cli, site, "--apply")
     assert (code, only(document)["outcome"]) == (0, "fixed")
     assert [(kind, correct) for _, kind, correct in site.challenge_attempts] == [("authenticator", True)]
