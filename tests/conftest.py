@@ -68,6 +68,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
+@pytest.fixture(autouse=True)
+def secret_service_outlives_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A worker's Secret Service must outlive every test: if gnome-keyring ends, D-Bus starts a
+    locked one in its place and every later test of the worker fails on it. The test during which
+    it ended fails here instead, saying how it ended."""
+    yield
+    service = request.config.stash.get(_SECRET_SERVICE, None)
+    if service is not None and (status := service.keyring.poll()) is not None:
+        pytest.fail(f"this worker's gnome-keyring ended during the test (exit status {status})")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def one_driver_and_browser() -> Iterator[None]:
     """The in-process runs of the tool (hundreds) share one event loop, one Playwright driver and one

@@ -59,6 +59,7 @@ def start() -> SecretService:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env={**os.environ, **environment},
+        start_new_session=True,  # out of reach of a signal a test sends to its own process group
     )
     assert bus.stdout is not None
     address = bus.stdout.readline().decode().strip()
@@ -72,6 +73,7 @@ def start() -> SecretService:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, **environment},
+        start_new_session=True,
     )
     assert keyring.stdin is not None
     keyring.stdin.write(PASSWORD)
