@@ -182,9 +182,7 @@ def accounts_remove(
 
     email = validate_email(email)
     accounts = AccountList.in_home(home_path())
-    account = accounts.resolve(email)
-    if account is None:
-        raise UsageError(f"unknown account: {email}")
+    account = accounts.require(email, addable=False)
     # Everything that could stop the removal is checked before the keyring changes.
     home = prepare_home(notice)
     sessions = SessionStore.in_home(home, CredentialStore())
@@ -211,9 +209,7 @@ def accounts_unlock(
         from checker.store.quarantine import Quarantine
 
     email = validate_email(email)
-    account = AccountList.in_home(home_path()).resolve(email)
-    if account is None:
-        raise UsageError(f"unknown account: {email}")
+    account = AccountList.in_home(home_path()).require(email, addable=False)
     released = Quarantine.in_home(prepare_home(notice)).release(account)
     if released is None:
         say(f"{account} was not held back; nothing to do.")
@@ -252,9 +248,7 @@ def accounts_login(
     if not wait > 0:
         raise UsageError(f"--wait must be more than 0 minutes, not {wait:g}")
     email = validate_email(email)
-    account = AccountList.in_home(home_path()).resolve(email)
-    if account is None:
-        raise UsageError(f"unknown account: {email} (add it with: linkedin-ai-optout accounts add {email})")
+    account = AccountList.in_home(home_path()).require(email)
     require_display("accounts login")  # before anything is written or opened
     # Everything the sign-in ends with is checked before the person spends any effort on it.
     stores = prepare_stores(notice, history=False)

@@ -176,11 +176,15 @@ def history(
     """Show the recorded outcomes, newest first."""
     with HeldSignals():
         from checker.outputs.results import print_history
+        from checker.store.accounts import AccountList
         from checker.store.emails import validate_email
         from checker.store.history import History
 
     email = validate_email(account) if account else None
     entries = History.in_home(home_path()).entries(account=email, limit=limit)
+    if email is not None and not entries:
+        # An account removed since keeps its history; one never configured has none: a typo.
+        email = AccountList.in_home(home_path()).require(email, addable=False)
     if json_output:
         print(json.dumps({"entries": [entry.to_json() for entry in entries]}))
     else:

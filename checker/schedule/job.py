@@ -146,15 +146,7 @@ def _scheduled_accounts(emails: list[str]) -> list[str]:
                 "no accounts configured: add one first with: linkedin-ai-optout accounts add EMAIL"
             )
         return []
-    wanted = []
-    for email in map(validate_email, emails):
-        known = accounts.resolve(email)
-        if known is None:
-            raise UsageError(
-                f"unknown account: {email} (add it with: linkedin-ai-optout accounts add {email})"
-            )
-        wanted.append(known)
-    return list(dict.fromkeys(wanted))
+    return list(dict.fromkeys(accounts.require(email) for email in map(validate_email, emails)))
 
 
 def carried_environment() -> tuple[tuple[str, str], ...]:

@@ -28,7 +28,14 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from checker.core.errors import ConfigError, UsageError
 from checker.core.safe_text import printable
-from checker.store.emails import email_key, quoted, validate_email, validate_group, validate_label
+from checker.store.emails import (
+    email_key,
+    quoted,
+    unknown_account,
+    validate_email,
+    validate_group,
+    validate_label,
+)
 from checker.store.home import (
     clean_stale_temp_files,
     ensure_private_dir,
@@ -228,6 +235,14 @@ class AccountList:
     def __contains__(self, email: object) -> bool:
         return isinstance(email, str) and self.resolve(email) is not None
 
+    def require(self, email: str, *, addable: bool = True) -> str:
+        """The configured spelling of `email`; UsageError when it is not configured, naming the
+        account it is likely a slip for (see emails.unknown_account)."""
+        spelled = self.resolve(email)
+        if spelled is None:
+            raise unknown_account(email, self.emails(), addable=addable)
+        return spelled
+
     def add(self, email: str, *, label: str | None = None, groups: tuple[str, ...] | None = None) -> bool:
         """Add `email` with its label and groups; return False when any spelling of it is there
         already: that entry keeps its spelling, and takes the label and groups given (None: kept)."""
@@ -332,9 +347,7 @@ def wanted_accounts(emails: list[str], groups: list[str] | None = None) -> list[
     for email in map(validate_email, emails):
         known = spelled.get(email_key(email))
         if known is None:
-            raise UsageError(
-                f"unknown account: {email} (add it with: linkedin-ai-optout accounts add {email})"
-            )
+            raise unknown_account(email, list(spelled.values()))
         named.append(known)
     if not groups:
         return list(dict.fromkeys(named))

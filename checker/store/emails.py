@@ -7,6 +7,7 @@ account ends up as a word of a command line (a scheduled job's), where it must n
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 import unicodedata
@@ -33,6 +34,19 @@ def validate_email(email: str) -> str:
     except email_validator.EmailNotValidError:
         raise UsageError(f"not an email address: {quoted(email)}") from None
     return email
+
+
+def unknown_account(email: str, known: list[str], *, addable: bool = True) -> UsageError:
+    """The error for `email`, which is not among the `known` accounts: it names the one `email` is
+    most likely a slip for ("did you mean ...?"), or else, when `addable`, how to add it. A typo is
+    never recommended for adding."""
+    by_key = {email_key(account): account for account in known}
+    close = difflib.get_close_matches(email_key(email), list(by_key), n=1, cutoff=0.9)
+    if close:
+        return UsageError(f"unknown account: {email} (did you mean {by_key[close[0]]}?)")
+    if addable:
+        return UsageError(f"unknown account: {email} (add it with: linkedin-ai-optout accounts add {email})")
+    return UsageError(f"unknown account: {email}")
 
 
 def email_key(email: str) -> str:

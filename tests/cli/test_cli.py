@@ -211,6 +211,7 @@ def test_history_for_an_account_without_entries_names_it(
     cli: Cli, site: FixtureSite, member: Account
 ) -> None:
     cli(*check_args(site))
+    add_account(cli, "someone.else@example.com", "another password")  # configured, never checked
     result = cli("history", "--account", "someone.else@example.com")
     assert (result.exit_code, result.stdout.strip()) == (
         0,

@@ -179,3 +179,35 @@ def test_a_locked_keyring_is_exit_4_with_no_plaintext_fallback(isolated_home: Pa
     assert result.returncode == 4
     assert "error: the keyring is locked: unlock it and try again" in result.stderr.splitlines()
     assert not (isolated_home / "accounts.json").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "me@exmaple.com"],
+        ["history", "--account", "me@exmaple.com"],
+        ["accounts", "remove", "me@exmaple.com"],
+        ["accounts", "unlock", "me@exmaple.com"],
+        ["schedule", "install", "--print", "--every", "weekly", "me@exmaple.com"],
+    ],
+)
+def test_a_mistyped_account_is_named_with_the_one_it_is_close_to_and_never_recommended_for_adding(
+    cli: Cli, real_keyring: object, args: list[str]
+) -> None:
+    add_account(cli, "me@example.com", "a password")
+    result = cli(*args)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: unknown account: me@exmaple.com (did you mean me@example.com?)\n",
+    )
+
+
+def test_history_of_an_account_never_configured_is_a_usage_error_and_of_a_configured_one_is_empty(
+    cli: Cli, real_keyring: object
+) -> None:
+    add_account(cli, "me@example.com", "a password")
+    result = cli("history", "--account", "stranger@example.com")
+    assert (result.exit_code, result.stderr) == (2, "error: unknown account: stranger@example.com\n")
+    result = cli("history", "--account", "ME@example.com")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert "No checks recorded" in result.stdout
