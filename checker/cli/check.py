@@ -76,7 +76,7 @@ OneShard = Annotated[
     str | None,
     typer.Option(
         metavar="K/N",
-        help="Check only the accounts whose stable hash falls in shard K (0 to N-1) of N: N runs, "
+        help="Check only the accounts whose stable hash falls in shard K (1 to N) of N: N runs, "
         "one per K, check every account once.",
     ),
 ]
@@ -107,7 +107,9 @@ Concurrency = Annotated[
 ShardCount = Annotated[
     int | None,
     typer.Option(
-        min=1, metavar="N", help="Like --shard, with K from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)."
+        min=1,
+        metavar="N",
+        help="Like --shard, with K = $JOB_COMPLETION_INDEX + 1 (an Indexed Job counts its pods from 0).",
     ),
 ]
 

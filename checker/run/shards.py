@@ -1,6 +1,8 @@
 """Splitting a fleet over machines with no coordinator: `--shard K/N` checks only the accounts whose
-stable hash falls in shard K (0 to N-1) of N, so N runs, each with its own K, check every account
-exactly once. In a Kubernetes Indexed Job, `--shards N` takes K from `JOB_COMPLETION_INDEX`.
+stable hash falls in shard K (1 to N) of N, so N runs, each with its own K, check every account
+exactly once. K counts from 1, as Playwright's `--shard=1/3`, Jest's and GNU split's do. In a
+Kubernetes Indexed Job, `--shards N` takes K from `JOB_COMPLETION_INDEX`, which counts from 0:
+K = index + 1.
 
 The hash is SHA-256 of the email as LinkedIn compares it (any letter case): the same on every
 machine, every Python and every run, unlike Python's own `hash()`.
@@ -28,21 +30,23 @@ _NUMBER = re.compile(r"^[0-9]+$")
 
 @dataclass(frozen=True)
 class Shard:
-    index: int
+    """Shard `number` (1 to `count`) of `count`."""
+
+    number: int
     count: int
 
     def __str__(self) -> str:
-        return f"{self.index}/{self.count}"
+        return f"{self.number}/{self.count}"
 
     def holds(self, email: str) -> bool:
         """Whether the account `email` is this shard's to check."""
-        return shard_of(email, self.count) == self.index
+        return shard_of(email, self.count) == self.number
 
 
 def shard_of(email: str, count: int) -> int:
-    """The shard (0 to count-1) the account `email` falls in."""
+    """The shard (1 to count) the account `email` falls in."""
     digest = hashlib.sha256(email_key(email).encode()).digest()
-    return int.from_bytes(digest[:8], "big") % count
+    return int.from_bytes(digest[:8], "big") % count + 1
 
 
 def chosen_shard(shard: str | None, shards: int | None) -> Shard | None:
@@ -53,7 +57,7 @@ def chosen_shard(shard: str | None, shards: int | None) -> Shard | None:
     if shard is not None:
         match = _SHARD.match(shard.strip())
         if match is None:
-            raise UsageError(f"--shard: expected K/N, such as 0/3, not {shard!r}")
+            raise UsageError(f"--shard: expected K/N with K from 1 to N, such as 1/3, not {shard!r}")
         return _valid(_whole(match.group(1), "--shard"), _whole(match.group(2), "--shard"), "--shard")
     if shards is None:
         return None
@@ -62,7 +66,8 @@ def chosen_shard(shard: str | None, shards: int | None) -> Shard | None:
         raise UsageError(f"--shards needs ${INDEX_ENV} (set in a Kubernetes Indexed Job); or use --shard K/N")
     if not _NUMBER.match(index.strip()):
         raise UsageError(f"${INDEX_ENV}: expected a number from 0, not {index!r}")
-    return _valid(_whole(index.strip(), f"${INDEX_ENV}"), shards, f"${INDEX_ENV} with --shards")
+    # Kubernetes counts its pods from 0: pod 0 checks shard 1.
+    return _valid(_whole(index.strip(), f"${INDEX_ENV}") + 1, shards, f"${INDEX_ENV} with --shards")
 
 
 def _whole(digits: str, what: str) -> int:
@@ -72,11 +77,14 @@ def _whole(digits: str, what: str) -> int:
     return int(digits)
 
 
-def _valid(index: int, count: int, what: str) -> Shard:
+def _valid(number: int, count: int, what: str) -> Shard:
     if count < 1:
         raise UsageError(f"{what}: the number of shards must be 1 or more, not {count}")
     if count > MAX_SHARDS:
         raise UsageError(f"{what}: the number of shards must be at most {MAX_SHARDS}, not {count}")
-    if not 0 <= index < count:
-        raise UsageError(f"{what}: shard {index} does not exist in {count} shards (0 to {count - 1})")
-    return Shard(index, count)
+    if not 1 <= number <= count:
+        raise UsageError(
+            f"{what}: shard {number} does not exist in {count} shards: they count from 1 to {count}"
+            + (f" (${INDEX_ENV} {number - 1} is shard {number})" if what.startswith("$") else "")
+        )
+    return Shard(number, count)
