@@ -35,6 +35,7 @@ MAX_WAIT_MINUTES = 24 * 60
 
 accounts_app = typer.Typer(
     help="Manage the accounts to check (passwords live in the OS keyring).",
+    no_args_is_help=True,
     rich_markup_mode=None,
     context_settings=HELP_OPTIONS,
 )

@@ -41,6 +41,8 @@ MAX_LIMIT = 1_000_000
 
 # Typer ships its own copy of Click: its usage errors are the bases of the public BadParameter.
 _USAGE_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_NO_COMMAND: type[Exception] = sys.modules[_USAGE_ERROR.__module__].NoArgsIsHelpError
+"""What a group given no command raises (every group is no_args_is_help): its help, not an error line."""
 
 
 class _Interrupted(BaseException):
@@ -75,6 +77,10 @@ class _ErrorBoundary(TyperGroup):
         kwargs["standalone_mode"] = False
         try:
             code = super().main(argv, *rest, **kwargs)
+        except _NO_COMMAND as exc:
+            # As Click shows it: the group's help, formatted, on stderr; exit 2 (no command given).
+            print(_message(exc), file=sys.stderr)
+            sys.exit(ExitCode.USAGE)
         except _USAGE_ERROR as exc:
             command = getattr(getattr(exc, "ctx", None), "command_path", "linkedin-ai-optout")
             _fail(f"{_message(exc)} (see: {command} --help)", ExitCode.USAGE, json_output)

@@ -17,6 +17,7 @@ from checker.store.config_file import DEFAULTS, config_path, load_user_config
 
 config_app = typer.Typer(
     help="The config file (config.toml in the data directory): defaults for check and record.",
+    no_args_is_help=True,
     rich_markup_mode=None,
     context_settings=HELP_OPTIONS,
 )

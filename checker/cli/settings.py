@@ -15,6 +15,7 @@ from checker.store.config_file import DEFAULTS
 
 settings_app = typer.Typer(
     help="The data-use settings a check can look at, with `check --setting NAME` (or `all`).",
+    no_args_is_help=True,
     rich_markup_mode=None,
     context_settings=HELP_OPTIONS,
 )

@@ -371,3 +371,15 @@ def test_ctrl_c_while_the_command_line_is_parsed_is_said_in_one_line_with_130(
     assert (result.exit_code, result.stderr) == (130, "error: interrupted by SIGINT\n")
     result = cli("history", "--json")
     assert (result.exit_code, json.loads(result.stdout)["error"]["message"]) == (130, "interrupted by SIGINT")
+
+
+@pytest.mark.parametrize("group", [[], ["accounts"], ["schedule"], ["config"], ["settings"]])
+def test_a_group_given_no_command_shows_its_help_formatted_and_exits_2(group: list[str]) -> None:
+    process = run_cli(*group, env={**os.environ, "COLUMNS": "80"})
+    lines = process.stderr.splitlines()
+    assert process.returncode == 2
+    # `python -m checker` names itself so, as Python's own modules do.
+    assert lines[0] == " ".join(["Usage: python -m checker", *group, "[OPTIONS] COMMAND [ARGS]..."])
+    assert "Commands:" in lines
+    assert max(map(len, lines)) <= 80
+    assert "error" not in process.stderr
