@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
+import select
 import shutil
 import subprocess
 import sys
+import termios
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -275,3 +279,45 @@ def run_in_private_mounts(script: str, *args: str) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
+
+def run_cli_in_a_terminal(
+    *args: str, answers: list[tuple[bytes, bytes]], limit: float = 60
+) -> tuple[int, str]:
+    """`python -m checker ARGS` on a terminal of its own (a pseudo-terminal it controls, as a shell
+    gives it): for each (prompt, answer) in turn, `answer` is typed once `prompt` shows. Its exit
+    code, and everything the terminal showed."""
+    primary, secondary = pty.openpty()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "checker", *args],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        cwd=ROOT,
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )
+    os.close(secondary)
+    shown, answered = b"", 0  # what the terminal showed; how much of it came before the last answer
+    try:
+        for prompt, answer in [*answers, (None, b"")]:
+            while prompt is None or prompt not in shown[answered:]:
+                if not select.select([primary], [], [], limit)[0]:
+                    raise AssertionError(f"waited {limit} s for {prompt!r}; the terminal showed {shown!r}")
+                try:
+                    chunk = os.read(primary, 1024)
+                except OSError:  # EIO: the child, the terminal's last user, is gone
+                    chunk = b""
+                if not chunk:
+                    assert prompt is None, f"it ended before {prompt!r}; the terminal showed {shown!r}"
+                    break
+                shown += chunk
+            answered = len(shown)
+            if answer:
+                os.write(primary, answer)
+        return run.wait(timeout=limit), shown.decode(errors="replace")
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, 9)
+            run.wait()
+        os.close(primary)

@@ -73,6 +73,8 @@ def accounts_add(
     email = validate_email(email)
     label = validate_label(label) if label is not None else None
     groups = tuple(map(validate_group, group)) if group else None
+    if not password_stdin:
+        _need_a_terminal("the password", "--password-stdin")
     password, secret = _read_secrets(password_stdin=password_stdin, totp=totp)
     home = prepare_home(notice)
     accounts = AccountList.in_home(home)
@@ -89,6 +91,13 @@ def accounts_add(
     say(f"{'Updated' if known else 'Added'} {account}; the password is in the keyring.")
     if quarantine.release(account):
         say("Its password is no longer held back: the next check may sign in with it.")
+
+
+def _need_a_terminal(what: str, option: str) -> None:
+    """Hidden input is typed on a terminal; from a pipe or a file it would be read as it is, after a
+    warning that it may be echoed. Without a terminal, say how to give `what` instead."""
+    if not sys.stdin.isatty():
+        raise UsageError(f"no terminal to ask for {what}: give it on standard input with {option}")
 
 
 def _read_secrets(*, password_stdin: bool, totp: bool) -> tuple[str, str | None]:
@@ -301,6 +310,8 @@ def accounts_import(
 
     report = ImportReport()
     rows = read_rows(file, report)
+    if not passwords_stdin:
+        _need_a_terminal("the passwords", "--passwords-stdin (EMAIL<TAB>PASSWORD lines)")
     passwords = read_passwords(sys.stdin.read()) if passwords_stdin else None
     # Everything that could stop every row is checked before the first password is asked for.
     home = prepare_home(notice)

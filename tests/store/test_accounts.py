@@ -12,7 +12,7 @@ import pytest
 
 from checker.fixture_site import FixtureSite
 from checker.store.credentials import SERVICE, CredentialStore
-from tests.conftest import ROOT, Cli, add_account, check_args, run_cli
+from tests.conftest import ROOT, Cli, add_account, check_args, run_cli, run_cli_in_a_terminal, run_python
 
 
 def test_add_reads_the_password_from_stdin_into_the_keyring(cli: Cli, real_keyring: CredentialStore) -> None:
@@ -22,11 +22,38 @@ def test_add_reads_the_password_from_stdin_into_the_keyring(cli: Cli, real_keyri
     assert "s3cret" not in result.stdout + result.stderr
 
 
-def test_add_prompts_for_the_password_without_echoing_it(cli: Cli, real_keyring: CredentialStore) -> None:
-    result = cli("accounts", "add", "a@example.com", input="typed-secret\n")
-    assert result.exit_code == 0
+def test_add_prompts_for_the_password_on_the_terminal_without_echoing_it(
+    real_keyring: CredentialStore,
+) -> None:
+    answers = [(b"Password", b"typed-secret\n")]
+    code, shown = run_cli_in_a_terminal("accounts", "add", "a@example.com", answers=answers)
+    assert code == 0, shown
     assert real_keyring.backend.get_password(SERVICE, "a@example.com") == "typed-secret"
-    assert "typed-secret" not in result.stdout + result.stderr
+    assert "typed-secret" not in shown
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["accounts", "add", "a@example.com"], "--password-stdin"),
+        (["accounts", "import", "fleet.csv"], "--passwords-stdin (EMAIL<TAB>PASSWORD lines)"),
+    ],
+)
+def test_a_password_piped_in_without_the_option_for_it_is_refused_and_nothing_is_stored(
+    real_keyring: CredentialStore, isolated_home: Path, tmp_path: Path, args: list[str], option: str
+) -> None:
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("a@example.com,,\n")
+    args = [str(fleet) if arg == "fleet.csv" else arg for arg in args]
+    process = run_python("-W", "default", "-m", "checker", *args, stdin="pw\n")
+    assert (process.returncode, process.stdout) == (2, "")
+    what = "password" if "add" in args else "passwords"
+    assert (
+        process.stderr
+        == f"error: no terminal to ask for the {what}: give it on standard input with {option}\n"
+    )
+    assert real_keyring.backend.get_password(SERVICE, "a@example.com") is None
+    assert not (isolated_home / "accounts.json").exists()
 
 
 def test_an_empty_password_is_refused_and_nothing_is_written(

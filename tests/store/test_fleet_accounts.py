@@ -13,7 +13,7 @@ import pytest
 
 from checker.fixture_site import Account, FixtureSite
 from checker.store.credentials import CredentialStore
-from tests.conftest import Cli, add_account, check_args
+from tests.conftest import Cli, add_account, check_args, run_cli_in_a_terminal
 
 
 def listed(cli: Cli) -> list[dict[str, object]]:
@@ -182,16 +182,17 @@ def test_import_asks_for_each_missing_password_and_refuses_an_account_given_none
 ) -> None:
     path = tmp_path / "fleet.csv"
     path.write_text("alice@example.com,Alice,\nbob@example.com,Bob,\n")  # no header: fine too
-    result = cli("accounts", "import", str(path), input="typed for alice\n\n")
-    assert result.exit_code == 2
-    # The test runner's stand-in for a terminal ends each hidden prompt on stdout; a terminal does not.
-    assert [line for line in result.stdout.splitlines() if line.strip()] == [
+    answers = [(b"Password for alice@example.com", b"typed for alice\n"), (b"Password for bob", b"\n")]
+    code, shown = run_cli_in_a_terminal("accounts", "import", str(path), answers=answers)
+    assert code == 2, shown
+    lines = [line.strip() for line in shown.splitlines() if line.strip()]
+    assert lines == [
+        "Password for alice@example.com:",
+        "Password for bob@example.com:",
         "added    line 1: alice@example.com",
         "refused  line 2: bob@example.com: no password given; nothing was stored",
+        "1 added, 0 skipped, 1 refused.",
     ]
-    assert "Password for alice@example.com" in result.stderr
-    assert "typed for alice" not in result.stdout + result.stderr
-    assert result.stderr.strip().endswith("1 added, 0 skipped, 1 refused.")
     assert real_keyring.get_password("alice@example.com") == "typed for alice"
     assert real_keyring.get_password("bob@example.com") is None  # no account, no keyring entry
     assert [account["email"] for account in listed(cli)] == ["alice@example.com"]
