@@ -203,16 +203,37 @@ class ReportFormat(StrEnum):
     HTML = "html"
 
 
+_SUFFIXES = {
+    ".csv": ReportFormat.CSV,
+    ".json": ReportFormat.JSON,
+    ".html": ReportFormat.HTML,
+    ".htm": ReportFormat.HTML,
+}
+
+
+def _report_format(given: ReportFormat | None, output: Path | None) -> ReportFormat:
+    """--format, else the one the output file's extension names, else CSV; UsageError when --format
+    and the extension name different ones (a CSV in `report.html` opens as garbage)."""
+    named = _SUFFIXES.get(output.suffix.lower()) if output is not None else None
+    if given is not None and named is not None and given is not named:
+        raise UsageError(
+            f"--format {given} does not match {output}: give --format {named}, or a file ending in .{given}"
+        )
+    return given or named or ReportFormat.CSV
+
+
 @app.command(cls=Command)
 def report(
     report_format: Annotated[
-        ReportFormat,
+        ReportFormat | None,
         typer.Option(
             "--format",
             help="csv (one row per account and setting), json, or html (one self-contained page: a"
-            " summary, a chart per day, a table that sorts and filters).",
+            " summary, a chart per day, a table that sorts and filters). Default: the one --output's"
+            " extension names, else csv.",
+            show_default=False,
         ),
-    ] = ReportFormat.CSV,
+    ] = None,
     since: Annotated[
         str | None,
         typer.Option(metavar="DATE", help="Only checks from this UTC date (YYYY-MM-DD) or time on."),
@@ -243,6 +264,7 @@ def report(
         from checker.store.emails import email_key
         from checker.store.history import History
 
+    report_format = _report_format(report_format, output)
     start = _parse_since(since) if since is not None else None
     accounts = AccountList.in_home(home_path()).entries()  # for --group and the labels
     members = group_members(accounts, group) if group else None

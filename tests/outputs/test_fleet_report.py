@@ -9,6 +9,8 @@ import re
 import stat
 from pathlib import Path
 
+import pytest
+
 from checker.fixture_site import Account, FixtureSite
 from checker.outputs.fleet import Row, as_csv
 from tests.conftest import SHORT_TIMEOUT, Cli, check_args
@@ -92,3 +94,26 @@ def test_a_bad_since_is_one_line_and_exit_2(cli: Cli) -> None:
     assert (
         result.stderr == "error: --since: expected a date (YYYY-MM-DD) or an ISO time, not 'last tuesday'\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "starts"), [("guess.html", "<!doctype html>"), ("r.HTM", "<!doctype html>"), ("r.json", "{")]
+)
+def test_without_format_the_output_files_extension_names_it(
+    cli: Cli, tmp_path: Path, name: str, starts: str
+) -> None:
+    result = cli("report", "-o", str(tmp_path / name))
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / name).read_text().lower().startswith(starts)
+
+
+def test_a_format_the_output_files_extension_contradicts_is_refused_and_nothing_is_written(
+    cli: Cli, tmp_path: Path
+) -> None:
+    target = tmp_path / "report.html"
+    result = cli("report", "--format", "csv", "-o", str(target))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: --format csv does not match {target}: give --format html, or a file ending in .csv\n",
+    )
+    assert not target.exists()
