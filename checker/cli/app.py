@@ -104,7 +104,8 @@ class _ErrorBoundary(TyperGroup):
 
 def _message(exc: Exception) -> str:
     format_message = getattr(exc, "format_message", None)
-    return str(format_message() if callable(format_message) else exc)
+    # Typer checks choices with pydantic, which puts its own "Value error, " before the reason.
+    return str(format_message() if callable(format_message) else exc).replace("Value error, ", "")
 
 
 def _fail(message: str, code: int, json_output: bool) -> NoReturn:
