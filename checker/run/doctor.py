@@ -18,9 +18,11 @@ from checker.linkedin.browser import BrowserSource, install_command
 from checker.linkedin.rules import SELECTORS_ENV, catalog_path, load_rules, rules_path
 from checker.outputs.results import Finding
 from checker.store.accounts import AccountList
+from checker.store.config_file import load_user_config
 from checker.store.credentials import BACKEND_ENV, CredentialStore
 from checker.store.history import History
 from checker.store.home import HOME_ENV, home_path, not_ours, os_reason, probe_writable, refuse_symlink
+from checker.store.quarantine import Quarantine
 from checker.store.sessions import SessionStore
 
 
@@ -30,6 +32,8 @@ async def diagnose(credentials: CredentialStore, *, browser_path: str | None) ->
     checks: list[tuple[str, Callable[[], Finding | Awaitable[Finding]]]] = [
         ("data directory", lambda: _home(home)),
         ("accounts file", lambda: _accounts(home)),
+        ("config file", _config),
+        ("quarantine", lambda: _quarantine(home)),
         ("history database", lambda: _history(home)),
         ("saved sessions", lambda: _sessions(home, credentials)),
         ("selector files", _rules),
@@ -66,6 +70,33 @@ def _accounts(home: Path) -> Finding:
     if not emails:
         return Finding("accounts file", True, "no accounts yet (linkedin-ai-optout accounts add EMAIL)")
     return Finding("accounts file", True, f"{len(emails)} account{'s' if len(emails) > 1 else ''}")
+
+
+def _config() -> Finding:
+    """The config file, read and checked exactly as `check` reads it."""
+    config = load_user_config()
+    if not config.exists:
+        return Finding("config file", True, f"{config.path}: none, the defaults apply")
+    config.resolve()
+    count = len(config.values)
+    return Finding("config file", True, f"{config.path}: {count} setting{'s' if count != 1 else ''}")
+
+
+def _quarantine(home: Path) -> Finding:
+    """The accounts whose password is held back: each needs a person, and the command that lifts it."""
+    held = Quarantine.in_home(home).held()
+    if not held:
+        return Finding("quarantine", True, "no account's password is held back")
+    why = "; ".join(f"{hold.account} since {hold.since[:10]}, after {hold.cause}" for hold in held)
+    fixes = "; ".join(
+        f"linkedin-ai-optout accounts add {hold.account} (with its new password)"
+        if hold.cause == "auth_failed"
+        else f"linkedin-ai-optout accounts login {hold.account} (sign in yourself)"
+        for hold in held
+    )
+    return Finding(
+        "quarantine", False, f"passwords held back, so these accounts are not checked: {why}", fixes
+    )
 
 
 def _history(home: Path) -> Finding:
@@ -153,6 +184,8 @@ async def _browser(browser_path: str | None) -> Finding:
 FIXES = {
     "data directory": f"make it a writable directory of yours, or set {HOME_ENV} to one",
     "accounts file": "fix the entry named, or remove the file and add the accounts again",
+    "config file": "fix the key named, or move the file aside (the defaults then apply)",
+    "quarantine": "move the file named aside (every account's password is then allowed again)",
     "history database": "make it a writable file of yours, or move it aside (a new one is created); "
     "if a newer version wrote it, upgrade the tool",
     "saved sessions": "remove what is named; sessions are only a convenience",

@@ -76,6 +76,10 @@ class Quarantine:
         """Raise ConfigError unless the file is absent or readable: a writers' preflight."""
         self._read()
 
+    def held(self) -> list[Hold]:
+        """Every hold, oldest first (then by account). Reads only."""
+        return sorted(self._read().values(), key=lambda hold: (hold.since, hold.account))
+
     def get(self, email: str) -> Hold | None:
         """The hold on `email` (any letter case), if any. Reads only."""
         return self._read().get(email_key(email))

@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 
+from checker.core.outcome import Outcome
 from checker.fixture_site import Account, FixtureSite
 from checker.fixture_site.urls import LOGIN
 from checker.linkedin.rules import SELECTORS_ENV
 from checker.run.doctor import FIXES
 from checker.store.credentials import TIMEOUT_ENV, CredentialStore
 from checker.store.history import History
+from checker.store.quarantine import Quarantine
 from tests.conftest import Cli, add_account, check_args, run_cli
 from tests.store.test_config import run_where_read_only
 from tests.store.test_credentials import run_with_frozen
@@ -292,6 +294,14 @@ def sessions_not_a_directory(home: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     (home / "sessions").write_text("not a directory")
 
 
+def config_with_a_word_for_a_number(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (home / "config.toml").write_text('pace = "fast"\n')
+
+
+def config_that_is_not_toml(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (home / "config.toml").write_text("pace = \n")
+
+
 @pytest.mark.parametrize(
     ("damage", "part"),
     [
@@ -299,6 +309,8 @@ def sessions_not_a_directory(home: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         (malformed_accounts_file, "accounts file"),
         (binary_selector_file, "selector files"),
         (sessions_not_a_directory, "saved sessions"),
+        (config_with_a_word_for_a_number, "config file"),
+        (config_that_is_not_toml, "config file"),
     ],
 )
 def test_doctor_reports_a_broken_part_as_one_failure_with_its_fix(
@@ -325,6 +337,47 @@ def test_doctor_reports_a_broken_part_as_one_failure_with_its_fix(
     lines = human.stdout.splitlines()
     failed_at = lines.index(f"FAIL {part}: {failed[part]['detail']}")
     assert lines[failed_at + 1] == f"     fix: {FIXES[part]}"
+
+
+@pytest.mark.parametrize("damage", [config_with_a_word_for_a_number, config_that_is_not_toml])
+def test_doctor_fails_the_config_file_in_the_words_check_stops_on(
+    damage: Callable[[Path, pytest.MonkeyPatch], None],
+    cli: Cli,
+    site: FixtureSite,
+    member: Account,
+    isolated_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    damage(isolated_home, monkeypatch)
+    checked = cli(*check_args(site))
+    code, document = cli.json("doctor")
+    assert (checked.exit_code, code) == (4, 4)
+    assert checked.stderr == f"error: {findings_of(document)['config file']['detail']}\n"
+    assert site.received == []
+
+
+def test_doctor_names_each_account_held_back_with_the_command_that_lifts_its_hold(
+    cli: Cli, real_keyring: CredentialStore, isolated_home: Path
+) -> None:
+    for email in ("refused@example.com", "challenged@example.com"):
+        add_account(cli, email, PASSWORD)
+    quarantine = Quarantine.in_home(isolated_home)
+    quarantine.hold("challenged@example.com", Outcome.NEEDS_ATTENTION, "a CAPTCHA")
+    quarantine.hold("refused@example.com", Outcome.AUTH_FAILED, "LinkedIn refused the password")
+    code, document = cli.json("doctor")
+    assert code == 4
+    held = findings_of(document)["quarantine"]
+    assert held["ok"] is False
+    assert "refused@example.com since " in held["detail"]
+    assert "after auth_failed" in held["detail"]
+    assert held["fix"] == (  # oldest first (within one second, by account: the same order)
+        "linkedin-ai-optout accounts login challenged@example.com (sign in yourself); "
+        "linkedin-ai-optout accounts add refused@example.com (with its new password)"
+    )
+    quarantine.release("refused@example.com")
+    quarantine.release("challenged@example.com")
+    code, document = cli.json("doctor")
+    assert (code, findings_of(document)["quarantine"]["ok"]) == (0, True)
 
 
 def test_doctor_fails_a_history_file_check_could_not_write(
