@@ -18,7 +18,7 @@ from playwright.async_api import Browser
 
 from checker import __version__
 from checker.core.errors import CheckerError
-from checker.core.outcome import CheckResult, SwitchState, utc_now
+from checker.core.outcome import CheckResult, Outcome, SwitchState, utc_now
 from checker.linkedin.browser import BrowserSource
 from checker.linkedin.locate import Site
 from checker.run.account_check import AccountCheck
@@ -170,11 +170,7 @@ class Runner:
             held = quarantine.get(result.account)
             if held is None and result.outcome in CAUSES:
                 quarantine.hold(result.account, result.outcome, result.detail)
-                detail = (
-                    f"{result.detail}; its password will not be sent again until "
-                    f"`linkedin-ai-optout accounts unlock {result.account}`"
-                )
-                return replace(result, detail=detail, quarantined=True)
+                return replace(result, detail=held_back(result), quarantined=True)
         except CheckerError as exc:
             log.warning("the quarantine could not be read or written", reason=str(exc))
             return result
@@ -221,3 +217,19 @@ async def _tasks_left_done() -> None:
     others = asyncio.all_tasks() - {asyncio.current_task()}
     if others:
         await asyncio.wait(others, timeout=5)
+
+
+def held_back(result: CheckResult) -> str:
+    """The detail of a result that puts the account's password on hold: what happened, then what
+    the member does about it, first (a refused password is mended by the new one, which lifts the
+    hold; `accounts unlock` would only send the refused one again)."""
+    happened = result.detail.rstrip(". ")
+    if result.outcome is Outcome.AUTH_FAILED:
+        return (
+            f"{happened}. The tool will not send this password again: if you changed it, store the "
+            f"new one with `linkedin-ai-optout accounts add {result.account}`, which lifts the hold"
+        )
+    return (
+        f"{happened}. The tool will not send the password again until you sign in yourself with "
+        f"`linkedin-ai-optout accounts login {result.account}`"
+    )

@@ -41,11 +41,13 @@ class Hold(BaseModel):
 
     def refusal(self) -> CheckFailed:
         """What a run that would need the password ends with instead."""
+        tool = "linkedin-ai-optout accounts"
+        fix = f"sign in yourself with `{tool} login {self.account}`"
+        if self.cause == "auth_failed":
+            fix = f"if you changed the password, store the new one with `{tool} add {self.account}`; or {fix}"
         return Quarantined(
-            f"the password of {self.account} is held back since {self.since[:10]}, after {self.cause}: "
-            f"{self.detail} -- sign in yourself with `linkedin-ai-optout accounts login {self.account}`, "
-            f"or once that is dealt with run `accounts unlock {self.account}` (or `accounts add "
-            f"{self.account}` with a new password)"
+            f"the password of {self.account} is held back since {self.since[:10]}, after {self.cause} "
+            f"({self.detail.rstrip('. ')}): {fix}; that lifts the hold"
         )
 
 

@@ -24,12 +24,18 @@ def test_a_refused_password_is_never_sent_again_until_the_account_is_unlocked(
     member.password = "changed on the site"
     code, first = run(cli, site)
     assert (code, first["outcome"], first["quarantined"]) == (3, "auth_failed", True)
-    assert first["detail"].endswith(f"`linkedin-ai-optout accounts unlock {member.email}`")
+    # The fix for a refused password first: the new one, which lifts the hold.
+    assert first["detail"].endswith(
+        f"if you changed it, store the new one with `linkedin-ai-optout accounts add {member.email}`, "
+        "which lifts the hold"
+    )
+    assert ".;" not in first["detail"]
     for _ in range(2):
         code, later = run(cli, site, "--apply")
         assert (code, later["outcome"], later["quarantined"]) == (3, "needs_attention", True)
         assert "held back since" in later["detail"]
         assert "after auth_failed" in later["detail"]
+        assert f"store the new one with `linkedin-ai-optout accounts add {member.email}`" in later["detail"]
     assert site.password_submissions(member.email) == 1
     unlocked = cli("accounts", "unlock", member.email)
     assert unlocked.exit_code == 0
