@@ -331,6 +331,15 @@ def demo(
     if not as_expected:
         raise CheckerError("the demo did not go non_compliant -> fixed -> compliant")
     stdout.print("The setting went on -> switched off -> verified off. That is the whole job.")
+    stdout.print(NEXT_STEPS, markup=False, highlight=False)
+
+
+NEXT_STEPS = """
+Next, for your own account (each command's --help says more):
+  linkedin-ai-optout accounts add YOU@EXAMPLE.COM   # password into the keyring
+  linkedin-ai-optout check                          # read it, change nothing
+  linkedin-ai-optout check --apply                  # switch it off, verified
+  linkedin-ai-optout schedule install --every weekly --apply  # keep it off"""
 
 
 @app.command(cls=Command)

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 from typer.core import TyperGroup
+from typer.main import get_command
 
 from checker import __version__
+from checker.cli.app import app
 from checker.fixture_site import Account, FixtureSite
 from checker.linkedin.rules import rules_path
 from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args, run_cli
@@ -82,6 +84,22 @@ def test_demo_goes_from_non_compliant_to_fixed_to_compliant(cli: Cli) -> None:
     assert result.exit_code == 0, result.stderr
     outcomes = re.findall(r"\b(non_compliant|fixed|compliant)\b", result.stdout)
     assert outcomes == ["non_compliant", "fixed", "compliant"]
+    # It ends with what to run next, each a command of the tool, within 80 columns.
+    steps = [line.split("#")[0].split() for line in result.stdout.splitlines()[-4:]]
+    assert [step[:3] for step in steps] == [
+        ["linkedin-ai-optout", "accounts", "add"],
+        ["linkedin-ai-optout", "check"],
+        ["linkedin-ai-optout", "check", "--apply"],
+        ["linkedin-ai-optout", "schedule", "install"],
+    ]
+    assert max(len(line) for line in result.stdout.splitlines()[-5:]) <= 80
+    for step in steps:
+        command, *words = step[1:]
+        found = get_command(app).commands[command]  # type: ignore[attr-defined]
+        while words and not words[0].startswith("-") and hasattr(found, "commands"):
+            found = found.commands[words.pop(0)]
+        options = {name for param in found.params for name in [*param.opts, *param.secondary_opts]}
+        assert {word for word in words if word.startswith("--")} <= options, step
 
 
 def test_doctor_reports_browser_keyring_data_and_selectors(cli: Cli, real_keyring: object) -> None:
