@@ -351,7 +351,8 @@ def test_the_image_runs_the_cli_as_the_non_root_user_the_manifests_name() -> Non
     [install] = instructions("RUN")
     assert f'test "$(id -u pwuser)" = {pod_spec()["securityContext"]["runAsUser"]}' in install
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert json.loads(instructions("ENTRYPOINT")[-1]) == list(scripts)
+    assert json.loads(instructions("ENTRYPOINT")[-1]) == ["linkedin-ai-optout"]  # the tool, not the site
+    assert scripts["linkedin-ai-optout"] == "checker.__main__:main"
 
 
 def ignore_patterns() -> list[str]:

@@ -1,9 +1,13 @@
-"""Serve the fixture site on its own until Ctrl-C: `python -m checker.fixture_site --help`."""
+"""Serve the fixture site on its own until Ctrl-C, to try the tool on it:
+`linkedin-ai-optout-site --help` (installed with the tool, pipx included), or
+`python -m checker.fixture_site --help`."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
+import sys
 import threading
 from collections.abc import Sequence
 
@@ -22,8 +26,9 @@ def _account(value: str) -> tuple[str, str]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m checker.fixture_site",
-        description="Serve the offline LinkedIn double on 127.0.0.1.",
+        prog="linkedin-ai-optout-site",
+        description="Serve the offline LinkedIn double on 127.0.0.1 until Ctrl-C; then try the tool on it"
+        " with: linkedin-ai-optout check --base-url http://127.0.0.1:PORT",
     )
     parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
     parser.add_argument(
@@ -59,11 +64,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             site.add_account(account)
         except ValueError as error:  # the same email twice
             parser.error(str(error))
-    with site:
+    try:
+        site.start()
+    except OSError as exc:
+        busy = exc.errno == errno.EADDRINUSE
+        why = (
+            "is in use: stop what uses it, or choose another with --port"
+            if busy
+            else f"cannot be used: {exc}"
+        )
+        print(f"error: port {args.port} on 127.0.0.1 {why}", file=sys.stderr)
+        return 4
+    try:
         emails = ", ".join(email for email, _ in accounts)
         print(f"Fixture site at {site.base_url} (accounts: {emails})", flush=True)
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the way to stop it
             threading.Event().wait()
+    finally:
+        site.stop()
     return 0
 
 

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import html
+import http.client
 import json
 import re
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pyotp
@@ -15,6 +21,7 @@ from checker.fixture_site import (
     FixtureSite,
     LoginAttempt,
 )
+from tests.conftest import run_python
 from tests.fixture_site.fixture_http import (
     EMAIL,
     PASSWORD,
@@ -269,3 +276,59 @@ def test_a_restricted_account_lands_on_the_restricted_page(site: FixtureSite, cl
     page = client.get("/checkpoint/restricted").text
     assert '<main class="restricted-account" data-test-id="restricted-account">' in page
     assert "<h1>Your account has been restricted</h1>" in page
+
+
+# -- serving it on its own: linkedin-ai-optout-site ----------------------------------------------
+
+
+def test_the_site_command_is_installed_with_the_tool_and_documents_its_options() -> None:
+    command = Path(sys.executable).parent / "linkedin-ai-optout-site"
+    shown = subprocess.run([command, "--help"], capture_output=True, text=True, check=True).stdout
+    assert shown.startswith("usage: linkedin-ai-optout-site")
+    for option in ("--port", "--account EMAIL:PASSWORD", "--language", "--variant", "--setting"):
+        assert option in shown
+
+
+def test_the_site_serves_every_account_given_until_ctrl_c() -> None:
+    serving = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "checker.fixture_site",
+            "--port",
+            "0",
+            "--account",
+            "a@example.com:pw-a",
+            "--account",
+            "b@example.com:pw-b",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert serving.stdout is not None
+        line = serving.stdout.readline()
+        match = re.fullmatch(r"Fixture site at http://127\.0\.0\.1:(\d+) \(accounts: (.*)\)\n", line)
+        assert match is not None, line
+        assert match[2] == "a@example.com, b@example.com"
+        connection = http.client.HTTPConnection("127.0.0.1", int(match[1]), timeout=10)
+        connection.request("GET", "/login")
+        assert connection.getresponse().status == 200
+        connection.close()
+    finally:
+        serving.send_signal(signal.SIGINT)
+        _, errors = serving.communicate(timeout=30)
+    assert (serving.returncode, errors) == (0, "")
+
+
+def test_a_port_in_use_is_one_line_and_exit_4() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = run_python("-m", "checker.fixture_site", "--port", str(port))
+    assert (process.returncode, process.stdout) == (4, "")
+    assert process.stderr == (
+        f"error: port {port} on 127.0.0.1 is in use: stop what uses it, or choose another with --port\n"
+    )
