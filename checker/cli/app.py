@@ -21,7 +21,7 @@ from checker.cli.options import BrowserPath, Group, Headed, JsonOutput
 from checker.cli.record import record
 from checker.cli.schedule import schedule_app
 from checker.cli.settings import settings_app
-from checker.cli.signals import HeldSignals
+from checker.cli.signals import HeldSignals, Terminated
 from checker.core.console import say, stdout
 from checker.core.errors import CheckerError, ExitCode, UsageError
 from checker.core.logs import configure_logging
@@ -88,6 +88,8 @@ class _ErrorBoundary(TyperGroup):
             _fail(_message(exc), getattr(exc, "exit_code", ExitCode.USAGE), json_output)
         except _Interrupted:
             _fail("interrupted by SIGINT", ExitCode.INTERRUPTED, json_output)
+        except Terminated:  # outside a run's event loop, which records the account it stops instead
+            _fail("interrupted by SIGTERM", ExitCode.TERMINATED, json_output)
         except CheckerError as exc:
             _fail(str(exc), exc.exit_code, json_output)
         except Exception as exc:

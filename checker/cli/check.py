@@ -36,7 +36,7 @@ from checker.cli.options import (
 from checker.cli.options import typed as typed_options
 from checker.cli.signals import HeldSignals
 from checker.core.console import notice, say, stderr, stdout
-from checker.core.errors import ExitCode, UsageError
+from checker.core.errors import ExitCode, KeyringUnavailable, UsageError
 from checker.core.outcome import run_exit_code
 from checker.core.urls import normalize_base_url
 from checker.store.config_file import DEFAULT_PACE, DEFAULT_TIMEOUT, MAX_CONCURRENCY, load_user_config
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from checker.run.runner import RunReport
     from checker.run.shards import Shard
     from checker.store.config_file import Effective
+    from checker.store.credentials import CredentialStore
     from checker.store.stores import Stores
 
 # The options only check has; those it shares with other commands are in options.py.
@@ -270,7 +271,20 @@ def _prepare(*, interactive: bool) -> Stores:
 
     if interactive:
         require_display("check --interactive")  # before anything is written
-    return prepare_stores(notice, history=True)
+    stores = prepare_stores(notice, history=True)
+    _keyring_answers(stores.credentials)
+    return stores
+
+
+def _keyring_answers(credentials: CredentialStore) -> None:
+    """Every account needs the keyring (its password, or its saved session's key): one that does not
+    answer stops the run before the browser starts, with doctor's explanation and fix."""
+    with HeldSignals():
+        from checker.run.doctor import keyring_finding
+
+    finding = keyring_finding(credentials)
+    if not finding.ok:
+        raise KeyringUnavailable(f"{finding.detail}; {finding.fix}")
 
 
 def _run(

@@ -37,7 +37,7 @@ async def diagnose(credentials: CredentialStore, *, browser_path: str | None) ->
         ("history database", lambda: _history(home)),
         ("saved sessions", lambda: _sessions(home, credentials)),
         ("selector files", _rules),
-        ("keyring", lambda: _keyring(credentials)),
+        ("keyring", lambda: keyring_finding(credentials)),
         ("browser", lambda: _browser(browser_path)),
     ]
     findings = [Finding("version", True, __version__)]
@@ -143,7 +143,10 @@ def _rules() -> Finding:
     )
 
 
-def _keyring(credentials: CredentialStore) -> Finding:
+def keyring_finding(credentials: CredentialStore) -> Finding:
+    """Whether the keyring answers; when not, why in words that fit where the check runs, and the fix.
+    `check` stops on it before the browser starts: every account needs the keyring, for its password
+    or for the key of its saved session."""
     try:
         credentials.probe()
     except KeyringUnavailable as exc:
@@ -154,12 +157,22 @@ def _keyring(credentials: CredentialStore) -> Finding:
             and secret_service
             and not os.environ.get("DBUS_SESSION_BUS_ADDRESS")
         ):
-            # What a cron job sees: the Secret Service is there, but nothing says where its bus is.
+            # What a cron job or an SSH login sees: the Secret Service may be there, but nothing
+            # says where its bus is.
+            no_bus = f"{exc}: there is no D-Bus session here (DBUS_SESSION_BUS_ADDRESS is not set)"
+            if os.environ.get("SSH_CONNECTION"):
+                return Finding(
+                    "keyring",
+                    False,
+                    f"{no_bus}, as in an SSH login without a desktop session, so no keyring can be reached",
+                    "run it where you are logged in to the desktop, or start a bus and unlock the keyring in "
+                    "this login first: dbus-run-session -- bash, then gnome-keyring-daemon --unlock (type "
+                    "the keyring's password, then Ctrl-D), then the command again",
+                )
             return Finding(
                 "keyring",
                 False,
-                f"{exc}: there is no D-Bus session here (DBUS_SESSION_BUS_ADDRESS is not set), as in a "
-                "cron job, so the Secret Service cannot be reached",
+                f"{no_bus}, as in a cron job, so the Secret Service cannot be reached",
                 "schedule the check as a systemd user timer (linkedin-ai-optout schedule install), whose "
                 "services have your session's bus, or set DBUS_SESSION_BUS_ADDRESS in the job to your "
                 "session's bus (unix:path=/run/user/<uid>/bus)",
@@ -172,7 +185,7 @@ def _keyring(credentials: CredentialStore) -> Finding:
                 f"{BACKEND_ENV}={chosen} chose this backend: fix what it reads (for "
                 "checker.store.mounted_secrets.MountedSecrets, the mounted directory), or unset the variable",
             )
-        raise
+        return Finding("keyring", False, str(exc), FIXES["keyring"])
     return Finding("keyring", True, f"{credentials.describe()}: answers")
 
 

@@ -14,7 +14,6 @@ import pytest
 
 from checker.core.outcome import Outcome
 from checker.fixture_site import Account, FixtureSite
-from checker.fixture_site.urls import LOGIN
 from checker.linkedin.rules import SELECTORS_ENV
 from checker.run.doctor import FIXES
 from checker.store.credentials import TIMEOUT_ENV, CredentialStore
@@ -41,7 +40,7 @@ def without_a_session_bus(tmp_path: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND", TIMEOUT_ENV}
+        if key not in {"DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND", TIMEOUT_ENV, "SSH_CONNECTION"}
     }
     # No keyringrc.cfg of the user's may name a backend either.
     (tmp_path / "config").mkdir()
@@ -64,6 +63,22 @@ def test_without_a_keyring_accounts_add_fails_every_time_and_adds_nothing(
         )
         assert (result.returncode, result.stdout, result.stderr.splitlines()) == (4, "", [NO_BACKEND])
         assert not (isolated_home / "accounts.json").exists()
+
+
+def test_over_ssh_without_a_session_bus_doctor_and_check_say_how_to_reach_a_keyring_there(
+    without_a_session_bus: dict[str, str], isolated_home: Path
+) -> None:
+    env = without_a_session_bus | {"SSH_CONNECTION": "192.0.2.7 51022 192.0.2.1 22"}
+    keyring = findings_of(json.loads(run_cli("doctor", "--json", env=env).stdout))["keyring"]
+    assert keyring["detail"].endswith(
+        "as in an SSH login without a desktop session, so no keyring can be reached"
+    )
+    assert "dbus-run-session -- bash, then gnome-keyring-daemon --unlock" in keyring["fix"]
+    isolated_home.mkdir(mode=0o700)
+    (isolated_home / "accounts.json").write_text('{"accounts": ["a@example.com"]}')
+    check = run_cli("check", env=env)
+    assert (check.returncode, check.stdout) == (4, "")
+    assert check.stderr.splitlines() == [f"error: {keyring['detail']}; {keyring['fix']}"]
 
 
 def test_without_a_keyring_doctor_fails_the_keyring_with_a_fix(without_a_session_bus: dict[str, str]) -> None:
@@ -158,21 +173,19 @@ def test_doctor_on_a_frozen_keyring_fails_the_keyring_in_time_and_looks_at_the_r
     assert any(line.startswith("ok   browser: ") for line in lines)  # it went on after the keyring
 
 
-def test_check_on_a_frozen_keyring_records_an_error_submits_no_password_and_exits(
+def test_check_on_a_frozen_keyring_stops_in_time_before_the_browser_and_records_nothing(
     cli: Cli, site: FixtureSite
 ) -> None:
     site.add_account(Account(email=EMAIL, password=PASSWORD))
     result = frozen_run(
         before=[["accounts", "add", EMAIL, "--password-stdin"]], frozen=[*check_args(site, "--json")]
     )
-    [checked] = json.loads(result["stdout"])["results"]
     assert result["exit"] == 4
-    assert (checked["outcome"], checked["detail"]) == ("error", UNANSWERED)
-    # It got as far as the login form, where the password was needed, and sent nothing.
-    assert any(received.path.startswith(LOGIN) for received in site.received)
-    assert site.password_submissions(EMAIL) == 0
+    message = json.loads(result["stdout"])["error"]["message"]
+    assert message == f"{UNANSWERED}; {FIXES['keyring']}"
+    assert site.received == []
     code, history = cli.json("history")
-    assert (code, [entry["outcome"] for entry in history["entries"]]) == (0, ["error"])
+    assert (code, history["entries"]) == (0, [])
 
 
 # Also inside run_with_frozen: a check with a long keyring bound, sent SIGTERM once it is waiting
@@ -216,15 +229,18 @@ print(json.dumps(report))
 """
 
 
+# Stopped while the keyring is asked, before the run: nothing to record, and the document says so.
+STOPPED_BEFORE_THE_RUN = {"error": {"message": "interrupted by SIGTERM", "exit_code": 143}, "exit_code": 143}
+
+
 def test_a_check_stopped_while_waiting_for_a_frozen_keyring_exits_at_once(site: FixtureSite) -> None:
     site.add_account(Account(email=EMAIL, password=PASSWORD))
     code = f"EMAIL, ARGS = {EMAIL!r}, {check_args(site, '--json')!r}\n" + SIGTERM_WHILE_THE_KEYRING_IS_ASKED
     result = run_with_frozen("org.freedesktop.secrets", code)
-    # It does not sit out the 50 s bound of the read it abandoned.
-    assert result["exit"] == 143, result
-    [checked] = json.loads(result["stdout"])["results"]
-    assert (checked["outcome"], checked["detail"]) == ("error", "interrupted by SIGTERM; nothing was changed")
-    assert site.password_submissions(EMAIL) == 0
+    # It does not sit out the 50 s bound of the read it abandoned; the browser never started.
+    assert (result["exit"], result["stderr"]) == (143, "error: interrupted by SIGTERM\n"), result
+    assert json.loads(result["stdout"]) == STOPPED_BEFORE_THE_RUN
+    assert site.received == []
 
 
 def test_a_check_with_a_saved_session_stopped_while_the_frozen_keyring_is_asked_for_its_key_exits_at_once(
@@ -238,9 +254,7 @@ def test_a_check_with_a_saved_session_stopped_while_the_frozen_keyring_is_asked_
     )
     script = SIGTERM_WHILE_THE_KEYRING_IS_ASKED.replace("os.kill(", first_check + "os.kill(", 1)
     result = run_with_frozen("org.freedesktop.secrets", f"EMAIL, ARGS = {EMAIL!r}, {args!r}\n" + script)
-    assert result["exit"] == 143, result
-    [checked] = json.loads(result["stdout"])["results"]
-    assert (checked["outcome"], checked["detail"]) == ("error", "interrupted by SIGTERM; nothing was changed")
+    assert (result["exit"], json.loads(result["stdout"])) == (143, STOPPED_BEFORE_THE_RUN), result
     assert site.password_submissions(EMAIL) == 1  # the first check's
 
 

@@ -331,9 +331,11 @@ def test_doctor_and_check_name_a_secrets_directory_that_is_not_mounted(
     assert keyring["detail"].startswith(reason)
 
     check = run_cli(*check_args(site, "--json"), env=env)
-    [result] = json.loads(check.stdout)["results"]
-    assert (check.returncode, result["outcome"], result["detail"]) == (4, "error", reason)
-    assert site.password_submissions(EMAIL) == 0
+    error = json.loads(check.stdout)["error"]
+    assert (check.returncode, error["exit_code"]) == (4, 4)
+    assert error["message"] == f"{keyring['detail']}; {keyring['fix']}"  # doctor's words, before the browser
+    assert check.stderr.splitlines() == [f"error: {error['message']}"]
+    assert site.received == []
 
 
 def test_check_signs_in_with_the_mounted_password_and_totp_and_says_why_no_session_is_kept(
@@ -420,8 +422,7 @@ def test_a_misspelt_backend_is_named_in_one_line_by_doctor_and_check(
     assert "D-Bus" not in keyring["detail"] + keyring["fix"]  # a pod's advice is not a desktop's
     assert keyring["fix"].startswith(f"{BACKEND_ENV}={chosen} chose this backend")
     check = run_cli(*check_args(site, "--json"), env=env)
-    [result] = json.loads(check.stdout)["results"]
-    assert (check.returncode, result["outcome"]) == (4, "error")
-    assert result["detail"].startswith(said)
+    error = json.loads(check.stdout)["error"]
+    assert (check.returncode, error["message"]) == (4, f"{keyring['detail']}; {keyring['fix']}")
     assert "internal error" not in check.stderr
-    assert site.password_submissions(EMAIL) == 0
+    assert site.received == []
