@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import termios
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -281,11 +282,21 @@ def run_in_private_mounts(script: str, *args: str) -> str:
     return result.stdout.strip()
 
 
+def _until_the_terminal_hides_typing(terminal: int, limit: float) -> None:
+    """A hidden prompt shows itself, then turns the terminal's echo off: typing before that would
+    show the answer, as a person typing too soon would see it. The pseudo-terminal's two ends share
+    their settings, so this end can tell."""
+    deadline = time.monotonic() + limit
+    while termios.tcgetattr(terminal)[3] & termios.ECHO:
+        assert time.monotonic() < deadline, f"the terminal still echoes after {limit} s"
+        time.sleep(0.01)
+
+
 def run_cli_in_a_terminal(
     *args: str, answers: list[tuple[bytes, bytes]], limit: float = 60
 ) -> tuple[int, str]:
     """`python -m checker ARGS` on a terminal of its own (a pseudo-terminal it controls, as a shell
-    gives it): for each (prompt, answer) in turn, `answer` is typed once `prompt` shows. Its exit
+    gives it): for each (prompt, answer) in turn, `answer` is typed at the hidden prompt `prompt`. Its exit
     code, and everything the terminal showed."""
     primary, secondary = pty.openpty()
     run = subprocess.Popen(
@@ -314,6 +325,7 @@ def run_cli_in_a_terminal(
                 shown += chunk
             answered = len(shown)
             if answer:
+                _until_the_terminal_hides_typing(primary, limit)
                 os.write(primary, answer)
         return run.wait(timeout=limit), shown.decode(errors="replace")
     finally:

@@ -143,7 +143,8 @@ def test_every_check_is_recorded_with_tool_and_browser_versions(
     assert [e["outcome"] for e in entries] == ["fixed", "non_compliant"]
     assert entries[0]["tool_version"]
     assert entries[0]["browser_version"].split(".")[0].isdigit()
-    assert cli.json("history", "--account", "nobody@example.com")[1] == {"entries": []}
+    assert cli.json("history", "--account", "member@example.com")[1]["entries"] == entries
+    assert cli.json("history", "--account", "nobody@example.com")[0] == 2  # never configured
 
 
 def test_history_shows_a_friendly_line_when_empty(cli: Cli) -> None:
