@@ -10,10 +10,12 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.core import TyperGroup
 from typer.main import get_command
+from typer.testing import CliRunner
 
 from checker import __version__
 from checker.cli.app import app
@@ -406,3 +408,24 @@ def test_a_group_given_no_command_shows_its_help_formatted_and_exits_2(group: li
     assert "Commands:" in lines
     assert max(map(len, lines)) <= 80
     assert "error" not in process.stderr
+
+
+def command_paths(group: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and group of the tool, as the words that name it."""
+    found = [path]
+    for name, command in getattr(group, "commands", {}).items():
+        found += command_paths(command, (*path, name))
+    return found
+
+
+@pytest.mark.parametrize("path", command_paths(get_command(app)), ids=" ".join)
+def test_every_help_fits_80_columns_breaking_lines_between_words_only(
+    cli: Cli, path: tuple[str, ...]
+) -> None:
+    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= 80
+    broken = [line for line in lines if re.search(r"[A-Za-z]-$", line)]  # `--base-` then `url`
+    assert broken == []
+    assert "{" not in lines[0]  # usage names a required argument as EMAIL, an optional one [EMAIL]
