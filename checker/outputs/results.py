@@ -97,8 +97,13 @@ def print_results(console: Console, results: list[CheckResult], *, title: str | 
     table.add_column("detail", overflow="ellipsis")
     arrow = "->" if console.options.ascii_only else "→"
     previous: str | None = None
+    said: str | None = None  # the detail of the row above
     for result in results:
-        cells = [Text(_state(result, arrow)), _outcome(result.outcome), Text(_short_detail(result))]
+        detail = _short_detail(result)
+        # The same hint for every setting of an account is said once: "(same)" below it.
+        repeated = by_setting and result.account == previous and detail == said
+        shown = Text("(same)", style="dim") if repeated else Text(detail)
+        cells = [Text(_state(result, arrow)), _outcome(result.outcome), shown]
         if by_setting:
             if previous is not None and result.account != previous:
                 table.add_section()
@@ -107,7 +112,7 @@ def print_results(console: Console, results: list[CheckResult], *, title: str | 
             cells.insert(0, Text(printable(account)))
         else:
             cells.insert(0, Text(printable(result.account)))
-        previous = result.account
+        previous, said = result.account, detail
         table.add_row(*cells)
     console.print(table)
     for result in results:

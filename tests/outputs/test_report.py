@@ -344,3 +344,13 @@ def test_the_error_document_of_a_run_that_could_not_start() -> None:
         "error": {"message": "no browser found at all", "exit_code": 4},
         "exit_code": 4,
     }
+
+
+def test_a_hint_every_setting_of_an_account_shares_is_said_once_then_same() -> None:
+    on = [check_result(setting=name) for name in ("generative_ai_training", "ads_age", "ads_gender")]
+    other = check_result(setting="ads_age", account="b@example.com")
+    table = results_table(*on, other)
+    assert_fits_80_columns(table)
+    assert table.count("(same)") == 2  # below a@example.com's first; b@example.com's is said again
+    assert line_with("ads_gender", table).rstrip().endswith("(same)")
+    assert not line_with("b@example.com", table).rstrip().endswith("(same)")
