@@ -160,34 +160,31 @@ def print_history(console: Console, entries: list[HistoryEntry], *, account: str
             Text(f"No checks recorded for {printable(account)}." if account else "No checks recorded yet.")
         )
         return
-    accounts = [Text(printable(entry.result.account)) for entry in entries]
-    # Padded to the longest email so the outcomes line up; the detail goes beneath its line
-    # rather than in a fourth column, where at 80 columns it would get a dozen characters.
-    width = max(len("account"), *(account_text.cell_len for account_text in accounts))
-    header = Text.assemble(
-        "checked at (UTC)".ljust(_TIME_WIDTH),
-        "  ",
-        "account".ljust(width),
-        "  ",
-        "outcome",
-        style="bold",
-    )
-    console.print(header)
-    for entry, account_text in zip(entries, accounts, strict=True):
-        result = entry.result
-        account_text.align("left", width)
-        console.print(
+    arrow = "->" if console.options.ascii_only else "→"
+    # One column each, always, padded to its longest cell so that they line up; the detail goes
+    # beneath its line rather than in a column, where at 80 columns it would get a dozen characters.
+    rows = [
+        [
+            Text(entry.result.checked_at.strftime(_TIME_FORMAT)),
+            Text(printable(entry.result.account)),
+            Text(printable(entry.result.setting)),
+            Text(_state(entry.result, arrow)),
             Text.assemble(
-                result.checked_at.strftime(_TIME_FORMAT),
-                "  ",
-                account_text,
-                "  ",
-                _outcome(result.outcome),
-                Text(" (drift)", style="bold") if result.drift else "",
-                # The generative-AI setting goes unnamed, as it did before the catalog.
-                "" if result.setting == SETTING else Text(f"  {printable(result.setting)}"),
-            )
-        )
+                _outcome(entry.result.outcome),
+                Text(" (drift)", style="bold") if entry.result.drift else "",
+            ),
+        ]
+        for entry in entries
+    ]
+    names = ["checked at (UTC)", "account", "setting", "state", "outcome"]
+    widths = [max(len(name), *(row[column].cell_len for row in rows)) for column, name in enumerate(names)]
+    header = "  ".join(name.ljust(width) for name, width in zip(names, widths, strict=True))
+    console.print(Text(header.rstrip(), style="bold"), soft_wrap=True)
+    for entry, row in zip(entries, rows, strict=True):
+        for cell, width in zip(row[:-1], widths, strict=False):
+            cell.align("left", width)
+        console.print(Text("  ").join(row), soft_wrap=True)  # a narrow terminal wraps it, rich never cuts it
+        result = entry.result
         detail = Text(printable(result.detail), overflow="ellipsis")
         console.print(Padding(detail, (0, 0, 0, _DETAIL_INDENT)))
 
