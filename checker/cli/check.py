@@ -102,7 +102,7 @@ Concurrency = Annotated[
     typer.Option(
         metavar="N",
         help="Check N accounts at once (1 to 8), each in its own browser context. Default 1, "
-        "or config.toml's concurrency; 1 suits a laptop, see the README before raising it.",
+        "or config.toml's concurrency; 1 suits a laptop, see docs/admins.md before raising it.",
     ),
 ]
 ShardCount = Annotated[

@@ -11,7 +11,8 @@ from enum import IntEnum
 
 class ExitCode(IntEnum):
     """What the process exit status means: every status the tool ends with is one of these.
-    Documented in the README; of 0 to 4, the highest applicable wins; a signal's status wins over all."""
+    Documented in docs/reference.md; of 0 to 4, the highest applicable wins; a signal's status wins
+    over all."""
 
     OK = 0
     """Every account is compliant, fixed or not applicable."""

@@ -101,7 +101,7 @@ class CheckResult:
         return state if state in (SwitchState.ON, SwitchState.OFF) else None
 
     def to_json(self) -> dict[str, Any]:
-        """The result as it appears in `check --json` (see the README for the schema)."""
+        """The result as it appears in `check --json` (see docs/reference.md for the schema)."""
         return {
             "account": self.account,
             "setting": self.setting,

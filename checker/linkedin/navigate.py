@@ -1,7 +1,7 @@
 """Reaching a setting: its page, by its address, as brave/psst-component's LinkedIn tasks do; its
 category page (Data privacy, Advertising data) only when LinkedIn sends the member back there.
 
-Measured (`make bench`, see the README's speed table): the person's path through the settings
+Measured (`make bench`, see the speed table in docs/maintainers.md): the person's path through the settings
 app, the category page and then a click on the setting's item, costs one more page load and the
 settings app started once more, about a quarter of a one-setting check, and tells nothing the
 setting's own page does not: a member whose region lacks the setting is sent from its page back

@@ -70,6 +70,8 @@ def write_metrics(
         duration
     )
     Gauge(
-        f"{PREFIX}_last_run_exit_code", "The exit code of the last run (see the README).", registry=registry
+        f"{PREFIX}_last_run_exit_code",
+        "The exit code of the last run (see docs/reference.md).",
+        registry=registry,
     ).set(exit_code)
     write_to_textfile(str(path), registry)

@@ -168,7 +168,8 @@ def _first_problem(path: Path, exc: ValidationError) -> str:
     key = str(location[0]) if location else "?"
     shown = key + "".join(f"[{part}]" for part in location[1:])
     if error["type"] == "extra_forbidden":
-        return f"{path}: {printable(shown)}: unknown key; the keys are {', '.join(DEFAULTS)} (see the README)"
+        keys = ", ".join(DEFAULTS)
+        return f"{path}: {printable(shown)}: unknown key; the keys are {keys} (see docs/members.md)"
     return f"{path}: {shown}: expected {_EXPECTED[key]}, got {_shown_value(error.get('input'))}"
 
 
