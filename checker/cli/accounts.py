@@ -24,6 +24,7 @@ from checker.cli.signals import HeldSignals
 from checker.core.console import notice, say, stdout
 from checker.core.errors import UsageError
 from checker.core.redact import register_secret
+from checker.core.safe_text import printable
 from checker.core.urls import normalize_base_url
 from checker.store.home import DEFAULT_BASE_URL, home_path, prepare_home
 
@@ -141,9 +142,11 @@ def _check_totp_secret(secret: str) -> None:
 
 @accounts_app.command("list", cls=Command)
 def accounts_list(json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """List the configured accounts and whether each has a saved session. Writes nothing."""
+    """List the configured accounts: each one's label and groups, whether it has a saved session, and
+    whether its password is held back (and why). Writes nothing."""
     with HeldSignals():
         from checker.store.accounts import AccountList
+        from checker.store.quarantine import Quarantine
 
     home = home_path()
     entries = AccountList.in_home(home).entries()
@@ -156,26 +159,54 @@ def accounts_list(json_output: Annotated[bool, typer.Option("--json", help="Prin
             from checker.store.sessions import SessionStore
 
         sessions = SessionStore.in_home(home, CredentialStore())
-        # A label and groups only where an account has them: the document stays as it was without.
-        rows = [
-            {
-                "email": entry.email,
-                **({"label": entry.label} if entry.label else {}),
-                **({"groups": list(entry.groups)} if entry.groups else {}),
-                "session_saved": sessions.has_any(entry.email),
-            }
-            for entry in entries
-        ]
+        quarantine = Quarantine.in_home(home)
+        # A label, groups and a hold only where an account has them: the document stays as it was.
+        rows = []
+        for entry in entries:
+            hold = quarantine.get(entry.email)
+            rows.append(
+                {
+                    "email": entry.email,
+                    **({"label": entry.label} if entry.label else {}),
+                    **({"groups": list(entry.groups)} if entry.groups else {}),
+                    "session_saved": sessions.has_any(entry.email),
+                    **({"held_back": {"cause": hold.cause, "since": hold.since}} if hold else {}),
+                }
+            )
     if json_output:
         print(json.dumps({"accounts": rows}))
     elif not rows:
         stdout.print("No accounts. Add one with: linkedin-ai-optout accounts add EMAIL", markup=False)
     else:
-        for row in rows:
-            groups = ", ".join(row.get("groups", []))
-            shown = [row["email"], row.get("label", ""), groups and f"[{groups}]"]
-            shown.append("(session saved)" if row["session_saved"] else "")
-            stdout.print("  ".join(part for part in shown if part), markup=False)
+        _print_accounts(rows)
+
+
+def _print_accounts(rows: list[dict[str, Any]]) -> None:
+    """One line an account, its columns lined up; a held-back password says why (since when: --json)."""
+    with HeldSignals():
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for name in ("account", "label", "groups", "session", "password"):
+        # Only the user's own words may be cut short, never an email or a state.
+        table.add_column(name, no_wrap=True, overflow="ellipsis" if name in ("label", "groups") else "fold")
+    for row in rows:
+        held = row.get("held_back")
+        table.add_row(
+            *map(
+                Text,  # never markup: a label is the user's text
+                [
+                    printable(row["email"]),
+                    printable(row.get("label", "")),
+                    printable(", ".join(row.get("groups", []))),
+                    "saved" if row["session_saved"] else "",
+                    f"held back ({held['cause']})" if held else "",
+                ],
+            )
+        )
+    stdout.print(table)
 
 
 @accounts_app.command("remove", cls=Command)

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from checker.core.outcome import Outcome
 from checker.fixture_site import FixtureSite
 from checker.store.credentials import SERVICE, CredentialStore
+from checker.store.quarantine import Quarantine
 from tests.conftest import ROOT, Cli, add_account, check_args, run_cli, run_cli_in_a_terminal, run_python
 
 
@@ -238,3 +240,26 @@ def test_history_of_an_account_never_configured_is_a_usage_error_and_of_a_config
     result = cli("history", "--account", "ME@example.com")
     assert (result.exit_code, result.stderr) == (0, "")
     assert "No checks recorded" in result.stdout
+
+
+def test_accounts_list_lines_up_its_columns_and_shows_a_held_back_password(
+    cli: Cli, real_keyring: CredentialStore, isolated_home: Path
+) -> None:
+    add_account(cli, "a@example.com", "a password")
+    result = cli(
+        "accounts", "add", "longer.name@example.com", "--password-stdin", "--label", "[b]Seat 2", input="pw\n"
+    )
+    assert result.exit_code == 0
+    Quarantine.in_home(isolated_home).hold("a@example.com", Outcome.AUTH_FAILED, "refused")
+    lines = cli("accounts", "list").stdout.splitlines()
+    header = lines[0]
+    assert header.split() == ["account", "label", "groups", "session", "password"]
+    [held] = [line for line in lines if line.startswith("a@example.com")]
+    [seat] = [line for line in lines if line.startswith("longer.name@example.com")]
+    assert "[b]Seat 2" in seat  # the user's text, never markup
+    assert held.index("held back (auth_failed)") == header.index("password")  # the columns line up
+    document = cli.json("accounts", "list")[1]
+    by_email = {row["email"]: row for row in document["accounts"]}
+    assert by_email["a@example.com"]["held_back"]["cause"] == "auth_failed"
+    assert by_email["a@example.com"]["held_back"]["since"].endswith("Z")
+    assert "held_back" not in by_email["longer.name@example.com"]
