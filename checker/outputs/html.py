@@ -21,7 +21,7 @@ from checker import __version__
 from checker.core.outcome import Outcome, utc_now
 from checker.core.safe_text import printable
 from checker.outputs.chart import chart_svg, days_table, per_day
-from checker.outputs.fleet import NEEDS_A_PERSON, Record, Row, pair_key
+from checker.outputs.fleet import Record, Row
 
 
 @dataclass(frozen=True)
@@ -44,18 +44,25 @@ STATUSES = (
     ),
     Status(
         "still_on",
-        "still on",
+        "on",
         frozenset({Outcome.NON_COMPLIANT, Outcome.WOULD_FIX}),
         "The setting is on, so LinkedIn may use the data: the latest check only read it"
         " (non_compliant) or rehearsed switching it off (would_fix). check --apply switches it off.",
     ),
     Status(
         "needs_person",
-        "need a person",
-        NEEDS_A_PERSON,
-        "The latest check could not get or keep the setting off by itself: a sign-in code or CAPTCHA"
-        " (needs_attention), a wrong or missing password (auth_failed), a change LinkedIn did not keep"
-        " (fix_failed), a page not recognised (ui_changed), or a failure (error). The last error and"
+        "needs a person",
+        frozenset({Outcome.NEEDS_ATTENTION, Outcome.AUTH_FAILED, Outcome.FIX_FAILED}),
+        "Only a person can get or keep the setting off: LinkedIn asked for a sign-in code or a CAPTCHA"
+        " (needs_attention), refused the password (auth_failed), or did not keep the change"
+        " (fix_failed). The last error column says what to do.",
+    ),
+    Status(
+        "error",
+        "error",
+        frozenset({Outcome.UI_CHANGED, Outcome.ERROR}),
+        "The latest check could not read the setting: a page it did not recognise (ui_changed), or a"
+        " failure or an interruption (error). The next check may well succeed; the last error and"
         " evidence columns say more.",
     ),
     Status(
@@ -66,10 +73,14 @@ STATUSES = (
         " (not_applicable): nothing to do.",
     ),
 )
+"""A partition of the outcomes: each pair is counted in exactly one, by its latest check."""
 FIXED_MEANING = (
-    "Pairs the tool switched off in this period: it found the setting on, switched it off, and a"
-    " reload showed it off (fixed). A pair counts once however often it was fixed, and is counted"
-    " above by its latest check."
+    "Events, not pairs: how many times in this period the tool found a setting on, switched it off,"
+    " and a reload showed it off (fixed)."
+)
+DRIFT_MEANING = (
+    "Events, not pairs: how many times in this period LinkedIn switched a setting back on after a"
+    " check had found it off."
 )
 _STATUS_OF = {outcome: status for status in STATUSES for outcome in status.outcomes}
 
@@ -84,6 +95,7 @@ h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:1.75rem 0 .5re
 .count{font-size:1.6rem;font-weight:700;margin-right:.35rem}.card .label{font-weight:600}
 .compliant{border-left-color:#1a7f37}.fixed{border-left-color:#0969da}.still_on{border-left-color:#c2410c}
 .needs_person{border-left-color:#8250df}.not_offered{border-left-color:#6b7280}
+.card.error{border-left-color:#b91c1c}.card.drift{border-left-color:#b45309}time{white-space:nowrap}
 #chart{width:100%;max-width:760px;height:auto}
 .controls{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;margin:.5rem 0}
 .scroll{overflow-x:auto}
@@ -97,7 +109,7 @@ td.number{text-align:right}td.error{overflow-wrap:anywhere;min-width:12rem;max-w
 td.path{overflow-wrap:anywhere;min-width:8rem;max-width:16rem}
 .badge{border-radius:1rem;padding:0 .5rem;white-space:nowrap;color:#fff}
 .badge.compliant{background:#1a7f37}.badge.still_on{background:#c2410c}.badge.needs_person{background:#8250df}
-.badge.not_offered{background:#6b7280}.name{color:#57606a;font-size:.8rem}
+.badge.not_offered{background:#6b7280}.badge.error{background:#b91c1c}.name{color:#57606a;font-size:.8rem}
 @media print{.controls{display:none}}
 """
 
@@ -214,19 +226,30 @@ def as_html(
 
 
 def _summary(rows: list[Row], records: list[Record]) -> str:
+    if not rows:
+        return """<section aria-labelledby="summary-heading">
+<h2 id="summary-heading">Summary</h2>
+<p id="totals">No checks in this period: nothing to count.</p>
+</section>"""
     counts = {status.key: 0 for status in STATUSES}
     for row in rows:
         counts[_STATUS_OF[Outcome(row.outcome)].key] += 1
-    fixed = len({pair_key(record.result) for record in records if record.result.outcome is Outcome.FIXED})
+    fixed = sum(record.result.outcome is Outcome.FIXED for record in records)
+    drifted = sum(row.drift_events for row in rows)
     accounts = len({row.account.casefold() for row in rows})
-    cards = [_card(status.key, counts[status.key], status.label, status.meaning) for status in STATUSES[:1]]
-    cards.append(_card("fixed", fixed, "switched off by the tool", FIXED_MEANING))
-    cards += [_card(status.key, counts[status.key], status.label, status.meaning) for status in STATUSES[1:]]
+    cards = "".join(
+        _card(status.key, counts[status.key], status.label, status.meaning) for status in STATUSES
+    )
+    events = _card("fixed", fixed, "times switched off by the tool", FIXED_MEANING) + _card(
+        "drift", drifted, "times LinkedIn switched one back on", DRIFT_MEANING
+    )
     return f"""<section aria-labelledby="summary-heading">
 <h2 id="summary-heading">Summary</h2>
 <p id="totals">{accounts} account{_s(accounts)}; {len(rows)} (account, setting) pair{_s(len(rows))}, each
-counted by its latest check in the period.</p>
-<ul class="cards">{"".join(cards)}</ul>
+counted once, by its latest check in the period:</p>
+<ul class="cards">{cards}</ul>
+<p>In the period:</p>
+<ul class="cards events">{events}</ul>
 </section>"""
 
 
@@ -290,7 +313,7 @@ def _row(row: Row, titles: Mapping[str, str], show_host: bool) -> str:
         f'{_text(title)}<br><span class="name">{_text(row.setting)}</span>' if title else _text(row.setting)
     )
     label = f'<br><span class="name">{_text(row.label)}</span>' if row.label else ""
-    error = _text(row.last_error)
+    error = _text(_sentence(row.last_error))
     if row.last_error_at:
         error += f'<br><span class="name">at {_time(row.last_error_at)}</span>'
     cells = [
@@ -327,6 +350,22 @@ def _time(value: str | None) -> str:
         return ""
     shown = value.replace("T", " ").removesuffix("Z")
     return f'<time datetime="{_text(value)}">{_text(shown)}</time>'
+
+
+def _sentence(error: str | None) -> str | None:
+    """A row's last error ("outcome: detail") with its detail as a sentence for a reader of the page:
+    no command-line quoting (backticks), no ` -- ` joints, a capital first and a full stop last."""
+    if not error:
+        return error
+    outcome, joint, detail = error.partition(": ")
+    if not joint or outcome not in _OUTCOMES:
+        outcome, joint, detail = "", "", error
+    text = detail.replace("`", "").replace(" -- ", ". ").strip()
+    text = text[:1].upper() + text[1:]
+    return outcome + joint + (text if text.endswith((".", "!", "?")) else text + ".")
+
+
+_OUTCOMES = frozenset(outcome.value for outcome in Outcome)
 
 
 def _text(value: str | None) -> str:

@@ -122,21 +122,29 @@ async def test_the_page_summarises_the_fleet_lists_each_pair_and_charts_it_witho
         assert (await page.locator("h1").inner_text()) == "LinkedIn data-use settings: fleet report"
         assert (await page.locator("#generated").inner_text()).startswith("Generated 20")
         assert "every check: 6 checks, from " in await page.locator("#period").inner_text()
-        counts = {
-            key: await page.locator(f"#count-{key} .count").inner_text()
-            for key in ("compliant", "fixed", "still_on", "needs_person", "not_offered")
-        }
+        partition = ("compliant", "still_on", "needs_person", "error", "not_offered")
+        counts = {key: await page.locator(f"#count-{key} .count").inner_text() for key in partition}
         assert counts == {
             "compliant": "2",
-            "fixed": "1",
             "still_on": "1",
             "needs_person": "1",
+            "error": "0",
             "not_offered": "0",
         }
-        assert "compliant" in await page.locator("#count-compliant p").inner_text()  # says what it counts
+        assert sum(map(int, counts.values())) == 4  # the cards add up to the pairs
         assert await page.locator("#totals").inner_text() == (
-            "2 accounts; 4 (account, setting) pairs, each counted by its latest check in the period."
+            "2 accounts; 4 (account, setting) pairs, each counted once, by its latest check in the period:"
         )
+        assert "compliant" in await page.locator("#count-compliant p").inner_text()  # says what it counts
+        # Events, apart: the tool's fixes and LinkedIn's switching back, each labelled as such.
+        assert await page.locator("#count-fixed .count").inner_text() == "1"
+        assert await page.locator("#count-drift .count").inner_text() == "0"
+        assert (await page.locator("#count-fixed p").inner_text()).startswith("Events, not pairs")
+        boxes = await page.eval_on_selector_all(
+            "td time", "times => times.map(t => t.getClientRects().length)"
+        )
+        assert boxes
+        assert set(boxes) == {1}  # every date on one line
         assert [name for name, _ in await headers(page)] == [
             "account",
             "setting",
@@ -312,7 +320,7 @@ async def test_hostile_text_in_a_merged_file_stays_text_and_loads_nothing(
         [row] = await table(page)
         assert row[0] == account
         assert row[1] == f"<svg onload=\"fetch('{pixel}')\">"
-        assert row[8].startswith(f"error: {detail}")
+        assert row[8].startswith(f"error: {detail[:1].upper()}{detail[1:]}")
         assert await page.locator("#fleet img, #fleet iframe, #fleet svg, #fleet script").count() == 0
         assert await page.locator("script").count() == 1  # the page's own
         assert "pwned" not in await page.title()
@@ -346,7 +354,8 @@ def test_an_empty_history_is_a_page_that_says_there_were_no_checks(cli: Cli) -> 
     assert result.exit_code == 0
     assert result.stdout.startswith("<!DOCTYPE html>")
     assert '<p id="no-checks">No checks in this period.</p>' in result.stdout
-    assert '<span class="count">0</span>' in result.stdout
+    assert '<p id="totals">No checks in this period: nothing to count.</p>' in result.stdout
+    assert 'class="count"' not in result.stdout  # no card of zeros that would read as all well
     assert "Period: every check: none found." in result.stdout
 
 
