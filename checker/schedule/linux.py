@@ -137,10 +137,10 @@ def _install_systemd(job: Job, manager: dict[str, str], say: Say, warn: Say) -> 
     if problem is not None:
         warn(
             f"the keyring does not answer in the systemd user manager's environment ({problem}): "
-            "each scheduled check will end in `error`, since the keyring holds the passwords and the "
-            "saved sessions' key. Make the Secret Service reachable there (Debian, Ubuntu: install "
-            f"dbus-user-session and log in again), then try it: systemctl --user start {SERVICE}; "
-            f"journalctl --user -u {SERVICE}"
+            "each scheduled check will stop (exit 4) before it signs in, since the keyring holds the "
+            "passwords and the saved sessions' key. Make the Secret Service reachable there (Debian, "
+            "Ubuntu: install dbus-user-session and log in again), then try it: "
+            f"systemctl --user start {SERVICE}; journalctl --user -u {SERVICE}"
         )
     if not (Path("/var/lib/systemd/linger") / _user()).is_file():
         say(
@@ -171,8 +171,9 @@ def _install_cron(job: Job, say: Say, warn: Say, *, asked: bool) -> None:
     if problem is not None:
         warn(
             f"the keyring is not reachable from cron ({problem}): cron jobs have no D-Bus session, so "
-            "each scheduled check will end in `error`, since the keyring holds the passwords and the "
-            "saved sessions' key. Use the systemd user timer where you can. See what the job sees: "
+            "each scheduled check will stop (exit 4) before it signs in, since the keyring holds the "
+            "passwords and the saved sessions' key. Use the systemd user timer where you can. See what "
+            "the job sees: "
             f"{doctor_in_cron(job.interpreter, job.environment)}"
         )
 
