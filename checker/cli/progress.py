@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from rich.console import Console
-from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TaskID, TextColumn
+from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TaskID
+from rich.table import Column
 from rich.text import Text
 
 from checker.core.safe_text import printable
@@ -36,7 +37,8 @@ def accounts_display(console: Console, *, enabled: bool) -> Iterator[Watch]:
     if not (enabled and console.is_terminal):
         yield Watch()
         return
-    columns = (SpinnerColumn(), TextColumn("{task.description}", markup=False), _Counts())
+    # One line a task at any width: cut short, never wrapped (the run's times used to wrap at 80).
+    columns = (SpinnerColumn(), _Line(table_column=Column(no_wrap=True, overflow="ellipsis")))
     with Progress(*columns, console=console, transient=True) as progress:
         yield _TerminalWatch(progress)
 
@@ -75,18 +77,21 @@ def _done_text(done: int, total: int) -> str:
     return f"{done}/{total} account{'s' if total != 1 else ''} checked"
 
 
-class _Counts(ProgressColumn):
-    """For the run's line: the time elapsed, and the time left as the accounts so far predict it."""
+class _Line(ProgressColumn):
+    """A task's line: an account's step; for the run, the accounts done, the time elapsed, and the
+    time left as the accounts so far predict it. One column, so that an account's step may use the
+    whole width the run's times take on the run's line."""
 
     def render(self, task: Task) -> Text:
+        line = Text(task.description)
         if not task.fields.get("overall") or task.total is None:
-            return Text("")
+            return line
         elapsed = task.elapsed or 0.0
         done, total = task.completed, task.total
-        shown = f"{_clock(elapsed)} elapsed"
+        times = f"{_clock(elapsed)} elapsed"
         if 0 < done < total:
-            shown += f", about {_clock(elapsed / done * (total - done))} left"
-        return Text(shown, style="dim")
+            times += f", about {_clock(elapsed / done * (total - done))} left"
+        return line.append(f"  {times}", style="dim")
 
 
 def _clock(seconds: float) -> str:

@@ -348,10 +348,12 @@ def test_a_binary_selector_file_is_one_line_naming_it(
 # --- progress -------------------------------------------------------------------------------
 
 
-def run_with_stderr(site: FixtureSite, *, terminal: bool, extra: tuple[str, ...] = ()) -> tuple[int, str]:
+def run_with_stderr(
+    site: FixtureSite, *, terminal: bool, extra: tuple[str, ...] = (), columns: int = 100
+) -> tuple[int, str]:
     """Run `check` as a process whose stderr is a terminal (a pseudo-terminal) or a pipe."""
     args = [COMMAND, *check_args(site, *extra)]
-    env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": str(columns)}
     if not terminal:
         done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120, check=False)
         return done.returncode, done.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import signal
 from itertools import pairwise
 from pathlib import Path
@@ -156,8 +157,14 @@ def test_a_terminal_shows_accounts_done_time_left_and_each_accounts_step(
 ) -> None:
     for account in fleet:
         account.render_delay_ms = 600  # each step lasts long enough for the display to draw it
-    code, shown = run_with_stderr(site, terminal=True, extra=("--concurrency", "2"))
+    code, shown = run_with_stderr(site, terminal=True, extra=("--concurrency", "2"), columns=80)
     assert code == 1
+    # At 80 columns each line the display draws stays one line: the times keep the run's line.
+    lines = re.split(r"[\r\n]", re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown))
+    assert max(map(len, lines)) <= 80
+    run_lines = [line for line in lines if "accounts checked" in line]
+    assert run_lines
+    assert all("elapsed" in line for line in run_lines)
     assert "0/6 accounts checked" in shown
     assert "6/6 accounts checked" in shown
     assert "elapsed" in shown
