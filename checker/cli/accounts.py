@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from checker.cli.help import HELP_OPTIONS, Command
+from checker.cli.help import Command, command_group
 from checker.cli.options import BrowserPath
 from checker.cli.signals import HeldSignals
 from checker.core.console import notice, say, stdout
@@ -34,12 +34,7 @@ imported for the option without loading Playwright (tests/cli/test_startup.py ke
 MAX_WAIT_MINUTES = 24 * 60
 """A day: longer than anyone takes to sign in, and far short of what overflows the browser's timers."""
 
-accounts_app = typer.Typer(
-    help="Manage the accounts to check (passwords live in the OS keyring).",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    context_settings=HELP_OPTIONS,
-)
+accounts_app = command_group("Manage the accounts to check (passwords live in the OS keyring).")
 
 
 @accounts_app.command("add", cls=Command)

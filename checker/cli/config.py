@@ -6,20 +6,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import typer
-
-from checker.cli.help import HELP_OPTIONS, Command
+from checker.cli.help import Command, command_group
 from checker.cli.options import JsonOutput
 from checker.cli.signals import HeldSignals
 from checker.core.console import stdout
 from checker.core.safe_text import printable
 from checker.store.config_file import DEFAULTS, config_path, load_user_config
 
-config_app = typer.Typer(
-    help="The config file (config.toml in the data directory): defaults for check and record.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    context_settings=HELP_OPTIONS,
+config_app = command_group(
+    "The config file (config.toml in the data directory): defaults for check and record."
 )
 
 

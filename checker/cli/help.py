@@ -11,10 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import typer
 from typer._click import _textwrap
 from typer.core import TyperArgument, TyperCommand
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
+
+def command_group(help: str) -> typer.Typer:
+    """A group of commands (accounts, config, schedule, settings), presented as every one is: plain
+    help, -h as well as --help, and its help when it is given no command."""
+    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None, context_settings=HELP_OPTIONS)
 
 
 class _WholeWords(_textwrap.TextWrapper):

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from checker.cli.help import HELP_OPTIONS, Command
+from checker.cli.help import Command, command_group
 from checker.cli.options import Apply, Emails
 from checker.core.console import say
 from checker.core.errors import UsageError
@@ -17,12 +17,8 @@ from checker.core.safe_text import printable
 from checker.schedule.job import Every, Platform
 from checker.store.config_file import MAX_PACE, MAX_TIMEOUT, MIN_TIMEOUT
 
-schedule_app = typer.Typer(
-    help="Run the check on a schedule: a systemd timer or cron (Linux), launchd (macOS), Task Scheduler "
-    "(Windows).",
-    rich_markup_mode=None,
-    context_settings=HELP_OPTIONS,
-    no_args_is_help=True,
+schedule_app = command_group(
+    "Run the check on a schedule: a systemd timer or cron (Linux), launchd (macOS), Task Scheduler (Windows)."
 )
 
 

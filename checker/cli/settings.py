@@ -5,19 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import typer
-
-from checker.cli.help import HELP_OPTIONS, Command
+from checker.cli.help import Command, command_group
 from checker.cli.options import JsonOutput
 from checker.cli.signals import HeldSignals
 from checker.core.console import stdout
 from checker.store.config_file import DEFAULTS
 
-settings_app = typer.Typer(
-    help="The data-use settings a check can look at, with `check --setting NAME` (or `all`).",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    context_settings=HELP_OPTIONS,
+settings_app = command_group(
+    "The data-use settings a check can look at, with `check --setting NAME` (or `all`)."
 )
 
 
