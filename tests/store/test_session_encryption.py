@@ -23,24 +23,11 @@ from checker.store.credentials import SESSION_KEY_SERVICE, CredentialStore, Memo
 from checker.store.home import home_path
 from checker.store.sessions import HEADER, SessionStore, key_name
 from tests.conftest import Cli, add_account, check_args
+from tests.store.conftest import li_at_cookie
 
 EMAIL = "a@example.com"
 ORIGIN = "http://127.0.0.1:8765"
-STATE: dict[str, Any] = {
-    "cookies": [
-        {
-            "name": "li_at",
-            "value": "cookie-value-7c1e55",
-            "domain": "127.0.0.1",
-            "path": "/",
-            "expires": -1,
-            "httpOnly": True,
-            "secure": False,
-            "sameSite": "Lax",
-        }
-    ],
-    "origins": [],
-}
+STATE: dict[str, Any] = {"cookies": [li_at_cookie("cookie-value-7c1e55")], "origins": []}
 
 
 @pytest.fixture

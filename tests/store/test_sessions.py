@@ -24,19 +24,11 @@ from checker.core.errors import ConfigError
 from checker.store.credentials import CredentialStore, MemoryKeyring
 from checker.store.sessions import HEADER, SessionStore, key_name
 from tests.conftest import run_in_private_mounts
+from tests.store.conftest import li_at_cookie
 from tests.store.test_config import run_where_read_only
 
 ORIGIN = "http://127.0.0.1:8765"
-COOKIE: dict[str, Any] = {
-    "name": "li_at",
-    "value": "token",
-    "domain": "127.0.0.1",
-    "path": "/",
-    "expires": -1,
-    "httpOnly": True,
-    "secure": False,
-    "sameSite": "Lax",
-}
+COOKIE = li_at_cookie("token")
 STATE: dict[str, Any] = {
     "cookies": [COOKIE],
     "origins": [{"origin": ORIGIN, "localStorage": [{"name": "k", "value": "v"}]}],
