@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from checker.fixture_site import Account, FixtureSite, SettingChange
+from checker.fixture_site.urls import BEACONS
 from checker.linkedin.rules import rules_path
 from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args, run_cli
 
@@ -415,7 +416,9 @@ def test_without_a_keyring_check_stops_before_the_browser_and_a_saved_session_is
         "passwords are never stored in plain text"
     )
     assert process.stderr.splitlines() == [f"error: {message}"]  # no false word of a password sign-in
-    assert len(site.received) == before  # the browser never started: the site saw nothing
+    # The browser never started: the site saw nothing but, perhaps, a beacon the first run's last
+    # page sent as it unloaded, which may arrive late (the tests' browser outlives each run).
+    assert [r.path for r in site.received[before:] if r.path not in BEACONS] == []
     code, document = run_check(cli, site, member.email)  # the keyring is back: the kept session is used
     assert (code, only(document)["outcome"]) == (1, "non_compliant")
     assert site.password_submissions(member.email) == 1
