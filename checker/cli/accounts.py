@@ -141,6 +141,7 @@ def accounts_list(json_output: Annotated[bool, typer.Option("--json", help="Prin
     whether its password is held back (and why). Writes nothing."""
     with HeldSignals():
         from checker.store.accounts import AccountList
+        from checker.store.emails import email_key
         from checker.store.quarantine import Quarantine
 
     home = home_path()
@@ -154,11 +155,11 @@ def accounts_list(json_output: Annotated[bool, typer.Option("--json", help="Prin
             from checker.store.sessions import SessionStore
 
         sessions = SessionStore.in_home(home, CredentialStore())
-        quarantine = Quarantine.in_home(home)
+        held = {email_key(hold.account): hold for hold in Quarantine.in_home(home).held()}  # read once
         # A label, groups and a hold only where an account has them: the document stays as it was.
         rows = []
         for entry in entries:
-            hold = quarantine.get(entry.email)
+            hold = held.get(email_key(entry.email))
             rows.append(
                 {
                     "email": entry.email,

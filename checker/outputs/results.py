@@ -48,7 +48,6 @@ _SHORT_DETAIL = {
 
 _CLICKED = frozenset({Action.SWITCHED_OFF, Action.FAILED})
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-_TIME_WIDTH = len("YYYY-MM-DD hh:mm:ss")
 _DETAIL_INDENT = 4
 
 
@@ -95,7 +94,7 @@ def print_results(console: Console, results: list[CheckResult], *, title: str | 
     table.add_column("state", no_wrap=True, overflow="ellipsis")
     table.add_column("outcome", no_wrap=True, overflow="ellipsis")
     table.add_column("detail", overflow="ellipsis")
-    arrow = "->" if console.options.ascii_only else "→"
+    arrow = _arrow(console)
     previous: str | None = None
     said: str | None = None  # the detail of the row above
     for result in results:
@@ -123,6 +122,11 @@ def print_results(console: Console, results: list[CheckResult], *, title: str | 
                 Text(f"evidence for {printable(what)}: {printable(result.evidence)}"),
                 soft_wrap=True,
             )
+
+
+def _arrow(console: Console) -> str:
+    """What separates a state before a click from the state after it, as the console can show it."""
+    return "->" if console.options.ascii_only else "→"
 
 
 def _state(result: CheckResult, arrow: str) -> str:
@@ -160,7 +164,7 @@ def print_history(console: Console, entries: list[HistoryEntry], *, account: str
             Text(f"No checks recorded for {printable(account)}." if account else "No checks recorded yet.")
         )
         return
-    arrow = "->" if console.options.ascii_only else "→"
+    arrow = _arrow(console)
     # One column each, always, padded to its longest cell so that they line up; the detail goes
     # beneath its line rather than in a column, where at 80 columns it would get a dozen characters.
     rows = [

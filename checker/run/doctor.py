@@ -14,6 +14,7 @@ from pathlib import Path
 
 from checker import __version__
 from checker.core.errors import CheckerError, ConfigError, KeyringUnavailable
+from checker.core.outcome import Outcome
 from checker.linkedin.browser import BrowserSource, install_command
 from checker.linkedin.rules import SELECTORS_ENV, catalog_path, load_rules, rules_path
 from checker.outputs.results import Finding
@@ -22,7 +23,7 @@ from checker.store.config_file import load_user_config
 from checker.store.credentials import BACKEND_ENV, CredentialStore
 from checker.store.history import History
 from checker.store.home import HOME_ENV, home_path, not_ours, os_reason, probe_writable, refuse_symlink
-from checker.store.quarantine import Quarantine
+from checker.store.quarantine import Quarantine, lifting_command
 from checker.store.sessions import SessionStore
 
 
@@ -73,11 +74,11 @@ def _accounts(home: Path) -> Finding:
 
 
 def _config() -> Finding:
-    """The config file, read and checked exactly as `check` reads it."""
+    """The config file, read and checked exactly as `check` reads it (load_user_config checks every
+    value)."""
     config = load_user_config()
     if not config.exists:
         return Finding("config file", True, f"{config.path}: none, the defaults apply")
-    config.resolve()
     count = len(config.values)
     return Finding("config file", True, f"{config.path}: {count} setting{'s' if count != 1 else ''}")
 
@@ -89,9 +90,8 @@ def _quarantine(home: Path) -> Finding:
         return Finding("quarantine", True, "no account's password is held back")
     why = "; ".join(f"{hold.account} since {hold.since[:10]}, after {hold.cause}" for hold in held)
     fixes = "; ".join(
-        f"linkedin-ai-optout accounts add {hold.account} (with its new password)"
-        if hold.cause == "auth_failed"
-        else f"linkedin-ai-optout accounts login {hold.account} (sign in yourself)"
+        lifting_command(hold.account, hold.outcome)
+        + (" (with its new password)" if hold.outcome is Outcome.AUTH_FAILED else " (sign in yourself)")
         for hold in held
     )
     return Finding(

@@ -27,7 +27,7 @@ from checker.run.interrupts import Interrupted, Stopper
 from checker.run.person import require_display
 from checker.store.credentials import CredentialStore
 from checker.store.history import History
-from checker.store.quarantine import CAUSES, Hold, Quarantine
+from checker.store.quarantine import CAUSES, Hold, Quarantine, lifting_command
 from checker.store.sessions import SessionStore
 
 log = structlog.get_logger()
@@ -224,12 +224,12 @@ def held_back(result: CheckResult) -> str:
     the member does about it, first (a refused password is mended by the new one, which lifts the
     hold; `accounts unlock` would only send the refused one again)."""
     happened = result.detail.rstrip(". ")
+    command = lifting_command(result.account, result.outcome)
     if result.outcome is Outcome.AUTH_FAILED:
         return (
             f"{happened}. The tool will not send this password again: if you changed it, store the "
-            f"new one with `linkedin-ai-optout accounts add {result.account}`, which lifts the hold"
+            f"new one with `{command}`, which lifts the hold"
         )
     return (
-        f"{happened}. The tool will not send the password again until you sign in yourself with "
-        f"`linkedin-ai-optout accounts login {result.account}`"
+        f"{happened}. The tool will not send the password again until you sign in yourself with `{command}`"
     )

@@ -39,16 +39,28 @@ class Hold(BaseModel):
     detail: str
     since: str  # ISO 8601, UTC
 
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome(self.cause)
+
     def refusal(self) -> CheckFailed:
         """What a run that would need the password ends with instead."""
-        tool = "linkedin-ai-optout accounts"
-        fix = f"sign in yourself with `{tool} login {self.account}`"
-        if self.cause == "auth_failed":
-            fix = f"if you changed the password, store the new one with `{tool} add {self.account}`; or {fix}"
+        fix = f"sign in yourself with `{lifting_command(self.account, Outcome.NEEDS_ATTENTION)}`"
+        if self.outcome is Outcome.AUTH_FAILED:
+            new_password = lifting_command(self.account, Outcome.AUTH_FAILED)
+            fix = f"if you changed the password, store the new one with `{new_password}`; or {fix}"
         return Quarantined(
             f"the password of {self.account} is held back since {self.since[:10]}, after {self.cause} "
             f"({self.detail.rstrip('. ')}): {fix}; that lifts the hold"
         )
+
+
+def lifting_command(account: str, cause: Outcome) -> str:
+    """The command that lifts a hold of `cause`: after a refused password (auth_failed), storing the
+    new one; after a challenge, signing in in person. Never `accounts unlock`, which would only let
+    the refused password be sent again."""
+    verb = "add" if cause is Outcome.AUTH_FAILED else "login"
+    return f"linkedin-ai-optout accounts {verb} {account}"
 
 
 class Quarantined(CheckFailed):
