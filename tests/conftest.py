@@ -77,11 +77,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def secret_service_outlives_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
     """A worker's Secret Service must outlive every test: if gnome-keyring ends, D-Bus starts a
     locked one in its place and every later test of the worker fails on it. The test during which
-    it ended fails here instead, saying how it ended."""
+    it ended fails here instead, saying how it ended and what it said; the later tests get a new one."""
     yield
     service = request.config.stash.get(_SECRET_SERVICE, None)
     if service is not None and (status := service.keyring.poll()) is not None:
-        pytest.fail(f"this worker's gnome-keyring ended during the test (exit status {status})")
+        words = service.last_words()
+        # A fresh service for the worker's later tests, which would otherwise all fail on this one.
+        service.stop()
+        replacement = secret_service.start()
+        os.environ.update(replacement.environment)
+        request.config.stash[_SECRET_SERVICE] = replacement
+        pytest.fail(
+            f"this worker's gnome-keyring ended during the test (exit status {status}); it said: {words}"
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)

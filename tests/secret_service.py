@@ -19,6 +19,7 @@ from pathlib import Path
 PASSWORD = b"test-keyring-password"
 _NAME = "org.freedesktop.secrets"
 _START_SECONDS = 10.0
+LOG = "gnome-keyring.log"
 
 
 @dataclass
@@ -29,6 +30,11 @@ class SecretService:
     bus: subprocess.Popen[bytes]
     keyring: subprocess.Popen[bytes]
     environment: dict[str, str]
+
+    def last_words(self) -> str:
+        """The last lines gnome-keyring wrote on stderr."""
+        lines = (self.scratch / LOG).read_text(errors="replace").splitlines()
+        return " | ".join(lines[-3:]) or "nothing"
 
     def stop(self) -> None:
         for process in (self.keyring, self.bus):
@@ -67,14 +73,15 @@ def start() -> SecretService:
         bus.wait()
         raise RuntimeError(f"dbus-daemon exited ({bus.returncode}) without giving its address")
     environment["DBUS_SESSION_BUS_ADDRESS"] = address
-    keyring = subprocess.Popen(
-        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, **environment},
-        start_new_session=True,
-    )
+    with (scratch / LOG).open("wb") as log:  # what it says as it ends, for the test that saw it end
+        keyring = subprocess.Popen(
+            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            env={**os.environ, **environment},
+            start_new_session=True,
+        )
     assert keyring.stdin is not None
     keyring.stdin.write(PASSWORD)
     keyring.stdin.close()
