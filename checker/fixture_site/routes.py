@@ -97,7 +97,10 @@ def _authwall(site: SiteState, request: Request) -> Response:
 
 def _me(site: SiteState, request: Request) -> Response:
     """LinkedIn's `GET /voyager/api/me`: 200 with the member's mini profile, only for a valid
-    session and the CSRF token (JobNavigator PR #16 checks signed-in this way)."""
+    session and the CSRF token (JobNavigator PR #16 checks signed-in this way); or, when the site
+    retires or breaks it (`me_api_status`), that status to everyone."""
+    if (status := site.me_api_status) is not None:
+        return json_reply(status, {"status": status})
     if request.email is None:
         return json_reply(401, {"status": 401})
     if request.headers.get("csrf-token") != request.cookies.get("JSESSIONID"):

@@ -132,6 +132,11 @@ class SiteState:
     trap_origin = _Option[str](
         lambda v: v == "" or _is_origin(v), "'' or an origin like 'http://127.0.0.1:80'"
     )
+    # `/voyager/api/me` answering this status to everyone, None: as LinkedIn does today. LinkedIn
+    # retires its private voyager routes without notice: 410 Gone for the REST profile routes in
+    # October 2025 (joshuatz/linkedin-to-jsonresume #99, jupyter-naas/abi #625), 404 for the feed's
+    # in March 2026 (alexey-pelykh/lhremote #503), 500 and 400 for others (sigcli/sigcli PR #62).
+    me_api_status = _Option[int | None](_is_status, "None or an HTTP status between 100 and 999")
     # Answers given once each, in order, instead of the real ones; a status alone is Transient(status).
     transient = _Option[Sequence[Transient | int]](
         _are_transients, "a list of Transient answers or HTTP statuses"
@@ -151,6 +156,7 @@ class SiteState:
         self.login_language = login_language
         self.login_origin = login_origin
         self.fail_status = fail_status
+        self.me_api_status = None
         self.login_trap = None
         self.trap_origin = ""
         self.save_gate = None

@@ -30,6 +30,14 @@ class Site:
     rules: Rules
     timeout_ms: float
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    said: set[str] = field(default_factory=set, compare=False, repr=False)
+    """Warnings already given in this run (see `say_once`)."""
+
+    def say_once(self, warning: str) -> None:
+        """Log `warning`, unless this run (which has one Site) already did."""
+        if warning not in self.said:
+            self.said.add(warning)
+            log.warning(warning)
 
     def url(self, path: str) -> str:
         return self.origin + path

@@ -1,18 +1,18 @@
 """Signing in: reuse the saved session when it works, else submit the password once.
 
-A login page on any other origin than the site's is refused before the password is even read;
-where the password may go while it is typed is guard.py's job.
+Whether a session works, the page says (see session.py). A login page on any other origin than
+the site's is refused before the password is even read; where the password may go while it is
+typed is guard.py's job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import structlog
 from playwright.async_api import ElementHandle, Page
-from playwright.async_api import Error as PlaywrightError
 
 from checker.core.outcome import CheckFailed, Outcome
 from checker.linkedin.challenges import (
@@ -23,15 +23,13 @@ from checker.linkedin.challenges import (
 )
 from checker.linkedin.egress import EgressGate
 from checker.linkedin.guard import LoginGuard, refused
-from checker.linkedin.locate import Found, Site, find, find_any, open_page, origin_of
+from checker.linkedin.locate import Found, Site, find, find_any, open_page, origin_of, present
+from checker.linkedin.session import SIGNS, verdict
 
 log = structlog.get_logger()
 
 SIGNED_IN = "signed in"
-# Signs of a signed-in page. Never the proof: the site's own answer is (see `session_is_valid`).
-_SIGNED_IN_SIGNS = ["me_menu", "feed_nav_link", "settings_nav"]
 _LOGIN_FORMS = ["remember_me_other_account", "login_username"]
-_LANDINGS = [*_SIGNED_IN_SIGNS, *_LOGIN_FORMS, *CHALLENGE_TARGETS]
 
 
 @dataclass(frozen=True)
@@ -49,27 +47,31 @@ async def open_signed_in(
     secrets: AccountSecrets,
     start: str | None = None,
     *,
+    signs: Sequence[str] = (),
     egress: EgressGate | None = None,
 ) -> bool:
     """Open the page at `start` (the feed when None) signed in: where LinkedIn sends a signed-out
     visitor, the login page brings them back after signing in. Return True when that took a
     password, False when the saved session was enough. Raise CheckFailed for everything that stops
-    a check here. `egress`: the context's gate (see egress.py), which the login guard listens to."""
+    a check here. `signs`: targets that only the signed-in `start` shows (a setting's switch),
+    besides the app's navigation. `egress`: the context's gate (see egress.py), which the login
+    guard listens to."""
     start = start or site.rules.paths.feed
+    signs = [*signs, *SIGNS]
     await _open(page, site, start)
-    landing = await _landing(page, site, secrets.email, f"opening {start}")
+    landing = await _landing(page, site, secrets.email, f"opening {start}", signs)
     if landing == SIGNED_IN:
         log.info("saved session accepted")
         return False
     if landing == "wall":
         # A logged-out wall (an expired session, say): the login page is one step away.
         await _open(page, site, site.rules.paths.login)
-        landing = await _landing(page, site, secrets.email, "opening the login page")
+        landing = await _landing(page, site, secrets.email, "opening the login page", signs)
     if landing == "remember_me_other_account":
         chooser = await find(page, site, "remember_me_other_account")
         assert chooser is not None
         await chooser.locator.click()
-    await _submit_password(page, site, secrets, egress)
+    await _submit_password(page, site, secrets, egress, signs)
     return True
 
 
@@ -87,57 +89,33 @@ async def _open(page: Page, site: Site, path: str) -> None:
         ) from None
 
 
-async def _landing(page: Page, site: Site, email: str, doing: str) -> str:
+async def _landing(page: Page, site: Site, email: str, doing: str, signs: list[str]) -> str:
     """Where we are: SIGNED_IN, a logged-out "wall", or a login form (its target); a challenge
-    is raised. Signed in means the site says so, whatever the page shows."""
+    is raised. Signed in is what the page proves (see session.py), never a sign alone."""
     if site.is_wall(page.url):
         return "wall"
-    found = await find_any(page, site, _LANDINGS)
+    found = await find_any(page, site, [*signs, *_LOGIN_FORMS, *CHALLENGE_TARGETS])
     if site.is_challenge(page.url) or (found and found.target in CHALLENGE_TARGETS):
         raise needs_a_person(email, found.target if found else await identify_challenge(page, site))
     if found is not None and found.target in _LOGIN_FORMS:
         return found.target
-    if await session_is_valid(page, site):
+    # A sign counts only on a page that shows no login form as well.
+    shown = found is not None and not any([await present(page, site, form) for form in _LOGIN_FORMS])
+    seen = await verdict(page, site, found.target if found and shown else None)
+    if seen.signed_in:
         return SIGNED_IN
     if found is None:
         raise CheckFailed(
             Outcome.UI_CHANGED,
             f"after {doing}, the page at {urlsplit(page.url).path} shows neither a signed-in page nor a "
-            "login form",
+            f"login form the rules recognise, and {seen.seen}",
         )
-    log.info("the page looks signed in, but the site refuses the session", sign=found.target)
+    log.info("the page looks signed in, but the session does not hold", sign=found.target, seen=seen.seen)
     return "wall"
 
 
-async def session_is_valid(page: Page, site: Site) -> bool:
-    """Whether the site accepts the context's session: two signals, the session cookie and an
-    authenticated request (`/voyager/api/me` answers 200 only to a valid session with its CSRF
-    token), never a navigation element, which LinkedIn redesigns."""
-    cookies = {cookie["name"]: cookie["value"] for cookie in await page.context.cookies(site.origin)}
-    if "li_at" not in cookies or "JSESSIONID" not in cookies:
-        return False
-    if not site.owns(page.url):
-        return False
-    csrf = cookies["JSESSIONID"].strip('"')
-    try:
-        # Asked by the page itself, as LinkedIn's own scripts ask: it then shows in a recorded HAR
-        # (see record.py), and a redirect (to a login) counts as a no.
-        status = await page.evaluate(_ASK_ME, [site.url(site.rules.paths.me_api), csrf])
-    except PlaywrightError:
-        return False
-    log.info("session checked with the site", status=status)
-    return bool(status == 200)
-
-
-_ASK_ME = """async ([url, csrf]) => {
-  const response = await fetch(url, {headers: {"csrf-token": csrf}, redirect: "manual"});
-  await response.text();
-  return response.type === "opaqueredirect" ? 0 : response.status;
-}"""
-
-
 async def _submit_password(
-    page: Page, site: Site, secrets: AccountSecrets, egress: EgressGate | None
+    page: Page, site: Site, secrets: AccountSecrets, egress: EgressGate | None, signs: list[str]
 ) -> None:
     email = secrets.email
     if not site.owns(page.main_frame.url):
@@ -169,9 +147,9 @@ async def _submit_password(
         await guard.click(fields[2], "Sign in button")
         log.info("password submitted", login_layer=submit.layer)
         # The next page, or an error shown in place: the 2026 page refuses without navigating.
-        landing = await find_any(page, site, [*_SIGNED_IN_SIGNS, "login_error", *CHALLENGE_TARGETS])
+        landing = await find_any(page, site, [*signs, "login_error", *CHALLENGE_TARGETS])
         await guard.settle()
-    await _after_password(page, site, secrets, landing)
+    await _after_password(page, site, secrets, landing, signs)
 
 
 async def _handle(found: Found) -> ElementHandle:
@@ -188,7 +166,9 @@ async def _framed_password_field(page: Page) -> str | None:
     return None
 
 
-async def _after_password(page: Page, site: Site, secrets: AccountSecrets, found: Found | None) -> None:
+async def _after_password(
+    page: Page, site: Site, secrets: AccountSecrets, found: Found | None, signs: list[str]
+) -> None:
     email = secrets.email
     challenge = found.target if found and found.target in CHALLENGE_TARGETS else None
     if challenge or site.is_challenge(page.url):
@@ -197,7 +177,8 @@ async def _after_password(page: Page, site: Site, secrets: AccountSecrets, found
         if not totp_secret:
             raise needs_a_person(email, challenge)
         await answer_with_totp(page, site, email, totp_secret)
-        if not await session_is_valid(page, site):
+        found = await find_any(page, site, [*signs, *CHALLENGE_TARGETS])
+        if found is None or found.target in CHALLENGE_TARGETS or not await _proven(page, site, found):
             raise CheckFailed(
                 Outcome.NEEDS_ATTENTION,
                 f"LinkedIn did not accept the authenticator code for {email}; sign in yourself with "
@@ -207,5 +188,14 @@ async def _after_password(page: Page, site: Site, secrets: AccountSecrets, found
     if found is not None and found.target == "login_error":
         message = " ".join((await found.locator.inner_text()).split())
         raise CheckFailed(Outcome.AUTH_FAILED, f"LinkedIn rejected the credentials of {email}: {message}")
-    if not await session_is_valid(page, site):
-        raise CheckFailed(Outcome.UI_CHANGED, "after signing in, the page is not recognised")
+    seen = await verdict(page, site, found.target if found else None)
+    if not seen.signed_in:
+        raise CheckFailed(
+            Outcome.UI_CHANGED,
+            f"after signing in, the page at {urlsplit(page.url).path} is not one the rules recognise "
+            f"as signed in, and {seen.seen}",
+        )
+
+
+async def _proven(page: Page, site: Site, sign: Found) -> bool:
+    return (await verdict(page, site, sign.target)).signed_in

@@ -195,10 +195,13 @@ class AccountCheck:
             totp_secret=lambda: credentials.get_totp_secret_async(self.email),
         )
         self.step("signing in")
-        # The first setting's page: the settings app shows whether the session works.
-        start = runner.site.rules.catalog[options.settings[0]].path
+        # The first setting's page: it shows whether the session works (see session.py).
+        first = options.settings[0]
+        start = runner.site.rules.catalog[first].path
         try:
-            await open_signed_in(page, runner.site, secrets, start=start, egress=self.egress)
+            await open_signed_in(
+                page, runner.site, secrets, start=start, signs=[f"{first}.switch"], egress=self.egress
+            )
         except CheckFailed as failure:
             # A challenge is handed to the person; a password held back is not a challenge, and
             # `accounts login` (or `accounts unlock`) is what its detail says to run.

@@ -5,7 +5,7 @@ The tool types nothing here and never reads the password: the PIN, the CAPTCHA, 
 single sign-on are the person's to answer, in the window. `accounts login` opens the login page for
 them (`sign_in_in_person`); `check --interactive` hands over the page where signing in stopped
 (runner.py). Either way the wait ends when the main frame is back on a page of the site that is not a
-sign-in step and the site's own answer (`session_is_valid`) says the session works.
+sign-in step that proves the session (see checker/linkedin/session.py).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from checker.core.errors import CheckerError
 from checker.core.outcome import CheckFailed
 from checker.linkedin.browser import BrowserSource, display_available, new_context
 from checker.linkedin.locate import Site, open_page
-from checker.linkedin.login import session_is_valid
+from checker.linkedin.session import SIGNS, is_members_page, shown_sign, verdict
 from checker.store.locks import AccountBusy, account_lock
 from checker.store.sessions import SessionStore
 
@@ -32,11 +32,6 @@ log = structlog.get_logger()
 
 DEFAULT_WAIT_MINUTES = 10
 """How long a person is given to sign in, by `accounts login` unless told, and by `check --interactive`."""
-
-# Steps of signing in besides the rules' login page, challenges and walls: LinkedIn submits the
-# password and shows its checkpoints under /checkpoint/, and its older login and email challenges
-# under /uas/. A page there is never "signed in", whatever cookies the browser holds by then.
-_SIGN_IN_PREFIXES = ("/checkpoint/", "/uas/")
 
 
 class PersonSignIn(Enum):
@@ -60,16 +55,6 @@ def minutes(seconds: float) -> str:
     """`seconds` as minutes, the unit the person gave: "10 minutes", "0.5 minutes", "1 minute"."""
     value = seconds / 60
     return f"{value:g} minute{'' if value == 1 else 's'}"
-
-
-def _is_signed_in_page(site: Site, url: str) -> bool:
-    """Whether `url` could be a page of a signed-in member: the site's own, and no step of signing in."""
-    if not site.owns(url):
-        return False  # a single sign-on provider, a CAPTCHA's host, about:blank
-    path = urlsplit(url).path
-    paths = site.rules.paths
-    steps = (paths.login, paths.login_submit, *paths.challenges, *paths.walls, *_SIGN_IN_PREFIXES)
-    return not any(path.startswith(step) for step in steps)
 
 
 async def wait_for_person(page: Page, site: Site, *, seconds: float) -> PersonSignIn:
@@ -98,7 +83,7 @@ async def wait_for_person(page: Page, site: Site, *, seconds: float) -> PersonSi
             if page.is_closed():
                 return PersonSignIn.WINDOW_CLOSED
             try:
-                if _is_signed_in_page(site, page.url) and await session_is_valid(page, site):
+                if is_members_page(site, page.url) and await _proven(page, site):
                     return PersonSignIn.SIGNED_IN
             except PlaywrightError:
                 if not page.is_closed():
@@ -112,6 +97,10 @@ async def wait_for_person(page: Page, site: Site, *, seconds: float) -> PersonSi
     finally:
         page.remove_listener("framenavigated", on_navigated)
         page.remove_listener("close", on_closed)
+
+
+async def _proven(page: Page, site: Site) -> bool:
+    return (await verdict(page, site, await shown_sign(page, site, SIGNS))).signed_in
 
 
 async def hand_over(page: Page, site: Site, failure: CheckFailed, *, seconds: float) -> None:
