@@ -1,12 +1,12 @@
-"""Serve the fixture site on its own until Ctrl-C, to try the tool on it:
+"""Serve the fixture site on its own until Ctrl-C (or SIGTERM), to try the tool on it:
 `linkedin-ai-optout-site --help` (installed with the tool, pipx included), or
 `python -m checker.fixture_site --help`."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import errno
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -78,11 +78,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         emails = ", ".join(email for email, _ in accounts)
         print(f"Fixture site at {site.base_url} (accounts: {emails})", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the way to stop it
-            threading.Event().wait()
+        _until_stopped()
     finally:
         site.stop()
     return 0
+
+
+def _until_stopped() -> None:
+    """Wait for Ctrl-C or SIGTERM. Both are caught on purpose, as the tool catches them: a process
+    started in the background by a shell without job control inherits SIGINT ignored, and Python
+    then never raises KeyboardInterrupt."""
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    stopped.wait()
 
 
 if __name__ == "__main__":

@@ -319,10 +319,17 @@ def test_english_and_french_have_the_same_texts_and_german_and_spanish_a_part_of
     assert set(strings["de"]) == set(strings["es"]) < set(strings["en"])
 
 
-def test_the_site_runs_on_its_own_until_interrupted() -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_the_site_runs_on_its_own_until_interrupted(signum: signal.Signals) -> None:
     command = [sys.executable, "-m", "checker.fixture_site", "--port", "0", "--account", "b@example.com:pw"]
-    repository = ROOT  # importable from there without installing
-    with subprocess.Popen(command, cwd=repository, stdout=subprocess.PIPE, text=True) as process:
+    # Started as a shell without job control starts a background job: SIGINT ignored.
+    ignoring = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        # From the repository: importable there without installing.
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, ignoring)
+    try:
         assert process.stdout is not None
         banner = process.stdout.readline()
         found = re.fullmatch(
@@ -333,8 +340,11 @@ def test_the_site_runs_on_its_own_until_interrupted() -> None:
         connection.request("GET", "/login")
         assert connection.getresponse().status == 200
         connection.close()
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()  # a no-op once it has ended; never a test left waiting for it
+        process.communicate()
 
 
 # -- signed in, by the site's word; the 2026 navigation; the logged-out wall -------------------
