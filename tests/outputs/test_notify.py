@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,54 +20,10 @@ from checker.outputs.notify import message_for, notify_run
 from checker.store.emails import account_digest
 from checker.store.home import private_lock
 from checker.store.quarantine import Quarantine
-from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args, check_result
+from tests.conftest import SHORT_TIMEOUT, Cli, Receiver, add_account, check_args, check_result
 
 SETTING_WORDS = "Use my data for training content creation AI models"
 CANARY = "canary-Pa55word-n0tify-41c2"
-
-
-@dataclass
-class Receiver:
-    """A loopback HTTP server standing in for a notification service: it keeps every POST."""
-
-    server: ThreadingHTTPServer
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    raw: list[bytes] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"json://127.0.0.1:{self.server.server_port}/hook"
-
-    def bodies(self) -> str:
-        return "\n".join(message["message"] for message in self.messages)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    received: Receiver
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            data = self.rfile.read(int(self.headers["Content-Length"]))
-            received.raw.append(data)
-            received.messages.append({"path": self.path, **json.loads(data)})
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    received = Receiver(server)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def run(
