@@ -25,10 +25,11 @@ SECTIONS = {
 }
 
 
-def hub(account: Account, section: str) -> bytes:
-    """A settings category: privacy and ads list their settings, the others only a heading."""
+def hub(account: Account, section: str, *, new_setting: bool = False) -> bytes:
+    """A settings category: privacy and ads list their settings, the others only a heading.
+    `new_setting`: Data privacy lists the setting LinkedIn has not added yet (catalog.LATER) too."""
     if section == "privacy":
-        return _settings_page(account, section, "data_privacy", _privacy_content(account))
+        return _settings_page(account, section, "data_privacy", _privacy_content(account, new_setting))
     if section == "ads":
         t = templates()
         content = t.render("ads", account.language, items=_items(account, _hub_items(account, "ads")))
@@ -93,7 +94,7 @@ def _items(account: Account, items: list[Html]) -> Html:
     return join(tag("li", item) for item in items)
 
 
-def _privacy_content(account: Account) -> Html:
+def _privacy_content(account: Account, new_setting: bool) -> Html:
     t = templates()
     language = account.language
     items = [
@@ -104,6 +105,9 @@ def _privacy_content(account: Account) -> Html:
         href = urls.link(urls.AI_SETTING, account.markup)  # "drifted" pages link to the legacy address
         items.append(_item(account, t.text(language, "data_for_ai"), urls.AI_SETTING_KEY, href))
     items += _hub_items(account, "privacy")
+    if new_setting:
+        later = catalog.LATER
+        items.append(_item(account, t.text(language, later.title), later.key, later.path))
     return t.render("privacy", language, items=_items(account, items))
 
 

@@ -28,7 +28,7 @@ def _hub(site: SiteState, request: Request, account: Account) -> Response:
     section = request.path.removeprefix(urls.HUB)
     if section not in settings_pages.SECTIONS:
         return not_found(site, request)
-    return html_page(settings_pages.hub(account, section))
+    return html_page(settings_pages.hub(account, section, new_setting=site.new_setting))
 
 
 @member
@@ -49,6 +49,14 @@ def _setting(page: SettingPage) -> Route:
         return html_page(settings_pages.setting(account, page))
 
     return member(route)
+
+
+@member
+def _later(site: SiteState, request: Request, account: Account) -> Response:
+    """The page of the setting LinkedIn has not added yet: not found until it is."""
+    if not site.new_setting:
+        return not_found(site, request)
+    return html_page(settings_pages.setting(account, catalog.LATER))
 
 
 def _privacy_page(title_key: str) -> Route:
@@ -132,6 +140,7 @@ def _asset(site: SiteState, request: Request) -> Response:
 ROUTES: dict[tuple[str, str], Route] = {
     ("GET", urls.AI_SETTING): _ai_setting,
     **{("GET", page.path): _setting(page) for page in catalog.PAGES if page is not catalog.AI},
+    ("GET", catalog.LATER.path): _later,
     ("GET", urls.MANAGE_DATA): _privacy_page("manage_data"),
     ("GET", urls.DOWNLOAD_DATA): _privacy_page("get_copy"),
     **{("POST", beacon): _beacon for beacon in urls.BEACONS},

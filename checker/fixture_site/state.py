@@ -137,6 +137,8 @@ class SiteState:
     # October 2025 (joshuatz/linkedin-to-jsonresume #99, jupyter-naas/abi #625), 404 for the feed's
     # in March 2026 (alexey-pelykh/lhremote #503), 500 and 400 for others (sigcli/sigcli PR #62).
     me_api_status = _Option[int | None](_is_status, "None or an HTTP status between 100 and 999")
+    # LinkedIn adds a data-use setting to Data privacy for everyone (catalog.LATER).
+    new_setting = _Option[bool](lambda v: isinstance(v, bool), "True or False")
     # Answers given once each, in order, instead of the real ones; a status alone is Transient(status).
     transient = _Option[Sequence[Transient | int]](
         _are_transients, "a list of Transient answers or HTTP statuses"
@@ -157,6 +159,7 @@ class SiteState:
         self.login_origin = login_origin
         self.fail_status = fail_status
         self.me_api_status = None
+        self.new_setting = False
         self.login_trap = None
         self.trap_origin = ""
         self.save_gate = None
