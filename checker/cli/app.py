@@ -25,7 +25,7 @@ from checker.cli.signals import HeldSignals, Terminated
 from checker.core.console import say, stdout
 from checker.core.errors import CheckerError, ExitCode, UsageError
 from checker.core.logs import configure_logging
-from checker.core.outcome import CheckResult
+from checker.core.outcome import CheckResult, SiteChange, iso
 from checker.core.redact import scrub
 from checker.core.safe_text import printable
 from checker.store.home import home_path
@@ -263,20 +263,24 @@ def report(
         from checker.outputs.fleet import Record, as_csv, as_json, build_rows, in_period, write_report
         from checker.outputs.html import as_html
         from checker.outputs.merge import load_records
+        from checker.outputs.results import site_change_sentence
         from checker.store.accounts import AccountList, group_members
         from checker.store.emails import email_key
         from checker.store.history import History
+        from checker.store.listings import Listings
 
     report_format = _report_format(report_format, output)
     start = _parse_since(since) if since is not None else None
     accounts = AccountList.in_home(home_path()).entries()  # for --group and the labels
     members = group_members(accounts, group) if group else None
+    changes: list[SiteChange] = []
     if merge:
         records = load_records(merge, warn=lambda line: say(f"warning: {line}"))
         source = _merged_source(records, len(merge))
     else:
-        entries = History.in_home(home_path()).entries(limit=ALL_ENTRIES)
-        records = [Record(entry.result) for entry in entries]
+        history = History.in_home(home_path())
+        records = [Record(entry.result) for entry in history.entries(limit=ALL_ENTRIES)]
+        changes = Listings(history).changes(since=start)
         source = "the history of linkedin-ai-optout on this machine"
     if members is not None:
         records = [record for record in records if email_key(record.result.account) in members]
@@ -284,9 +288,13 @@ def report(
     rows = build_rows(period, labels={email_key(account.email): account.label for account in accounts})
     if report_format is ReportFormat.HTML:
         titles = {name: setting.title for name, setting in load_catalog().settings.items()}
-        text = as_html(rows, period, since=start, source=source, titles=titles)
+        text = as_html(rows, period, since=start, source=source, titles=titles, site_changes=changes)
+    elif report_format is ReportFormat.CSV:
+        text = as_csv(rows)  # one row per account and setting: what LinkedIn changed goes to stderr
+        for change in changes:
+            say(f"note: {site_change_sentence(change)} (seen {iso(change.seen_at)} on {change.account})")
     else:
-        text = as_csv(rows) if report_format is ReportFormat.CSV else as_json(rows)
+        text = as_json(rows, changes)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -157,6 +157,7 @@ def check(
     # Prepare, then run: every store the run writes to is checked before the browser touches LinkedIn.
     stores = _prepare(interactive=interactive)
     with HeldSignals():
+        from checker.linkedin.rules import every_setting
         from checker.run.context import CheckOptions  # with the browser's modules: only once check runs
 
     options = CheckOptions(
@@ -167,6 +168,7 @@ def check(
         browser_path=browser_path,
         interactive=interactive,
         settings=config.settings,
+        discover=every_setting(config.settings),
         browser_endpoint=endpoint,
         concurrency=config.concurrency,
     )
@@ -272,11 +274,11 @@ def _prepare(*, interactive: bool) -> Stores:
     if interactive:
         require_display("check --interactive")  # before anything is written
     stores = prepare_stores(notice, history=True)
-    _keyring_answers(stores.credentials)
+    keyring_answers(stores.credentials)
     return stores
 
 
-def _keyring_answers(credentials: CredentialStore) -> None:
+def keyring_answers(credentials: CredentialStore) -> None:
     """Every account needs the keyring (its password, or its saved session's key): one that does not
     answer stops the run before the browser starts, with doctor's explanation and fix."""
     with HeldSignals():
@@ -323,9 +325,9 @@ def _finish(report: RunReport, *, json_output: bool, quiet: bool, outputs: Outpu
     fails is a warning: it changes neither the code nor the record."""
     with HeldSignals():
         from checker.outputs.notify import is_busy, notify_run
-        from checker.outputs.results import print_results, results_document
+        from checker.outputs.results import print_results, print_site_changes, results_document
 
-    results = report.results
+    results, changes = report.results, report.site_changes
     code = run_exit_code(
         [result.outcome for result in results],
         all_recorded=not report.not_recorded,
@@ -340,16 +342,19 @@ def _finish(report: RunReport, *, json_output: bool, quiet: bool, outputs: Outpu
     # Quiet means nothing to say: all is well, or the only trouble is another run busy with an
     # account (a scheduled run overlapping a manual one), which that run reports.
     nothing_to_say = all(result.outcome.exit_code == ExitCode.OK or is_busy(result) for result in results)
-    document = results_document(results, code, error=problem or None)
+    document = results_document(results, code, error=problem or None, site_changes=changes)
     if json_output:
         print(json.dumps(document))
-    elif results and not (quiet and nothing_to_say and not problem):
-        print_results(stdout, results)
+    else:
+        if results and not (quiet and nothing_to_say and not problem):
+            print_results(stdout, results)
+        print_site_changes(stdout, changes)  # a new data use needs a person, --quiet or not
     if problem:
         say(f"error: {problem}")
     if outputs.notify and outputs.home is not None and report.interrupted_by is None:
         # After a signal the process is asked to stop: the next run sends what this one did not.
-        notify_run(results, outputs.notify, outputs.home, warn=lambda line: say(f"warning: {line}"))
+        warn = lambda line: say(f"warning: {line}")  # noqa: E731
+        notify_run(results, outputs.notify, outputs.home, warn=warn, site_changes=changes)
     if outputs.report_to is not None and report.interrupted_by is None:
         from checker.outputs.collector import post_report
 
@@ -362,7 +367,12 @@ def _finish(report: RunReport, *, json_output: bool, quiet: bool, outputs: Outpu
         duration = time.monotonic() - outputs.started
         try:
             write_metrics(
-                outputs.metrics, results, finished_at=time.time(), duration=duration, exit_code=code
+                outputs.metrics,
+                results,
+                finished_at=time.time(),
+                duration=duration,
+                exit_code=code,
+                site_changes=changes,
             )
         except OSError as exc:
             # The results are recorded in the history; a stale metrics file is what an alert sees.

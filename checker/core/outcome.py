@@ -146,6 +146,44 @@ class CheckResult:
         )
 
 
+@dataclasses.dataclass(frozen=True, order=True)
+class Listed:
+    """One item a settings category page lists: its address on the site, and its words."""
+
+    path: str
+    label: str
+
+
+class Change(StrEnum):
+    """What LinkedIn did to a category page's list of settings."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteChange:
+    """A change a run saw on a settings category page: an item it lists that it did not list before
+    (`added`), or a setting of the catalog it no longer lists (`removed`)."""
+
+    category: str
+    change: Change
+    label: str
+    path: str
+    account: str
+    """The account whose page showed it first."""
+    seen_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """The change as `check --json` lists it under `site_changes`."""
+        return {
+            "category": self.category,
+            "change": self.change.value,
+            "label": self.label,
+            "path": self.path,
+        }
+
+
 _Choice = TypeVar("_Choice", bound=StrEnum)
 _REQUIRED: Any = object()
 

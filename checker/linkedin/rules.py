@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from checker.core.errors import ConfigError, UsageError
 from checker.core.resources import data_dir
 from checker.core.safe_text import printable
-from checker.linkedin.catalog import ALL, Catalog, Words
+from checker.linkedin.catalog import ALL, Catalog, Words, english
 from checker.linkedin.targets import LAYER_KINDS, CssLayer, LabelLayer, RoleLayer, Target, TextLayer
 
 # Targets the code looks up; a rules file without one of them is rejected up front.
@@ -41,6 +41,7 @@ REQUIRED_TARGETS = frozenset(
         "feed_nav_link",
         "settings_nav",
         "category_item",
+        "listed_item",
         "member_name",
         "member_covers",
         "setting_page_content",
@@ -205,6 +206,17 @@ def setting_names(asked: Iterable[str]) -> tuple[str, ...]:
             known = ", ".join([ALL, *catalog.names()])
             raise UsageError(f"unknown setting {printable(repr(name))}; the settings are: {known}")
     return tuple(name for name in catalog.names() if name in wanted)
+
+
+def category_title(category: str) -> str:
+    """A category's English name (`privacy`: Data privacy), or its key when the catalog has none."""
+    categories = load_catalog().categories
+    return english(categories[category].name) if category in categories else category
+
+
+def every_setting(names: Iterable[str]) -> bool:
+    """Whether `names` is the whole catalog: such a run also notices what LinkedIn adds or drops."""
+    return set(names) == set(load_catalog().names())
 
 
 _Model = TypeVar("_Model", bound=BaseModel)

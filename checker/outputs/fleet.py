@@ -10,14 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from checker.core.errors import CheckerError, ExitCode
-from checker.core.outcome import CheckResult, Outcome, SwitchState, iso, utc_now
+from checker.core.outcome import CheckResult, Outcome, SiteChange, SwitchState, iso, utc_now
 from checker.core.safe_text import printable
 from checker.store.emails import email_key
 from checker.store.home import write_atomically
@@ -112,11 +112,19 @@ def _row(records: list[Record], label: str | None) -> Row:
     )
 
 
-def as_json(rows: list[Row]) -> str:
-    """The rows as one JSON document, with when it was made."""
-    return (
-        json.dumps({"generated_at": iso(utc_now()), "rows": [asdict(row) for row in rows]}, indent=2) + "\n"
-    )
+def as_json(rows: list[Row], site_changes: Sequence[SiteChange] = ()) -> str:
+    """The rows as one JSON document, with when it was made and what LinkedIn changed in its
+    category pages in the period."""
+    changes = [
+        {**change.to_json(), "account": change.account, "seen_at": iso(change.seen_at)}
+        for change in site_changes
+    ]
+    document = {
+        "generated_at": iso(utc_now()),
+        "rows": [asdict(row) for row in rows],
+        "site_changes": changes,
+    }
+    return json.dumps(document, indent=2) + "\n"
 
 
 def as_csv(rows: list[Row]) -> str:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
 from checker import __version__
-from checker.core.outcome import Outcome, utc_now
+from checker.core.outcome import Outcome, SiteChange, utc_now
 from checker.core.safe_text import printable
 from checker.outputs.chart import chart_svg, days_table, per_day
 from checker.outputs.fleet import Record, Row
@@ -187,9 +187,11 @@ def as_html(
     source: str,
     titles: Mapping[str, str],
     generated_at: datetime | None = None,
+    site_changes: Sequence[SiteChange] = (),
 ) -> str:
     """The page: `rows` as `build_rows` made them from `records` (oldest first, in the period);
-    `source` says where the records come from; `titles` are the catalog's titles by setting name."""
+    `source` says where the records come from; `titles` are the catalog's titles by setting name;
+    `site_changes`, what LinkedIn changed in its category pages in the period."""
     generated = generated_at or utc_now()
     show_host = any(row.host for row in rows)
     days = per_day(records)
@@ -213,6 +215,7 @@ def as_html(
 </header>
 <main>
 {_summary(rows, records)}
+{_site_changes(site_changes)}
 <section aria-labelledby="chart-heading">
 <h2 id="chart-heading">The fleet's state per day</h2>
 {chart}
@@ -223,6 +226,24 @@ def as_html(
 </body>
 </html>
 """
+
+
+def _site_changes(changes: Sequence[SiteChange]) -> str:
+    """What LinkedIn changed in its category pages: a person decides what a new setting means."""
+    if not changes:
+        return ""
+    from checker.outputs.results import site_change_sentence
+
+    items = "".join(
+        f"<li>{_text(site_change_sentence(change))}, seen {_when(change.seen_at)} on the pages of"
+        f" {_text(change.account)}</li>"
+        for change in changes
+    )
+    return (
+        '<section aria-labelledby="changes-heading">'
+        '<h2 id="changes-heading">What LinkedIn changed in its settings pages</h2>'
+        f'<ul id="site-changes">{items}</ul></section>'
+    )
 
 
 def _summary(rows: list[Row], records: list[Record]) -> str:

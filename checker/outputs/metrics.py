@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from checker.core.errors import CheckerError, ExitCode, UsageError
-from checker.core.outcome import CheckResult, Outcome
+from checker.core.outcome import Change, CheckResult, Outcome, SiteChange
+from checker.linkedin.rules import load_catalog
 
 PREFIX = "linkedin_ai_optout"
 
@@ -36,7 +37,13 @@ def check_metrics_path(path: Path) -> Path:
 
 
 def write_metrics(
-    path: Path, results: Sequence[CheckResult], *, finished_at: float, duration: float, exit_code: int
+    path: Path,
+    results: Sequence[CheckResult],
+    *,
+    finished_at: float,
+    duration: float,
+    exit_code: int,
+    site_changes: Sequence[SiteChange] = (),
 ) -> None:
     """Write the run's metrics to `path`, replacing the last run's at once; OSError if it cannot."""
     from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
@@ -60,6 +67,16 @@ def write_metrics(
     )
     for setting in dict.fromkeys(result.setting for result in results):
         drift.labels(setting=setting).set(sum(r.drift for r in results if r.setting == setting))
+    changes = Gauge(
+        f"{PREFIX}_site_changes",
+        "Settings LinkedIn added to or dropped from a category page, first seen by the last run.",
+        ["category", "change"],
+        registry=registry,
+    )
+    seen = Counter((change.category, change.change) for change in site_changes)
+    for category in dict.fromkeys([*load_catalog().categories, *(c.category for c in site_changes)]):
+        for kind in Change:  # 0 included, so that an alert sees it go back to 0
+            changes.labels(category=category, change=kind.value).set(seen[(category, kind)])
     Gauge(f"{PREFIX}_accounts_checked", "Accounts the last run checked.", registry=registry).set(
         len({result.account.casefold() for result in results})
     )

@@ -25,7 +25,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checker.core.errors import CheckerError
-from checker.core.outcome import SETTING, CheckResult, Outcome, utc_now
+from checker.core.outcome import SETTING, Change, CheckResult, Outcome, SiteChange, iso, utc_now
 from checker.core.redact import scrub
 from checker.core.safe_text import printable
 from checker.core.urls import apprise_module, mask_url
@@ -278,17 +278,62 @@ class _Outbox:
 
 
 def notify_run(
-    results: Sequence[CheckResult], urls: Sequence[str], home: Path, warn: Callable[[str], None]
+    results: Sequence[CheckResult],
+    urls: Sequence[str],
+    home: Path,
+    warn: Callable[[str], None],
+    *,
+    site_changes: Sequence[SiteChange] = (),
 ) -> None:
     """Send what `results` call for to `urls`, each cause once per account until the account has
-    been healthy in between. Never raises: a failure is one line passed to `warn`."""
-    if not urls or not results:
+    been healthy in between, and a message for each of `site_changes` (each is seen once: see
+    checker/store/listings.py). Never raises: a failure is one line passed to `warn`."""
+    if not urls or not (results or site_changes):
+        return
+    outbox = _Outbox(urls) if site_changes else None
+    for change in site_changes:
+        assert outbox is not None
+        outbox.send(site_change_message(change))
+    _notify_results(results, urls, home, warn, outbox)
+
+
+def site_change_message(change: SiteChange) -> Message:
+    """The notification of a change LinkedIn made to a category page: only a person can tell what a
+    setting the tool does not know means, so it needs one."""
+    from checker.outputs.results import site_change_sentence
+
+    lines = [
+        f"What happened: {site_change_sentence(change)}.",
+        f"Seen on the pages of: {change.account}, at {iso(change.seen_at)}",
+        "What to do: "
+        + (
+            "look at it on LinkedIn (Settings & Privacy) and decide whether to switch it off yourself;"
+            " the tool never reads, clicks or saves a setting it does not know. `linkedin-ai-optout"
+            " settings discover` shows what each category page lists."
+            if change.change is Change.ADDED
+            else "nothing, unless it shows up elsewhere: the tool reports it as not offered from now on."
+        ),
+    ]
+    body = "\n".join(printable(scrub(line)) for line in lines)
+    title = "LinkedIn AI opt-out: LinkedIn changed its data-use settings"
+    return Message(change.account, f"site_{change.change.value}", title, body, "warning")
+
+
+def _notify_results(
+    results: Sequence[CheckResult],
+    urls: Sequence[str],
+    home: Path,
+    warn: Callable[[str], None],
+    outbox: _Outbox | None,
+) -> None:
+    if not results:
+        for line in outbox.warnings() if outbox else ():
+            warn(line)
         return
     path = home / STATE_FILE
     try:
         with file_lock(path):
             notified = _read_state(path, warn)
-            outbox: _Outbox | None = None
             changed = False
             told: set[tuple[str, str]] = set()  # (account, cause) sent in this run, for sign-in causes
             for result in results:

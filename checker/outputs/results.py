@@ -16,7 +16,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from checker.core.outcome import SETTING, Action, CheckResult, Outcome
+from checker.core.outcome import SETTING, Action, Change, CheckResult, Outcome, SiteChange
 from checker.core.safe_text import printable
 
 if TYPE_CHECKING:
@@ -52,10 +52,18 @@ _DETAIL_INDENT = 4
 
 
 def results_document(
-    results: list[CheckResult], exit_code: int, *, error: str | None = None
+    results: list[CheckResult],
+    exit_code: int,
+    *,
+    error: str | None = None,
+    site_changes: list[SiteChange] | None = None,
 ) -> dict[str, Any]:
-    """The `check --json` document; `error` says why a run that acted on the site is not recorded."""
-    document: dict[str, Any] = {"results": [result.to_json() for result in results]}
+    """The `check --json` document; `error` says why a run that acted on the site is not recorded;
+    `site_changes`: what LinkedIn changed in its category pages, seen first by this run."""
+    document: dict[str, Any] = {
+        "results": [result.to_json() for result in results],
+        "site_changes": [change.to_json() for change in site_changes or []],
+    }
     if error is not None:
         document["error"] = _error(error, exit_code)
     document["exit_code"] = int(exit_code)
@@ -122,6 +130,23 @@ def print_results(console: Console, results: list[CheckResult], *, title: str | 
                 Text(f"evidence for {printable(what)}: {printable(result.evidence)}"),
                 soft_wrap=True,
             )
+
+
+def print_site_changes(console: Console, changes: list[SiteChange]) -> None:
+    """One line per change LinkedIn made to its category pages, after the results."""
+    for change in changes:
+        console.print(Text(site_change_sentence(change), style="bold"), soft_wrap=True)
+
+
+def site_change_sentence(change: SiteChange) -> str:
+    """What LinkedIn changed, in a sentence: the category's name, the item's words and address."""
+    from checker.linkedin.rules import category_title
+
+    where = category_title(change.category)
+    item = f"{printable(change.label)} ({printable(change.path)})"
+    if change.change is Change.ADDED:
+        return f"LinkedIn added a setting to {where}: {item}"
+    return f"LinkedIn no longer lists this setting in {where}: {item}"
 
 
 def _arrow(console: Console) -> str:

@@ -20,10 +20,11 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from checker.capture.evidence import EVIDENCE_OUTCOMES, Failure, save_evidence
 from checker.core.errors import CheckerError
-from checker.core.outcome import Action, CheckFailed, CheckResult, Outcome, SwitchState, utc_now
+from checker.core.outcome import Action, CheckFailed, CheckResult, Listed, Outcome, SwitchState, utc_now
 from checker.core.redact import first_line, scrub
 from checker.core.safe_text import printable
 from checker.linkedin.egress import EgressGate
+from checker.linkedin.listings import read_category
 from checker.linkedin.login import AccountSecrets, open_signed_in
 from checker.linkedin.navigate import open_setting
 from checker.linkedin.setting import read_switch_state, reread_after_reload, switch_off
@@ -51,6 +52,21 @@ _READ_OUTCOMES = frozenset(
 )
 
 
+def failure_of(exc: BaseException) -> tuple[Outcome, str]:
+    """The outcome and detail of a check that `exc` (one of FAILURES) ended."""
+    if isinstance(exc, CheckFailed):
+        return exc.outcome, exc.detail
+    if isinstance(exc, AccountBusy):
+        return Outcome.ERROR, f"{BUSY}; try again after it"
+    if isinstance(exc, CheckerError):
+        # A keyring that cannot answer, a session that cannot be saved: this account fails, the
+        # run goes on (other accounts may have working sessions).
+        return Outcome.ERROR, str(exc)
+    if isinstance(exc, PlaywrightTimeoutError):
+        return Outcome.ERROR, f"timed out: {first_line(exc)}"
+    return Outcome.ERROR, f"browser or network error: {first_line(exc)}"
+
+
 class SettingCheck:
     """What one setting's check has read and done so far, so a failure reports no more than that."""
 
@@ -66,19 +82,10 @@ class SettingCheck:
 
     def failed(self, exc: BaseException) -> CheckResult:
         """The result of a check that `exc` ended."""
-        if isinstance(exc, CheckFailed):
-            if exc.outcome is Outcome.NOT_APPLICABLE:
-                return self.result(Outcome.NOT_APPLICABLE, exc.detail, before=SwitchState.UNAVAILABLE)
-            return self.result(exc.outcome, exc.detail)
-        if isinstance(exc, AccountBusy):
-            return self.result(Outcome.ERROR, f"{BUSY}; try again after it")
-        if isinstance(exc, CheckerError):
-            # A keyring that cannot answer, a session that cannot be saved: this account fails,
-            # the run goes on (other accounts may have working sessions).
-            return self.result(Outcome.ERROR, str(exc))
-        if isinstance(exc, PlaywrightTimeoutError):
-            return self.result(Outcome.ERROR, f"timed out: {first_line(exc)}")
-        return self.result(Outcome.ERROR, f"browser or network error: {first_line(exc)}")
+        outcome, detail = failure_of(exc)
+        if outcome is Outcome.NOT_APPLICABLE:
+            return self.result(Outcome.NOT_APPLICABLE, detail, before=SwitchState.UNAVAILABLE)
+        return self.result(outcome, detail)
 
     def interrupted(self, name: str) -> CheckResult:
         if self.clicked:
@@ -130,8 +137,14 @@ class AccountCheck:
         self.stopper = stopper
         self.doing: str | None = None
         self.results: list[CheckResult] = []
-        self.current = SettingCheck(runner, email, runner.options.settings[0])
+        settings = runner.options.settings
+        # None: a run that reads the category pages alone (`settings discover`).
+        self.current = SettingCheck(runner, email, settings[0]) if settings else None
         self.egress: EgressGate | None = None  # the context's, once it is open
+        self.listings: dict[str, list[Listed]] = {}
+        """What each category page listed, when the run reads them (CheckOptions.discover)."""
+        self.unlisted: tuple[Outcome, str] | None = None
+        """Why a run of no setting read no category page: what stopped it before."""
 
     def step(self, doing: str) -> None:
         self.stopper.checkpoint()
@@ -155,21 +168,27 @@ class AccountCheck:
                 except FAILURES as exc:
                     return await self._everything_failed(exc, page)
                 for name in runner.options.settings:
-                    if name != self.current.name:
-                        self.current = SettingCheck(runner, self.email, name)
+                    check = self.current
+                    if check is None or name != check.name:
+                        check = self.current = SettingCheck(runner, self.email, name)
                     try:
-                        result = await self._check_setting(page)
+                        result = await self._check_setting(page, check)
                     except FAILURES as exc:
-                        result = self.current.failed(exc)
+                        result = check.failed(exc)
                     # Before the context closes: the evidence is the page as the failure left it.
                     self.results.append(await self._with_evidence(result, page))
+                if runner.options.discover:
+                    await self._read_listings(page)
                 return self.results
         except (Interrupted, asyncio.CancelledError):
             if self.stopper.signum is None:
                 raise  # not a signal of ours: let the cancellation through
             _uncancel()
+            if self.current is None:
+                return self.results
             return [*self.results, self.current.interrupted(self.stopper.name)]
         except FAILURES as exc:  # before any page: the lock, the saved session, the browser
+            self.unlisted = failure_of(exc)
             return [SettingCheck(runner, self.email, name).failed(exc) for name in runner.options.settings]
 
     async def _everything_failed(self, exc: BaseException, page: Page) -> list[CheckResult]:
@@ -177,6 +196,9 @@ class AccountCheck:
         the one evidence bundle of the failed page."""
         if isinstance(exc, CheckFailed) and exc.outcome in (Outcome.AUTH_FAILED, Outcome.NEEDS_ATTENTION):
             self.runner.sessions.forget(self.email, self.runner.site.origin)
+        if self.current is None:
+            self.unlisted = failure_of(exc)
+            return []
         first = await self._with_evidence(self.current.failed(exc), page)
         others = [
             dataclasses.replace(
@@ -195,13 +217,16 @@ class AccountCheck:
             totp_secret=lambda: credentials.get_totp_secret_async(self.email),
         )
         self.step("signing in")
-        # The first setting's page: it shows whether the session works (see session.py).
-        first = options.settings[0]
-        start = runner.site.rules.catalog[first].path
+        # The first page the run needs (the first setting's, else the first category's): it shows
+        # whether the session works (see session.py).
+        catalog = runner.site.rules.catalog
+        if options.settings:
+            start, sign = catalog[options.settings[0]].path, f"{options.settings[0]}.switch"
+        else:
+            category = next(iter(catalog.categories))
+            start, sign = catalog.categories[category].path, f"{category}.page"
         try:
-            await open_signed_in(
-                page, runner.site, secrets, start=start, signs=[f"{first}.switch"], egress=self.egress
-            )
+            await open_signed_in(page, runner.site, secrets, start=start, signs=[sign], egress=self.egress)
         except CheckFailed as failure:
             # A challenge is handed to the person; a password held back is not a challenge, and
             # `accounts login` (or `accounts unlock`) is what its detail says to run.
@@ -211,8 +236,8 @@ class AccountCheck:
             await self._hand_over(page, failure)
         self._save_session(await context.storage_state())
 
-    async def _check_setting(self, page: Page) -> CheckResult:
-        runner, options, check = self.runner, self.runner.options, self.current
+    async def _check_setting(self, page: Page, check: SettingCheck) -> CheckResult:
+        runner, options = self.runner, self.runner.options
         setting = check.setting
         self.step(f"opening {setting.title}")
         switch = await open_setting(page, runner.site, check.name)
@@ -248,6 +273,24 @@ class AccountCheck:
             "clicked the switch, but after a reload it is on again: LinkedIn did not keep the change"
             + _save_note(saved, kept=False),
         )
+
+    async def _read_listings(self, page: Page) -> None:
+        """Read what each category page of the catalog lists into `listings`. Never a result of its
+        own: a page that cannot be read is a warning, and that category is read again next run."""
+        for category in self.runner.site.rules.catalog.categories:
+            if self.stopper.signum is not None:
+                return  # every setting has its result; the lists wait for the next run
+            self.runner.watch.step(self.email, f"reading what the {category} category page lists")
+            try:
+                self.listings[category] = await read_category(page, self.runner.site, category)
+            except FAILURES as exc:
+                detail = exc.detail if isinstance(exc, CheckFailed) else first_line(exc)
+                warn(f"could not read what the {category} category page lists: {detail}")
+            except asyncio.CancelledError:
+                if self.stopper.signum is None:
+                    raise
+                _uncancel()
+                return
 
     async def _with_evidence(self, result: CheckResult, page: Page) -> CheckResult:
         """`result`, with the evidence of its failure saved from `page` when it is one that has some."""

@@ -49,6 +49,9 @@ class CheckOptions:
     """An existing browser pool to connect to (see browser.connected_browser), instead of launching."""
     concurrency: int = 1
     """How many accounts are checked at once, each in its own browser context."""
+    discover: bool = False
+    """Read the catalog's category pages too, after the settings (a run of every setting does):
+    what they list, to notice a setting LinkedIn adds or drops (see checker/linkedin/listings.py)."""
 
 
 class RunContext(Protocol):

@@ -18,7 +18,7 @@ from playwright.async_api import Browser
 
 from checker import __version__
 from checker.core.errors import CheckerError
-from checker.core.outcome import CheckResult, Outcome, SwitchState, utc_now
+from checker.core.outcome import CheckResult, Listed, Outcome, SiteChange, SwitchState, utc_now
 from checker.linkedin.browser import BrowserSource
 from checker.linkedin.locate import Site
 from checker.run.account_check import AccountCheck
@@ -27,6 +27,7 @@ from checker.run.interrupts import Interrupted, Stopper
 from checker.run.person import require_display
 from checker.store.credentials import CredentialStore
 from checker.store.history import History
+from checker.store.listings import Listings
 from checker.store.quarantine import CAUSES, Hold, Quarantine, lifting_command
 from checker.store.sessions import SessionStore
 
@@ -40,6 +41,12 @@ class RunReport:
     results: list[CheckResult] = field(default_factory=list)
     interrupted_by: int | None = None
     not_recorded: str | None = None
+    site_changes: list[SiteChange] = field(default_factory=list)
+    """What LinkedIn changed in its category pages, seen first by this run (CheckOptions.discover)."""
+    listings: dict[str, dict[str, list[Listed]]] = field(default_factory=dict)
+    """What each account's category pages listed, by account (CheckOptions.discover)."""
+    unlisted: dict[str, tuple[Outcome, str]] = field(default_factory=dict)
+    """Why an account's category pages were not read, in a run of no setting (`settings discover`)."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +152,7 @@ class Runner:
                     self.watch.step(email, f"waiting {delay:.1f} s before starting, to stay gentle")
                     await stopper.pause(delay)
                 stopper.checkpoint()
-                results = await stopper.run(self.check_account(browser, email, stopper))
+                results, check = await stopper.run(self.check_account(browser, email, stopper))
             except Interrupted:
                 return  # accounts that never started are not recorded
             finished[index] = []
@@ -158,9 +165,30 @@ class Runner:
                     report.not_recorded = f"could not record the check of {email}: {exc}"
                     log.info("not recorded", account=email, reason=str(exc))  # the CLI says it as an error
                     return
+            if check.listings:
+                report.listings[email] = check.listings
+                if self.options.settings:  # a check keeps them; `settings discover` only reads
+                    report.site_changes += self._remember(email, check.listings)
+            if check.unlisted is not None:
+                report.unlisted[email] = check.unlisted
             self.watch.done(email)
             if stopper.signum is not None:
                 return
+
+    def _remember(self, email: str, listings: dict[str, list[Listed]]) -> list[SiteChange]:
+        """Keep what the account's category pages list; the changes no run reported before. One
+        that cannot be kept is a warning: it is no record of anything done on the site."""
+        catalog = self.site.rules.catalog
+        changes: list[SiteChange] = []
+        for category, items in listings.items():
+            known = {setting.path for setting in catalog.settings.values() if setting.category == category}
+            try:
+                changes += Listings(self.history).remember(email, category, items, known, seen_at=utc_now())
+            except CheckerError as exc:
+                log.warning("what the category page lists could not be kept", reason=str(exc))
+        for change in changes:
+            log.warning("LinkedIn changed a settings category page", **change.to_json())
+        return changes
 
     def _quarantine(self, result: CheckResult) -> CheckResult:
         """Hold back the account's password after auth_failed or needs_attention (see quarantine.py),
@@ -178,12 +206,14 @@ class Runner:
 
     async def check_account(
         self, browser: Browser, email: str, stopper: Stopper | None = None
-    ) -> list[CheckResult]:
-        """One account through the steps, a result per setting. Never raises for what the site does:
-        it becomes the outcome."""
+    ) -> tuple[list[CheckResult], AccountCheck]:
+        """One account through the steps: a result per setting, and the check itself (what its
+        category pages list, when the run reads them). Never raises for what the site does: it
+        becomes the outcome."""
         with structlog.contextvars.bound_contextvars(account=email):
             started = utc_now()
-            results = await AccountCheck(self, email, stopper or Stopper()).run(browser)
+            check = AccountCheck(self, email, stopper or Stopper())
+            results = await check.run(browser)
             for result in results:
                 log.info(
                     "setting checked",
@@ -199,7 +229,7 @@ class Runner:
                 worst=max(results, key=lambda r: r.outcome.exit_code).outcome.value if results else None,
                 seconds=round((utc_now() - started).total_seconds(), 2),
             )
-            return results
+            return results, check
 
 
 def pause_before(lane: int, *, first: bool, pace: float) -> float:

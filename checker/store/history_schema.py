@@ -9,8 +9,29 @@ import sqlite3
 from contextlib import closing
 from functools import cache
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The layout this version writes, kept in the file's `PRAGMA user_version`."""
+
+# What each account's category pages listed when last read, and every change to them a run saw
+# (see checker/store/listings.py). A new file and a migrated one get the same.
+_LISTINGS = (
+    """CREATE TABLE listings (
+    account         TEXT NOT NULL,
+    category        TEXT NOT NULL,
+    path            TEXT NOT NULL,
+    label           TEXT NOT NULL,
+    PRIMARY KEY (account, category, path)
+)""",
+    """CREATE TABLE site_changes (
+    id              INTEGER PRIMARY KEY,
+    category        TEXT NOT NULL,
+    change          TEXT NOT NULL,
+    label           TEXT NOT NULL,
+    path            TEXT NOT NULL,
+    account         TEXT NOT NULL,
+    seen_at         TEXT NOT NULL
+)""",
+)
 
 # A new file gets the newest layout in one go.
 CREATE = (
@@ -33,6 +54,7 @@ CREATE = (
     drift           INTEGER NOT NULL DEFAULT 0
 )""",
     "CREATE INDEX checks_by_account ON checks (account, checked_at)",
+    *_LISTINGS,
 )
 
 # The statements that take a file from version n - 1 to version n, keyed by n. A new layout adds
@@ -47,6 +69,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE checks ADD COLUMN previous_state TEXT",
         "ALTER TABLE checks ADD COLUMN drift INTEGER NOT NULL DEFAULT 0",
     ),
+    # The settings LinkedIn's category pages list, to notice one it adds or drops (issue 17).
+    4: _LISTINGS,
 }
 
 

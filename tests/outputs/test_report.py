@@ -333,6 +333,7 @@ def test_the_results_document_holds_the_results_and_the_exit_code() -> None:
     check = result(Outcome.NON_COMPLIANT)
     assert results_document([check], ExitCode.ACTION_NEEDED) == {
         "results": [check.to_json()],
+        "site_changes": [],
         "exit_code": 1,
     }
 
@@ -342,6 +343,7 @@ def test_a_results_document_with_an_error_says_what_went_wrong() -> None:
     document = results_document([check], ExitCode.FAILURE, error="cannot record:\x1b[2J disk full")
     assert document == {
         "results": [check.to_json()],
+        "site_changes": [],
         "error": {"message": "cannot record:\\x1b[2J disk full", "exit_code": 4},
         "exit_code": 4,
     }

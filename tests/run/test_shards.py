@@ -71,7 +71,7 @@ def test_a_shard_with_no_account_starts_no_browser_and_says_so(
     result = cli(*check_args(site, "--shard", f"{empty}/{count}"))
     assert (result.exit_code, result.stdout) == (0, f"No account falls in shard {empty}/{count}.\n")
     code, document = cli.json(*check_args(site, "--shard", f"{empty}/{count}"))
-    assert (code, document) == (0, {"results": [], "exit_code": 0})
+    assert (code, document) == (0, {"results": [], "site_changes": [], "exit_code": 0})
     assert site.received == []
 
 

@@ -80,7 +80,7 @@ def test_history_and_doctor_refuse_the_damaged_file_that_check_refuses(
     database = isolated_home / "history.sqlite3"
     # The index's page: no row `history` shows is read from it, yet a check's append writes to it.
     with closing(sqlite3.connect(sound_history)) as db:
-        [(index_page,)] = db.execute("SELECT rootpage FROM sqlite_master WHERE type = 'index'")
+        [(index_page,)] = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'checks_by_account'")
     damaged = damaged_copy(sound_history, database, index_page)
     result = cli("history")
     assert result.exit_code == 4
