@@ -25,6 +25,7 @@ from checker.core.redact import first_line, scrub
 from checker.core.safe_text import printable
 from checker.linkedin.egress import EgressGate
 from checker.linkedin.listings import read_category
+from checker.linkedin.locate import Site
 from checker.linkedin.login import AccountSecrets, open_signed_in
 from checker.linkedin.navigate import open_setting
 from checker.linkedin.setting import read_switch_state, reread_after_reload, switch_off
@@ -70,15 +71,29 @@ def failure_of(exc: BaseException) -> tuple[Outcome, str]:
 class SettingCheck:
     """What one setting's check has read and done so far, so a failure reports no more than that."""
 
-    def __init__(self, runner: RunContext, email: str, name: str) -> None:
+    def __init__(self, site: Site, email: str, name: str, previous: SwitchState | None) -> None:
         self.email = email
         self.name = name
-        self.setting = runner.site.rules.catalog[name]
+        self.setting = site.rules.catalog[name]
         self.started_at = utc_now()
         self.before = SwitchState.UNKNOWN
         self.after: SwitchState | None = None
         self.clicked = False
-        self.previous = runner.last_state(email, name)
+        self.previous = previous
+        """The state last recorded before this check, for telling drift."""
+
+    @classmethod
+    def of_run(cls, runner: RunContext, email: str, name: str) -> SettingCheck:
+        return cls(runner.site, email, name, runner.last_state(email, name))
+
+    def as_read(self) -> CheckResult:
+        """The result of a check that reads the state (`before`) and changes nothing."""
+        if self.before is SwitchState.OFF:
+            return self.result(Outcome.COMPLIANT, "the setting is off")
+        return self.result(
+            Outcome.NON_COMPLIANT,
+            f"the setting is on: {self.setting.uses.rstrip('.')}; run with --apply to switch it off",
+        )
 
     def failed(self, exc: BaseException) -> CheckResult:
         """The result of a check that `exc` ended."""
@@ -139,7 +154,7 @@ class AccountCheck:
         self.results: list[CheckResult] = []
         settings = runner.options.settings
         # None: a run that reads the category pages alone (`settings discover`).
-        self.current = SettingCheck(runner, email, settings[0]) if settings else None
+        self.current = SettingCheck.of_run(runner, email, settings[0]) if settings else None
         self.egress: EgressGate | None = None  # the context's, once it is open
         self.listings: dict[str, list[Listed]] = {}
         """What each category page listed, when the run reads them (CheckOptions.discover)."""
@@ -170,7 +185,7 @@ class AccountCheck:
                 for name in runner.options.settings:
                     check = self.current
                     if check is None or name != check.name:
-                        check = self.current = SettingCheck(runner, self.email, name)
+                        check = self.current = SettingCheck.of_run(runner, self.email, name)
                     try:
                         result = await self._check_setting(page, check)
                     except FAILURES as exc:
@@ -189,7 +204,8 @@ class AccountCheck:
             return [*self.results, self.current.interrupted(self.stopper.name)]
         except FAILURES as exc:  # before any page: the lock, the saved session, the browser
             self.unlisted = failure_of(exc)
-            return [SettingCheck(runner, self.email, name).failed(exc) for name in runner.options.settings]
+            settings = runner.options.settings
+            return [SettingCheck.of_run(runner, self.email, name).failed(exc) for name in settings]
 
     async def _everything_failed(self, exc: BaseException, page: Page) -> list[CheckResult]:
         """Signing in failed: no setting could be read, so each gets the failure as its outcome, with
@@ -202,7 +218,7 @@ class AccountCheck:
         first = await self._with_evidence(self.current.failed(exc), page)
         others = [
             dataclasses.replace(
-                SettingCheck(self.runner, self.email, name).failed(exc), evidence=first.evidence
+                SettingCheck.of_run(self.runner, self.email, name).failed(exc), evidence=first.evidence
             )
             for name in self.runner.options.settings[1:]
         ]
@@ -243,13 +259,8 @@ class AccountCheck:
         switch = await open_setting(page, runner.site, check.name)
         self.step(f"reading {setting.title}")
         check.before = await read_switch_state(switch)
-        if check.before is SwitchState.OFF:
-            return check.result(Outcome.COMPLIANT, "the setting is off")
-        if not (options.apply or options.dry_run):
-            return check.result(
-                Outcome.NON_COMPLIANT,
-                f"the setting is on: {setting.uses.rstrip('.')}; run with --apply to switch it off",
-            )
+        if check.before is SwitchState.OFF or not (options.apply or options.dry_run):
+            return check.as_read()
         if options.dry_run:
             return check.result(
                 Outcome.WOULD_FIX,
