@@ -34,6 +34,7 @@ from checker.cli.options import (
     pool_endpoint,
 )
 from checker.cli.options import typed as typed_options
+from checker.cli.replay import Replay, replayed
 from checker.cli.signals import HeldSignals
 from checker.core.console import notice, say, stderr, stdout
 from checker.core.errors import ExitCode, KeyringUnavailable, UsageError
@@ -137,10 +138,18 @@ def check(
     group: Group = None,
     concurrency: Concurrency = 1,
     shards: ShardCount = None,
+    replay: Replay = None,
 ) -> None:
     """Check the accounts' data-use settings (the generative-AI one unless --setting or config.toml
     names others); with --apply, switch each off and verify."""
     started = time.monotonic()
+    if replay is not None:
+        refused = {"EMAIL": bool(emails), "--apply": apply, "--dry-run": dry_run, "--group": bool(group)}
+        refused |= {"--interactive": interactive, "--shard": bool(shard or shards)}
+        code = replayed(
+            replay, refused=refused, json_output=json_output, browser_path=browser_path, timeout=timeout
+        )
+        raise typer.Exit(code)
     # Parse: everything asked is checked before anything is written.
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise UsageError(f"--concurrency: expected 1 to {MAX_CONCURRENCY}, not {concurrency}")
