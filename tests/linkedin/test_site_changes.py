@@ -41,7 +41,7 @@ def test_a_setting_linkedin_adds_is_reported_once_by_the_run_that_first_sees_it_
     assert second["site_changes"] == [ADDED]
     # The exit code is the known settings': all off, so 0.
     assert (code, {r["outcome"] for r in second["results"]}) == (0, {"compliant"})
-    assert len(second["results"]) == 11  # the unknown setting has no result
+    assert len(second["results"]) == 12  # the unknown setting has no result
     [message] = receiver.messages
     assert message["title"] == "LinkedIn AI opt-out: LinkedIn changed its data-use settings"
     assert SENTENCE in message["message"]
