@@ -25,6 +25,7 @@ from packaging.requirements import Requirement
 
 from checker.core.errors import ExitCode
 from checker.fixture_site import Account, FixtureSite
+from checker.linkedin.rules import load_catalog
 from checker.store.accounts import AccountList
 from checker.store.mounted_secrets import (
     BACKEND_NAME,
@@ -422,5 +423,5 @@ def test_the_project_the_image_copies_builds_installs_and_runs_its_entrypoint(tm
 
     assert run("--version").strip() == f"linkedin-ai-optout {version('linkedin-ai-optout')}"
     listed = json.loads(run("settings", "list", "--json"))  # reads the selector data the wheel carries
-    assert len(listed["settings"]) == 11
+    assert len(listed["settings"]) == len(load_catalog().names())
     assert Path(listed["catalog"]).is_relative_to(target / "checker" / "_data")

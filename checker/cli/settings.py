@@ -29,7 +29,8 @@ settings_app = command_group(
 
 @settings_app.command("list", cls=Command)
 def settings_list(json_output: JsonOutput = False) -> None:
-    """List every setting of the catalog: its name, what its data is used for, and where it is."""
+    """List every setting of the catalog: its name, what its data is used for, where it is, where
+    the catalog has it from and since when."""
     with HeldSignals():  # imported here: the rest of the command line needs none of them
         from rich.table import Table
         from rich.text import Text
@@ -47,7 +48,9 @@ def settings_list(json_output: JsonOutput = False) -> None:
             "path": setting.path,
             "switch": setting.switch,
             "label": english(setting.label),
-            "save": {"method": setting.save.method, "path": setting.save.path},
+            "save": {"method": setting.save.method, "path": setting.save.path} if setting.save else None,
+            "source": setting.source,
+            "since": setting.since.isoformat(),
             "default": name in DEFAULTS["settings"],
         }
         for name, setting in catalog.settings.items()
@@ -60,7 +63,8 @@ def settings_list(json_output: JsonOutput = False) -> None:
         table.add_column(column, overflow="fold")
     for entry in entries:
         name = entry["name"] + (" (default)" if entry["default"] else "")
-        table.add_row(name, entry["category"], Text(entry["uses"]))
+        where = Text(f"\nsource: {entry['source']}; in the catalog since {entry['since']}", style="dim")
+        table.add_row(name, entry["category"], Text(entry["uses"]) + where)
     stdout.print(table)
     stdout.print(
         Text(f"Check one with --setting NAME (repeatable), or every one with --setting {ALL}."),

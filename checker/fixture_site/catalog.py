@@ -23,6 +23,8 @@ class Switch:
     entity_urn: str
     label: str
     description: str
+    by_id: bool = False
+    """Marked up as the cookie page's: the input's id is the key, its label another element's."""
 
     @property
     def save_url(self) -> str:
@@ -45,11 +47,13 @@ class SettingPage:
         return self.switches[0].key
 
 
-def _page(address: str, section: str, slug: str, key: str, urn: int, *more: Switch) -> SettingPage:
+def _page(
+    address: str, section: str, slug: str, key: str, urn: int, *more: Switch, by_id: bool = False
+) -> SettingPage:
     """The page at `address` (a path, or a name under /mypreferences/d/settings/) with one switch
     of its own, whose texts are `<slug>_title`, `<slug>_label` and `<slug>_description`, and maybe
     `more`."""
-    own = Switch(key, f"urn:li:settingEntity:{urn}", f"{slug}_label", f"{slug}_description")
+    own = Switch(key, f"urn:li:settingEntity:{urn}", f"{slug}_label", f"{slug}_description", by_id)
     path = address if address.startswith("/") else urls.SETTINGS_PAGES + address
     return SettingPage(path, section, f"{slug}_title", (own, *more))
 
@@ -85,6 +89,11 @@ PAGES: tuple[SettingPage, ...] = (
     _page("ads-by-gender", "ads", "ads_gender", "allowAdsByGender", 1227),
     _page("linkedin-promotions", "privacy", "promotions",
           "allowProfileAndActivityDataForMarketingAds", 1301, EMAIL_TIPS),
+    # Brave's 2026 list (user.ts, 10b696b): input[role="switch"]#nonEssentialCookieConsent. The
+    # category that lists it and the request it saves with are not public: Data privacy here,
+    # and the settings API's PUT, which the tool's catalog does not name (the reload decides).
+    _page("/mypreferences/d/member-cookies", "privacy", "cookies", "nonEssentialCookieConsent", 1401,
+          by_id=True),
 )
 # fmt: on
 

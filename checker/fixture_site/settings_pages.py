@@ -60,7 +60,7 @@ def setting(account: Account, page: SettingPage) -> bytes:
     offered = tuple(switch for switch in page.switches if account.available(switch.key))
     rows = join(
         t.render(
-            "setting_switch",
+            "cookie_switch" if switch.by_id else "setting_switch",
             language,
             key=switch.key,
             label=t.text(language, switch.label),

@@ -11,6 +11,7 @@ that they are found like every other target, layer by layer. How, is data too: t
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -57,9 +58,14 @@ class Setting(_Strict):
     uses: str = Field(min_length=1)
     category: str
     path: str = Field(pattern=r"^/")
-    switch: str = Field(pattern=r"^input\[role='switch'\]\[aria-labelledby='[A-Za-z0-9_-]+'\]$")
-    save: Save
+    switch: str = Field(
+        pattern=r"^input\[role='switch'\](\[aria-labelledby='[A-Za-z0-9_-]+'\]|#[A-Za-z][A-Za-z0-9_-]*)$"
+    )
+    save: Save | None = None
+    """None where no public source shows the request: then the reload alone decides."""
     source: str = Field(min_length=1)
+    since: date
+    """When the catalog learned the setting."""
     item: Texts
     label: Texts
 

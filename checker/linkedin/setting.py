@@ -38,14 +38,19 @@ async def switch_off(page: Page, site: Site, name: str, switch: Found) -> int | 
 
     def is_the_save(response: Response) -> bool:
         request = response.request
-        return request.method == save.method and site.owns(response.url) and _path(response.url) == save.path
+        if not site.owns(response.url):
+            return False
+        if save is None:  # no source names it: the page's first write, its beacons ("ping") aside
+            return request.method in _WRITES and request.resource_type in ("fetch", "xhr")
+        return request.method == save.method and _path(response.url) == save.path
 
     try:
         async with page.expect_response(is_the_save, timeout=site.timeout_ms) as saved:
             await switch.locator.click()
         response = await saved.value
     except PlaywrightTimeoutError:
-        log.warning("no save request seen after the click", expected=f"{save.method} {save.path}")
+        expected = f"{save.method} {save.path}" if save else "any request the page sends"
+        log.warning("no save request seen after the click", expected=expected)
         return None
     log.info(
         "setting saved by the site" if response.ok else "site refused the change", status=response.status
@@ -61,6 +66,9 @@ async def reread_after_reload(page: Page, site: Site, name: str) -> SwitchState:
     if reread is None:
         raise CheckFailed(Outcome.UI_CHANGED, "after the reload the switch is gone")
     return await read_switch_state(reread)
+
+
+_WRITES = frozenset({"PUT", "POST", "PATCH"})
 
 
 def _path(url: str) -> str:

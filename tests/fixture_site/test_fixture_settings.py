@@ -26,6 +26,9 @@ ADS = "/mypreferences/d/categories/ads"
 PROMOTIONS = "/mypreferences/d/settings/linkedin-promotions"
 MARKETING = "allowProfileAndActivityDataForMarketingAds"
 TIPS = "tipsForUsingLinkedinViaEmail"
+# Brave's 2026 list: the cookie page's switch is found by its id, not by aria-labelledby.
+COOKIES = "nonEssentialCookieConsent"
+COOKIES_PAGE = "/mypreferences/d/member-cookies"
 SAVE = "/mysettings-api/settingsApiSettings/"
 
 # page path, key, title on the hub, switch label: the table of the brief, in English.
@@ -137,12 +140,14 @@ def item(path: str, title: str, state: str) -> str:
 
 def test_every_key_of_the_brief_is_in_the_catalog_with_its_page() -> None:
     # ... and the setting LinkedIn has not added yet, which only tests add (site.new_setting).
-    assert set(SWITCHES) == {key for _, key, _, _ in SETTINGS} | {"allowDataForGenerativeAI", TIPS, LATER.key}
+    others = {"allowDataForGenerativeAI", TIPS, COOKIES, LATER.key}
+    assert set(SWITCHES) == {key for _, key, _, _ in SETTINGS} | others
     assert {page.path: page.key for page in PAGES} == {
         **{path: key for path, key, _, _ in SETTINGS},
         "/mypreferences/d/settings/data-for-ai-improvement": "allowDataForGenerativeAI",
+        COOKIES_PAGE: COOKIES,
     }
-    assert [switch.key for switch in PAGES[-1].switches] == [MARKETING, TIPS]
+    assert [switch.key for switch in PAGES[-2].switches] == [MARKETING, TIPS]
 
 
 def test_every_other_setting_is_on_by_default_and_read_the_same_way_as_the_ai_one() -> None:
@@ -157,7 +162,7 @@ def test_every_other_setting_is_on_by_default_and_read_the_same_way_as_the_ai_on
     ("fields", "named"),
     [
         ({"settings": {"allowAdsByAgeRange": False}}, "allowAdsByAgeRange"),
-        ({"unavailable": frozenset({"nonEssentialCookieConsent"})}, "nonEssentialCookieConsent"),
+        ({"unavailable": frozenset({"allowMindReading"})}, "allowMindReading"),
         ({"settings": {"allowDataForGenerativeAI": False}}, "ai_training"),  # its own field
     ],
 )
@@ -190,7 +195,8 @@ def test_the_privacy_hub_adds_its_other_settings_after_the_ai_one(site: FixtureS
     ]
     assert listed.index(ai) < min(others)
     assert others == sorted(others)
-    assert listed.count('class="settings-item"') == 3 + len(PRIVACY_KEYS)  # manage, download, AI
+    assert listed.index(item(COOKIES_PAGE, "Cookie preferences", "On")) > max(others)
+    assert listed.count('class="settings-item"') == 4 + len(PRIVACY_KEYS)  # manage, download, AI, cookies
 
 
 @pytest.mark.parametrize(("path", "key", "title", "label"), SETTINGS, ids=[key for _, key, _, _ in SETTINGS])
@@ -418,3 +424,17 @@ async def test_a_light_site_serves_the_same_files_with_bundles_of_a_few_kb_that_
     assert {f"/media/feed/{n}.png" for n in range(40)} <= sent.keys()
     assert 1_000 < sent["/static/feed-bundle.js"] < 10_000
     assert 1_000 < sent["/static/settings-bundle.js"] < 10_000
+
+
+def test_the_cookie_page_has_its_switch_by_its_id_and_saves_like_the_others(
+    site: FixtureSite, member: Member
+) -> None:
+    page = member.text(COOKIES_PAGE)
+    assert f'<a href="{PRIVACY}" aria-current="page">' in page
+    switch = content(page)
+    assert (
+        '<p id="nonEssentialCookieConsent-label" class="_switchLabel_12ycew">Allow non-essential cookies</p>'
+        in switch
+    )
+    assert 'role="switch" id="nonEssentialCookieConsent"' in switch
+    assert 'aria-labelledby="nonEssentialCookieConsent-label"' in switch

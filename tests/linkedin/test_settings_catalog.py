@@ -21,6 +21,8 @@ EXPECTED = {
     "research_third_parties": ("settings/policy-and-academic-research", "allowAnonymizedDataResearch"),
     "partner_data_sharing": ("settings/share-data-with-select-partners", "shareDataWithTrustedPartners"),
     "marketing_promotions": ("settings/linkedin-promotions", "allowProfileAndActivityDataForMarketingAds"),
+    # brave/psst-component user.ts (10b696b, 2026): a switch found by its id; no public save.
+    "member_cookies": ("member-cookies", "nonEssentialCookieConsent"),
     "ads_beyond_linkedin": ("settings/ads-beyond-linkedin", "allowLinkedInAudienceNetwork"),
     "ads_business_interactions": ("settings/ads-interactions-with-business", "allowUseOfThirdPartyData"),
     "ads_measurement": ("settings/ads-related-actions", "allowConversionTrackings"),
@@ -45,8 +47,17 @@ def test_settings_list_shows_the_whole_catalog_with_pages_switches_and_saves(cli
     for entry in listed:
         page, key = EXPECTED[entry["name"]]
         assert entry["path"] == f"/mypreferences/d/{page}"
-        assert entry["switch"] == f"input[role='switch'][aria-labelledby='{key}']"
-        assert entry["save"] == {"method": "PUT", "path": f"/mysettings-api/settingsApiSettings/{key}"}
+        if entry["name"] == "member_cookies":
+            assert (entry["switch"], entry["save"]) == (f"input[role='switch']#{key}", None)
+            assert (entry["source"].split(" (")[0], entry["since"]) == (
+                "brave/psst-component user.ts",
+                "2026-12-07",
+            )
+        else:
+            assert entry["switch"] == f"input[role='switch'][aria-labelledby='{key}']"
+            assert entry["save"] == {"method": "PUT", "path": f"/mysettings-api/settingsApiSettings/{key}"}
+            assert entry["since"] == "2026-11-23"
+        assert entry["source"].startswith("brave/psst-component user.ts")
         assert entry["title"]
         assert entry["uses"]
         assert entry["category"] in ("Data privacy", "Advertising data")
@@ -54,6 +65,8 @@ def test_settings_list_shows_the_whole_catalog_with_pages_switches_and_saves(cli
     table = cli("settings", "list")
     assert table.exit_code == 0
     assert "ads_interests" in table.stdout
+    assert "in the catalog since" in table.stdout
+    assert "2026-12-07" in table.stdout
     assert "--setting all" in table.stdout
 
 
