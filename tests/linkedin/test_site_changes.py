@@ -11,6 +11,7 @@ from typer.testing import Result
 
 from checker.fixture_site import Account, FixtureSite
 from checker.fixture_site.catalog import LATER
+from checker.linkedin.rules import load_catalog
 from tests.conftest import Cli, Receiver, add_account, check_args
 
 ADDED = {
@@ -168,3 +169,18 @@ def test_settings_discover_that_cannot_sign_in_says_why_in_one_line(cli: Cli, si
     )
     assert result.stderr.count("\n") == 1
     assert result.stdout == ""
+
+
+def test_a_config_of_all_settings_checks_the_whole_catalog_of_the_day_and_reads_the_categories(
+    cli: Cli, site: FixtureSite, member: Account, isolated_home: Path
+) -> None:
+    # A schedule runs `check` with the settings of config.toml: ["all"] is resolved at each run,
+    # so a setting the catalog learns later is checked with no change to the schedule's files.
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "config.toml").write_text('settings = ["all"]\n')
+    code, document = cli.json(*check_args(site))
+    assert code == 1  # every setting is on
+    assert [r["setting"] for r in document["results"]] == load_catalog().names()
+    assert "member_cookies" in load_catalog().names()
+    assert document["site_changes"] == []
+    assert any(r.path == "/mypreferences/d/categories/ads" for r in site.received)
