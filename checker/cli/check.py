@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from checker.run.runner import RunReport
     from checker.run.shards import Shard
     from checker.store.config_file import Effective
-    from checker.store.credentials import CredentialStore
     from checker.store.stores import Stores
 
 # The options only check has; those it shares with other commands are in options.py.
@@ -283,17 +282,18 @@ def _prepare(*, interactive: bool) -> Stores:
     if interactive:
         require_display("check --interactive")  # before anything is written
     stores = prepare_stores(notice, history=True)
-    keyring_answers(stores.credentials)
+    keyring_answers(stores)
     return stores
 
 
-def keyring_answers(credentials: CredentialStore) -> None:
+def keyring_answers(stores: Stores) -> None:
     """Every account needs the keyring (its password, or its saved session's key): one that does not
-    answer stops the run before the browser starts, with doctor's explanation and fix."""
+    answer stops the run before the browser starts, with doctor's explanation and fix. What it is
+    asked is the session key, which the run needs anyway: the answer is kept for every account."""
     with HeldSignals():
         from checker.run.doctor import keyring_finding
 
-    finding = keyring_finding(credentials)
+    finding = keyring_finding(stores.credentials, probe=stores.sessions.ask_key)
     if not finding.ok:
         raise KeyringUnavailable(f"{finding.detail}; {finding.fix}")
 

@@ -105,7 +105,7 @@ def settings_discover(
     if email is None and len(configured) > 1:
         say(f"reading the pages of {account}; name another account to read its pages")
     stores = prepare_stores(notice, history=False)
-    keyring_answers(stores.credentials)
+    keyring_answers(stores)
     rules = load_rules()
     runner = Runner(
         site=Site(origin=origin, rules=rules, timeout_ms=config.timeout * 1000),

@@ -160,6 +160,7 @@ class AccountCheck:
         """What each category page listed, when the run reads them (CheckOptions.discover)."""
         self.unlisted: tuple[Outcome, str] | None = None
         """Why a run of no setting read no category page: what stopped it before."""
+        self.saved: dict[str, Any] | None = None  # the session the context opened with
 
     def step(self, doing: str) -> None:
         self.stopper.checkpoint()
@@ -250,7 +251,9 @@ class AccountCheck:
             if not (options.interactive and challenge):
                 raise
             await self._hand_over(page, failure)
-        self._save_session(await context.storage_state())
+        state = dict(await context.storage_state())
+        if state != self.saved:  # an unchanged session is not written again
+            self._save_session(state)
 
     async def _check_setting(self, page: Page, check: SettingCheck) -> CheckResult:
         runner, options = self.runner, self.runner.options
@@ -327,7 +330,7 @@ class AccountCheck:
         """The account's browser context, with the saved session unless the browser refuses it; its
         gate to other hosts kept as `egress` for signing in (see BrowserSource.account_context)."""
         runner, site = self.runner, self.runner.site
-        saved = await runner.sessions.load_async(self.email, site.origin, on_discard=warn)
+        saved = self.saved = await runner.sessions.load_async(self.email, site.origin, on_discard=warn)
 
         def discard(reason: str) -> None:
             warn(runner.sessions.discard(self.email, site.origin, reason))
@@ -351,9 +354,9 @@ class AccountCheck:
             raise hold.refusal()
         return await self.runner.credentials.get_password_async(self.email)
 
-    def _save_session(self, state: Any) -> None:
+    def _save_session(self, state: dict[str, Any]) -> None:
         try:
-            self.runner.sessions.save(self.email, self.runner.site.origin, dict(state))
+            self.runner.sessions.save(self.email, self.runner.site.origin, state)
         except (CheckerError, OSError) as exc:
             # The check can go on; the next run signs in again.
             warn(f"could not save the session of {self.email}: {exc}")

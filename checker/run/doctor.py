@@ -143,12 +143,12 @@ def _rules() -> Finding:
     )
 
 
-def keyring_finding(credentials: CredentialStore) -> Finding:
-    """Whether the keyring answers; when not, why in words that fit where the check runs, and the fix.
-    `check` stops on it before the browser starts: every account needs the keyring, for its password
-    or for the key of its saved session."""
+def keyring_finding(credentials: CredentialStore, probe: Callable[[], object] | None = None) -> Finding:
+    """Whether the keyring answers (to `probe`, else to a read of a made-up entry); when not, why in
+    words that fit where the check runs, and the fix. `check` stops on it before the browser starts:
+    every account needs the keyring, for its password or for the key of its saved session."""
     try:
-        credentials.probe()
+        (probe or credentials.probe)()
     except KeyringUnavailable as exc:
         chosen = os.environ.get(BACKEND_ENV, "")
         secret_service = not chosen or "SecretService" in chosen

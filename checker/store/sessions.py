@@ -287,6 +287,12 @@ class SessionStore:
             on_discard(warning)
         return None
 
+    def ask_key(self) -> None:
+        """Ask the keyring for the home's session key now (the store remembers the answer); raise
+        KeyringUnavailable when it does not answer in time. `check` asks before the browser starts:
+        every account needs the keyring, and this one answer then serves every saved session."""
+        self._key.current()
+
     async def load_async(
         self, email: str, origin: str, *, on_discard: Callable[[str], None] | None = None
     ) -> dict[str, Any] | None:

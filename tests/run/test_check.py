@@ -434,3 +434,18 @@ def test_a_setting_found_on_again_without_having_been_off_is_no_drift(
     run_check(cli, site)
     _, document = run_check(cli, site)
     assert (only(document)["previous_state"], only(document)["drift"]) == ("on", False)
+
+
+def test_an_unchanged_session_is_not_written_again(
+    cli: Cli, site: FixtureSite, member: Account, isolated_home: Path
+) -> None:
+    run_check(cli, site)
+    [saved] = list((isolated_home / "sessions").rglob("*.json*"))
+    before = saved.stat()
+    run_check(cli, site)
+    after = saved.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    site.expire_sessions(member.email)  # signing in again makes a new session: that one is saved
+    run_check(cli, site)
+    assert saved.stat().st_mtime_ns != before.st_mtime_ns
+    assert site.password_submissions(member.email) == 2
