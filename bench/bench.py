@@ -1,9 +1,11 @@
 """`make bench`: the wall time, peak memory and load on the site of `check`, beside the floor.
 
 The floor is a bare Playwright script (bench/bare_playwright.py) that launches the same browser and
-loads one page: no check can be faster. Scenarios, each a fresh process, interleaved so that the
-machine's noise hits them alike:
+loads one page: no check can be faster. The second floor (bench/bare_setting.py) does a saved-session
+check's work and nothing else: the setting's page opened with the session's cookies, its switch
+read. Scenarios, each a fresh process, interleaved so that the machine's noise hits them alike:
   bare           the floor
+  bare_setting   the second floor
   saved_session  `check` of the generative-AI setting, reusing a saved session (no login)
   all_settings   `check --setting all` (every setting of the catalog), saved session
   fresh_login    `check` with the saved session deleted (one login)
@@ -30,6 +32,7 @@ from pathlib import Path
 import psutil
 
 from checker.fixture_site import Account, FixtureSite
+from checker.fixture_site.urls import AI_SETTING
 from checker.linkedin.browser import find_browser, running_playwright
 
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
@@ -38,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 TOOL = str(Path(sys.executable).parent / "linkedin-ai-optout")
 # The issue's targets: each scenario's median over its floor's.
 TARGETS = {
-    "saved_session": ("bare", 1.3),
+    "saved_session": ("bare_setting", 1.3),
     "all_settings": ("bare", 2.5),
     "fresh_login": ("bare", None),
     "version": ("python", 1.5),
@@ -88,8 +91,18 @@ def main() -> None:
         )
         check = [TOOL, "check", "--base-url", site.base_url, "--pace", "0", "--browser-path", executable]
         subprocess.run(check, env=env, check=True, stdout=subprocess.DEVNULL)  # warm up, save the session
+        session = site.open_session(EMAIL)
+        host = "127.0.0.1"
+        cookies = json.dumps(
+            [
+                {"name": "li_at", "value": session.li_at, "domain": host, "path": "/"},
+                {"name": "JSESSIONID", "value": f'"{session.jsessionid}"', "domain": host, "path": "/"},
+            ]
+        )
+        setting_url = site.base_url + AI_SETTING
         commands = {
             "bare": [sys.executable, str(HERE / "bare_playwright.py"), f"{site.base_url}/login", executable],
+            "bare_setting": [sys.executable, str(HERE / "bare_setting.py"), setting_url, executable, cookies],
             "saved_session": check,
             "all_settings": [*check, "--setting", "all"],
             "fresh_login": check,
