@@ -17,6 +17,7 @@ from checker.cli.accounts import accounts_app
 from checker.cli.check import check
 from checker.cli.config import config_app
 from checker.cli.help import HELP_OPTIONS, Command
+from checker.cli.history import history_app
 from checker.cli.options import BrowserPath, Group, Headed, JsonOutput
 from checker.cli.record import record
 from checker.cli.schedule import schedule_app
@@ -34,9 +35,6 @@ from checker.store.home import home_path
 # browser, the keyring and the cryptography are long imports that most commands never use.
 if TYPE_CHECKING:
     from checker.outputs.fleet import Record
-
-MAX_LIMIT = 1_000_000
-"""`history --limit`: more than any history holds, and within what SQLite can take (a 64-bit integer)."""
 
 
 # Typer ships its own copy of Click: its usage errors are the bases of the public BadParameter.
@@ -134,6 +132,7 @@ app.add_typer(accounts_app, name="accounts")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(config_app, name="config")
 app.add_typer(settings_app, name="settings")
+app.add_typer(history_app, name="history")
 
 
 def _version(value: bool) -> None:
@@ -172,32 +171,6 @@ app.command(cls=Command)(record)
 
 
 # --- history, demo, doctor -------------------------------------------------------------------
-
-
-@app.command(cls=Command)
-def history(
-    account: Annotated[str | None, typer.Option(metavar="EMAIL", help="Only this account.")] = None,
-    limit: Annotated[
-        int, typer.Option(min=1, max=MAX_LIMIT, metavar="N", help="At most this many entries.")
-    ] = 20,
-    json_output: JsonOutput = False,
-) -> None:
-    """Show the recorded outcomes, newest first."""
-    with HeldSignals():
-        from checker.outputs.results import print_history
-        from checker.store.accounts import AccountList
-        from checker.store.emails import validate_email
-        from checker.store.history import History
-
-    email = validate_email(account) if account else None
-    entries = History.in_home(home_path()).entries(account=email, limit=limit)
-    if email is not None and not entries:
-        # An account removed since keeps its history; one never configured has none: a typo.
-        email = AccountList.in_home(home_path()).require(email, addable=False)
-    if json_output:
-        print(json.dumps({"entries": [entry.to_json() for entry in entries]}))
-    else:
-        print_history(stdout, entries, account=email)
 
 
 class ReportFormat(StrEnum):
@@ -260,7 +233,15 @@ def report(
     state, when it last changed, drift events, the last error and its evidence."""
     with HeldSignals():
         from checker.linkedin.rules import load_catalog
-        from checker.outputs.fleet import Record, as_csv, as_json, build_rows, in_period, write_report
+        from checker.outputs.fleet import (
+            Record,
+            as_csv,
+            as_json,
+            build_rows,
+            chain_sentence,
+            in_period,
+            write_report,
+        )
         from checker.outputs.html import as_html
         from checker.outputs.merge import load_records
         from checker.outputs.results import site_change_sentence
@@ -274,6 +255,7 @@ def report(
     accounts = AccountList.in_home(home_path()).entries()  # for --group and the labels
     members = group_members(accounts, group) if group else None
     changes: list[SiteChange] = []
+    chain: dict[str, Any] | None = None  # the history's hash chain, as verified now
     if merge:
         records = load_records(merge, warn=lambda line: say(f"warning: {line}"))
         source = _merged_source(records, len(merge))
@@ -281,6 +263,8 @@ def report(
         history = History.in_home(home_path())
         records = [Record(entry.result) for entry in history.entries(limit=ALL_ENTRIES)]
         changes = Listings(history).changes(since=start)
+        found = history.verify()
+        chain = {"rows": found.rows, "head": found.head, "intact": found.intact, "problem": found.problem}
         source = "the history of linkedin-ai-optout on this machine"
     if members is not None:
         records = [record for record in records if email_key(record.result.account) in members]
@@ -288,13 +272,17 @@ def report(
     rows = build_rows(period, labels={email_key(account.email): account.label for account in accounts})
     if report_format is ReportFormat.HTML:
         titles = {name: setting.title for name, setting in load_catalog().settings.items()}
-        text = as_html(rows, period, since=start, source=source, titles=titles, site_changes=changes)
+        text = as_html(
+            rows, period, since=start, source=source, titles=titles, site_changes=changes, chain=chain
+        )
     elif report_format is ReportFormat.CSV:
-        text = as_csv(rows)  # one row per account and setting: what LinkedIn changed goes to stderr
+        text = as_csv(rows)  # one row per account and setting: the rest goes to stderr
         for change in changes:
             say(f"note: {site_change_sentence(change)} (seen {iso(change.seen_at)} on {change.account})")
+        if chain is not None and (chain["rows"] or not chain["intact"]):
+            say(f"note: {chain_sentence(chain)}")
     else:
-        text = as_json(rows, changes)
+        text = as_json(rows, changes, chain)
     if output is None:
         sys.stdout.write(text)
     else:

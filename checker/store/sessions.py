@@ -198,6 +198,12 @@ class _SessionKey:
             raise KeyringUnavailable(str(self._answer))
         return self._answer if isinstance(self._answer, bytes) else None
 
+    def ask(self) -> None:
+        """Ask the keyring now, raising KeyringUnavailable when it does not answer. A key is kept for
+        later; "no key yet" is not: another run may make one before this one needs it."""
+        if self.current() is None:
+            self._answer = _UNASKED
+
     async def fetch_async(self) -> None:
         """Ask the keyring now, on a background thread, unless it was asked already."""
         if self._answer is _UNASKED:
@@ -291,7 +297,7 @@ class SessionStore:
         """Ask the keyring for the home's session key now (the store remembers the answer); raise
         KeyringUnavailable when it does not answer in time. `check` asks before the browser starts:
         every account needs the keyring, and this one answer then serves every saved session."""
-        self._key.current()
+        self._key.ask()
 
     async def load_async(
         self, email: str, origin: str, *, on_discard: Callable[[str], None] | None = None
