@@ -112,9 +112,18 @@ def _row(records: list[Record], label: str | None) -> Row:
     )
 
 
-def as_json(rows: list[Row], site_changes: Sequence[SiteChange] = ()) -> str:
-    """The rows as one JSON document, with when it was made and what LinkedIn changed in its
-    category pages in the period."""
+def chain_sentence(chain: Mapping[str, Any]) -> str:
+    """What a report says of the history's hash chain (`history verify`)."""
+    if chain["intact"]:
+        return f"the history's hash chain verified: {chain['rows']} rows, head {chain['head']}"
+    return f"the history's hash chain did NOT verify: {chain['problem']} (run history verify)"
+
+
+def as_json(
+    rows: list[Row], site_changes: Sequence[SiteChange] = (), chain: Mapping[str, Any] | None = None
+) -> str:
+    """The rows as one JSON document, with when it was made, what LinkedIn changed in its category
+    pages in the period, and the history's hash chain as verified now (None: merged documents)."""
     changes = [
         {**change.to_json(), "account": change.account, "seen_at": iso(change.seen_at)}
         for change in site_changes
@@ -123,6 +132,7 @@ def as_json(rows: list[Row], site_changes: Sequence[SiteChange] = ()) -> str:
         "generated_at": iso(utc_now()),
         "rows": [asdict(row) for row in rows],
         "site_changes": changes,
+        "history_chain": chain,
     }
     return json.dumps(document, indent=2) + "\n"
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
+from typing import Any
 
 from checker import __version__
 from checker.core.outcome import Outcome, SiteChange, utc_now
@@ -188,6 +189,7 @@ def as_html(
     titles: Mapping[str, str],
     generated_at: datetime | None = None,
     site_changes: Sequence[SiteChange] = (),
+    chain: Mapping[str, Any] | None = None,
 ) -> str:
     """The page: `rows` as `build_rows` made them from `records` (oldest first, in the period);
     `source` says where the records come from; `titles` are the catalog's titles by setting name;
@@ -212,6 +214,7 @@ def as_html(
 <p class="meta" id="generated">Generated {_when(generated)} by linkedin-ai-optout {escape(__version__)}.</p>
 <p class="meta" id="period">{_period(records, since)}</p>
 <p class="meta" id="source">Source: {_text(source)}.</p>
+{_chain(chain)}
 </header>
 <main>
 {_summary(rows, records)}
@@ -226,6 +229,16 @@ def as_html(
 </body>
 </html>
 """
+
+
+def _chain(chain: Mapping[str, Any] | None) -> str:
+    """The history's hash chain as verified when the report was made (none for merged documents)."""
+    if chain is None:
+        return ""
+    from checker.outputs.fleet import chain_sentence
+
+    sentence = chain_sentence(chain)
+    return f'<p class="meta" id="chain">{_text(sentence[0].upper() + sentence[1:])}.</p>'
 
 
 def _site_changes(changes: Sequence[SiteChange]) -> str:

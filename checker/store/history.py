@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from checker.core.errors import ConfigError
-from checker.core.outcome import Action, CheckResult, Outcome, SwitchState
+from checker.core.outcome import Action, CheckResult, Outcome, SwitchState, utc_now
 from checker.core.safe_text import printable
+from checker.store import history_chain
 from checker.store.history_file import HistoryFile, transaction
 from checker.store.history_schema import (
+    CHAINED,
     CREATE,
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -95,7 +97,7 @@ class History:
             self.file.refuse_unsafe()
             with self.file.connected("rw") as db, transaction(db):
                 self._refuse_newer(user_version(db))
-                db.execute(
+                cursor = db.execute(
                     "INSERT INTO checks (account, setting, state_before, state_after, action, verified,"
                     " outcome, detail, started_at, checked_at, tool_version, browser_version, evidence,"
                     " previous_state, drift)"
@@ -118,6 +120,8 @@ class History:
                         int(result.drift),
                     ),
                 )
+                assert cursor.lastrowid is not None
+                history_chain.seal(db, cursor.lastrowid)
 
     def last_state(self, account: str, setting: str) -> SwitchState | None:
         """The state last read for `account` (any letter case) and `setting`, on or off: from the
@@ -166,6 +170,28 @@ class History:
                 " move it aside and run again"
             ) from None
 
+    def verify(self) -> history_chain.Verification:
+        """Walk the hash chain of the whole file (see history_chain.py). Reads only: a file of an
+        older layout is chained in a copy in memory, as the next `check` would chain it."""
+        with self.file.problems_reported("read"):
+            if not self.path.exists():
+                return history_chain.Verification(rows=0, head=history_chain.GENESIS)
+            self.file.refuse_unsafe()
+            with self.file.connected_read_only() as db:
+                self.file.refuse_damaged(db)
+                version = user_version(db)
+                self._refuse_newer(version)
+                if self._is_empty(db, version):
+                    return history_chain.Verification(rows=0, head=history_chain.GENESIS)
+                if version == SCHEMA_VERSION:
+                    self._check_layout(db)
+                    return history_chain.verify(db)
+                with closing(sqlite3.connect(":memory:", isolation_level=None)) as copy:
+                    db.backup(copy)
+                    self._migrate(copy, version)
+                    self._check_layout(copy)
+                    return history_chain.verify(copy)
+
     # --- versions and layout -------------------------------------------------------------------
 
     def _bring_up_to_date(self, db: sqlite3.Connection) -> None:
@@ -192,6 +218,8 @@ class History:
         for target in range(version + 1, SCHEMA_VERSION + 1):
             for statement in MIGRATIONS[target]:
                 db.execute(statement)
+            if target == CHAINED:
+                history_chain.chain_existing(db, at=_iso(utc_now()))
 
     def _is_empty(self, db: sqlite3.Connection, version: int) -> bool:
         # Only a zero-length file is new (`prepare` stopped before its first commit); a database

@@ -9,7 +9,7 @@ import sqlite3
 from contextlib import closing
 from functools import cache
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The layout this version writes, kept in the file's `PRAGMA user_version`."""
 
 # What each account's category pages listed when last read, and every change to them a run saw
@@ -33,6 +33,9 @@ _LISTINGS = (
 )""",
 )
 
+# When a database from before the hash chain was chained (checker/store/history_chain.py).
+_CHAIN = "CREATE TABLE chain (started_at TEXT NOT NULL, rows_before INTEGER NOT NULL)"
+
 # A new file gets the newest layout in one go.
 CREATE = (
     """CREATE TABLE checks (
@@ -51,10 +54,13 @@ CREATE = (
     browser_version TEXT,
     evidence        TEXT,
     previous_state  TEXT,
-    drift           INTEGER NOT NULL DEFAULT 0
+    drift           INTEGER NOT NULL DEFAULT 0,
+    prev_hash       TEXT,
+    row_hash        TEXT
 )""",
     "CREATE INDEX checks_by_account ON checks (account, checked_at)",
     *_LISTINGS,
+    _CHAIN,
 )
 
 # The statements that take a file from version n - 1 to version n, keyed by n. A new layout adds
@@ -71,7 +77,15 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     # The settings LinkedIn's category pages list, to notice one it adds or drops (issue 17).
     4: _LISTINGS,
+    # Each row's place in the hash chain (issue 18); history.py chains the rows already there.
+    5: (
+        "ALTER TABLE checks ADD COLUMN prev_hash TEXT",
+        "ALTER TABLE checks ADD COLUMN row_hash TEXT",
+        _CHAIN,
+    ),
 }
+CHAINED = 5
+"""The version from which rows are chained: a migration to it chains the rows already there."""
 
 
 def user_version(db: sqlite3.Connection) -> int:
