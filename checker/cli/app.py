@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -18,23 +16,23 @@ from checker.cli.check import check
 from checker.cli.config import config_app
 from checker.cli.help import HELP_OPTIONS, Command
 from checker.cli.history import history_app
-from checker.cli.options import BrowserPath, Group, Headed, JsonOutput
+from checker.cli.options import BrowserPath, Headed, JsonOutput
 from checker.cli.record import record
+from checker.cli.report import report_app
 from checker.cli.schedule import schedule_app
 from checker.cli.settings import settings_app
 from checker.cli.signals import HeldSignals, Terminated
 from checker.core.console import say, stdout
 from checker.core.errors import CheckerError, ExitCode, UsageError
 from checker.core.logs import configure_logging
-from checker.core.outcome import CheckResult, SiteChange, iso
+from checker.core.outcome import CheckResult
 from checker.core.redact import scrub
 from checker.core.safe_text import printable
-from checker.store.home import home_path
 
 # The rest is imported by the commands that need it, when they run (see checker/__main__.py): the
 # browser, the keyring and the cryptography are long imports that most commands never use.
 if TYPE_CHECKING:
-    from checker.outputs.fleet import Record
+    pass
 
 
 # Typer ships its own copy of Click: its usage errors are the bases of the public BadParameter.
@@ -133,6 +131,7 @@ app.add_typer(schedule_app, name="schedule")
 app.add_typer(config_app, name="config")
 app.add_typer(settings_app, name="settings")
 app.add_typer(history_app, name="history")
+app.add_typer(report_app, name="report")
 
 
 def _version(value: bool) -> None:
@@ -171,144 +170,6 @@ app.command(cls=Command)(record)
 
 
 # --- history, demo, doctor -------------------------------------------------------------------
-
-
-class ReportFormat(StrEnum):
-    CSV = "csv"
-    JSON = "json"
-    HTML = "html"
-
-
-_SUFFIXES = {
-    ".csv": ReportFormat.CSV,
-    ".json": ReportFormat.JSON,
-    ".html": ReportFormat.HTML,
-    ".htm": ReportFormat.HTML,
-}
-
-
-def _report_format(given: ReportFormat | None, output: Path | None) -> ReportFormat:
-    """--format, else the one the output file's extension names, else CSV; UsageError when --format
-    and the extension name different ones (a CSV in `report.html` opens as garbage)."""
-    named = _SUFFIXES.get(output.suffix.lower()) if output is not None else None
-    if given is not None and named is not None and given is not named:
-        raise UsageError(
-            f"--format {given} does not match {output}: give --format {named}, or a file ending in .{given}"
-        )
-    return given or named or ReportFormat.CSV
-
-
-@app.command(cls=Command)
-def report(
-    report_format: Annotated[
-        ReportFormat | None,
-        typer.Option(
-            "--format",
-            help="csv (one row per account and setting), json, or html (one self-contained page: a"
-            " summary, a chart per day, a table that sorts and filters). Default: the one --output's"
-            " extension names, else csv.",
-            show_default=False,
-        ),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(metavar="DATE", help="Only checks from this UTC date (YYYY-MM-DD) or time on."),
-    ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", metavar="FILE", help="Write there (replaced at once); else stdout."),
-    ] = None,
-    merge: Annotated[
-        list[Path] | None,
-        typer.Option(
-            metavar="FILE_OR_DIR",
-            exists=True,
-            help="Report the result documents a collector stored (from check --report-to) instead of"
-            " the history: a file, or a directory's *.json files (not its subdirectories); repeatable.",
-        ),
-    ] = None,
-    group: Group = None,
-) -> None:
-    """Report per account and setting, from the history (or the documents of --merge): the latest
-    state, when it last changed, drift events, the last error and its evidence."""
-    with HeldSignals():
-        from checker.linkedin.rules import load_catalog
-        from checker.outputs.fleet import (
-            Record,
-            as_csv,
-            as_json,
-            build_rows,
-            chain_sentence,
-            in_period,
-            write_report,
-        )
-        from checker.outputs.html import as_html
-        from checker.outputs.merge import load_records
-        from checker.outputs.results import site_change_sentence
-        from checker.store.accounts import AccountList, group_members
-        from checker.store.emails import email_key
-        from checker.store.history import History
-        from checker.store.listings import Listings
-
-    report_format = _report_format(report_format, output)
-    start = _parse_since(since) if since is not None else None
-    accounts = AccountList.in_home(home_path()).entries()  # for --group and the labels
-    members = group_members(accounts, group) if group else None
-    changes: list[SiteChange] = []
-    chain: dict[str, Any] | None = None  # the history's hash chain, as verified now
-    if merge:
-        records = load_records(merge, warn=lambda line: say(f"warning: {line}"))
-        source = _merged_source(records, len(merge))
-    else:
-        history = History.in_home(home_path())
-        records = [Record(entry.result) for entry in history.entries(limit=ALL_ENTRIES)]
-        changes = Listings(history).changes(since=start)
-        found = history.verify()
-        chain = {"rows": found.rows, "head": found.head, "intact": found.intact, "problem": found.problem}
-        source = "the history of linkedin-ai-optout on this machine"
-    if members is not None:
-        records = [record for record in records if email_key(record.result.account) in members]
-    period = in_period(records, start)
-    rows = build_rows(period, labels={email_key(account.email): account.label for account in accounts})
-    if report_format is ReportFormat.HTML:
-        titles = {name: setting.title for name, setting in load_catalog().settings.items()}
-        text = as_html(
-            rows, period, since=start, source=source, titles=titles, site_changes=changes, chain=chain
-        )
-    elif report_format is ReportFormat.CSV:
-        text = as_csv(rows)  # one row per account and setting: the rest goes to stderr
-        for change in changes:
-            say(f"note: {site_change_sentence(change)} (seen {iso(change.seen_at)} on {change.account})")
-        if chain is not None and (chain["rows"] or not chain["intact"]):
-            say(f"note: {chain_sentence(chain)}")
-    else:
-        text = as_json(rows, changes, chain)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        write_report(output, text)
-        say(f"wrote {len(rows)} row{'s' if len(rows) != 1 else ''} to {output}")
-
-
-def _merged_source(records: list[Record], paths: int) -> str:
-    hosts = len({record.host for record in records if record.host})
-    return (
-        f"the result documents in {paths} merged path{'s' if paths != 1 else ''}:"
-        f" {len(records)} distinct check{'s' if len(records) != 1 else ''}"
-        f" from {hosts} host{'s' if hosts != 1 else ''}"
-    )
-
-
-ALL_ENTRIES = -1
-"""SQLite's LIMIT -1: no limit."""
-
-
-def _parse_since(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"--since: expected a date (YYYY-MM-DD) or an ISO time, not {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @app.command(cls=Command)

@@ -29,6 +29,8 @@ TOTP_SERVICE = "linkedin-ai-optout:totp"
 SESSION_KEY_SERVICE = "linkedin-ai-optout:session-key"
 """The session key of a data directory is kept under this service, with a name of the directory
 (see `checker.store.sessions.key_name`) as the user name."""
+SIGNING_KEY_SERVICE = "linkedin-ai-optout:report-signing-key"
+"""The Ed25519 key that signs reports (`report --sign`), named like the session key."""
 TIMEOUT_ENV = "LINKEDIN_AI_OPTOUT_KEYRING_TIMEOUT"
 DEFAULT_TIMEOUT = 30.0
 """Seconds to wait for any one keyring call, as gh waits: long enough for a person to answer an
@@ -36,7 +38,12 @@ unlock prompt, short enough that a scheduled run ends."""
 MAX_TIMEOUT = 3600.0
 """The most `TIMEOUT_ENV` may ask for: an hour is already longer than any person takes to unlock."""
 
-_WHAT = {SERVICE: "password", TOTP_SERVICE: "TOTP secret", SESSION_KEY_SERVICE: "session key"}
+_WHAT = {
+    SERVICE: "password",
+    TOTP_SERVICE: "TOTP secret",
+    SESSION_KEY_SERVICE: "session key",
+    SIGNING_KEY_SERVICE: "report signing key",
+}
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -124,6 +131,15 @@ class CredentialStore:
         what it writes; KeyringUnavailable when it is not kept, and then the entry is as it was."""
         register_secret(key)
         return self._change(name, {SESSION_KEY_SERVICE: key}, "no session key was stored")
+
+    def get_signing_key(self, name: str) -> str | None:
+        """The report signing key of the data directory `name` names, or None."""
+        return self._read(SIGNING_KEY_SERVICE, name)
+
+    def set_signing_key(self, name: str, key: str) -> Undo:
+        """Store the report signing key, read back; KeyringUnavailable when it is not kept."""
+        register_secret(key)
+        return self._change(name, {SIGNING_KEY_SERVICE: key}, "no signing key was stored")
 
     def probe(self) -> None:
         """Raise KeyringUnavailable unless the backend answers a read in time."""
