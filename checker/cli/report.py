@@ -36,12 +36,14 @@ report_app = typer.Typer(
 class ReportFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
+    JSONL = "jsonl"
     HTML = "html"
 
 
 _SUFFIXES = {
     ".csv": ReportFormat.CSV,
     ".json": ReportFormat.JSON,
+    ".jsonl": ReportFormat.JSONL,
     ".html": ReportFormat.HTML,
     ".htm": ReportFormat.HTML,
 }
@@ -65,9 +67,9 @@ def report(
         ReportFormat | None,
         typer.Option(
             "--format",
-            help="csv (one row per account and setting), json, or html (one self-contained page: a"
-            " summary, a chart per day, a table that sorts and filters). Default: the one --output's"
-            " extension names, else csv.",
+            help="csv (one row per account and setting), json, jsonl (the rows as JSON Lines), or html"
+            " (one self-contained page: a summary, a chart per day, a table that sorts and filters)."
+            " Default: the one --output's extension names, else csv.",
             show_default=False,
         ),
     ] = None,
@@ -111,6 +113,7 @@ def report(
             Record,
             as_csv,
             as_json,
+            as_jsonl,
             build_rows,
             chain_sentence,
             in_period,
@@ -155,6 +158,8 @@ def report(
             say(f"note: {site_change_sentence(change)} (seen {iso(change.seen_at)} on {change.account})")
         if chain is not None and (chain["rows"] or not chain["intact"]):
             say(f"note: {chain_sentence(chain)}")
+    elif report_format is ReportFormat.JSONL:
+        text = as_jsonl(rows)
     else:
         text = as_json(rows, changes, chain)
     key = _signing_key(create=True) if sign else None  # the keyring, asked before anything is written

@@ -137,6 +137,11 @@ def as_json(
     return json.dumps(document, indent=2) + "\n"
 
 
+def as_jsonl(rows: list[Row]) -> str:
+    """The rows as JSON Lines, one object per account and setting, for tools that read logs."""
+    return "".join(json.dumps(asdict(row), separators=(",", ":")) + "\n" for row in rows)
+
+
 def as_csv(rows: list[Row]) -> str:
     """The rows as CSV, every cell safe from a spreadsheet's formulas."""
     out = io.StringIO()

@@ -7,13 +7,16 @@ import io
 import json
 import re
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from checker.fixture_site import Account, FixtureSite
 from checker.outputs.fleet import Row, as_csv
-from tests.conftest import SHORT_TIMEOUT, Cli, check_args
+from checker.store.history import History
+from checker.store.home import prepare_home
+from tests.conftest import MOMENT, SHORT_TIMEOUT, Cli, check_args, check_result
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -117,3 +120,20 @@ def test_a_format_the_output_files_extension_contradicts_is_refused_and_nothing_
         f"error: --format csv does not match {target}: give --format html, or a file ending in .csv\n",
     )
     assert not target.exists()
+
+
+def test_jsonl_holds_one_row_a_line_the_same_as_json(cli: Cli, tmp_path: Path) -> None:
+    history = History.in_home(prepare_home(lambda _: None))
+    for minutes, account in enumerate(["a@example.com", "b@example.com", "a@example.com"]):
+        history.record(
+            check_result(account=account, checked_at=MOMENT + timedelta(minutes=minutes)),
+            tool_version="t",
+            browser_version="b",
+        )
+    target = tmp_path / "fleet.jsonl"
+    result = cli("report", "-o", str(target))  # the extension names the format
+    assert result.exit_code == 0, result.stderr
+    lines = target.read_text().splitlines()
+    document = json.loads(cli("report", "--format", "json").stdout)
+    assert [json.loads(line) for line in lines] == document["rows"]
+    assert len(lines) == 2
