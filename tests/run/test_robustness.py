@@ -37,6 +37,7 @@ from checker.fixture_site import Account, FixtureSite, Received
 from checker.fixture_site.urls import AI_SETTING, AI_SETTING_SAVE, CHALLENGE
 from checker.store.credentials import CredentialStore
 from checker.store.history import FILE_NAME as HISTORY
+from checker.store.history import History
 from checker.store.sessions import SessionStore
 from tests.conftest import ROOT, Cli, add_account
 
@@ -319,4 +320,5 @@ def test_kill_9_at_random_moments_loses_no_committed_record_and_blocks_no_later_
     assert len(rows) == len(committed) + len(ACCOUNTS)
     assert all(rows[row_id] == row for row_id, row in committed.items())
     assert temp_files(isolated_home) == []  # what killed writes left was cleared
+    assert History.in_home(isolated_home).verify().intact  # no kill broke the hash chain
     assert [member.ai_training for member in members] == [False, True, False]
