@@ -37,6 +37,7 @@ class ReportFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
     JSONL = "jsonl"
+    OCSF = "ocsf"
     HTML = "html"
 
 
@@ -67,9 +68,10 @@ def report(
         ReportFormat | None,
         typer.Option(
             "--format",
-            help="csv (one row per account and setting), json, jsonl (the rows as JSON Lines), or html"
-            " (one self-contained page: a summary, a chart per day, a table that sorts and filters)."
-            " Default: the one --output's extension names, else csv.",
+            help="csv (one row per account and setting), json, jsonl (the rows as JSON Lines), ocsf"
+            " (OCSF Compliance Findings, one a line), or html (one self-contained page: a summary, a"
+            " chart per day, a table that sorts and filters). Default: the one --output's extension"
+            " names, else csv.",
             show_default=False,
         ),
     ] = None,
@@ -160,6 +162,10 @@ def report(
             say(f"note: {chain_sentence(chain)}")
     elif report_format is ReportFormat.JSONL:
         text = as_jsonl(rows)
+    elif report_format is ReportFormat.OCSF:
+        from checker.outputs.ocsf import as_ocsf
+
+        text = as_ocsf(rows, {name: setting.title for name, setting in load_catalog().settings.items()})
     else:
         text = as_json(rows, changes, chain)
     key = _signing_key(create=True) if sign else None  # the keyring, asked before anything is written

@@ -43,7 +43,7 @@ def test_the_tool_runs_as_a_module_and_prints_its_version() -> None:
         (["no-such-command"], "No such command 'no-such-command'"),
         (
             ["report", "--format", "pdf"],
-            "Invalid value for '--format': 'pdf' is not one of 'csv', 'json', 'html'.",
+            "Invalid value for '--format': 'pdf' is not one of 'csv', 'json', 'jsonl', 'ocsf', 'html'.",
         ),
     ],
 )
