@@ -23,8 +23,8 @@ from checker.linkedin.challenges import (
 )
 from checker.linkedin.egress import EgressGate
 from checker.linkedin.guard import LoginGuard, refused
-from checker.linkedin.locate import Found, Site, find, find_any, open_page, origin_of, present
-from checker.linkedin.session import SIGNS, verdict
+from checker.linkedin.locate import Found, Site, find, find_any, open_page, origin_of
+from checker.linkedin.session import SIGNS, shown_sign, verdict
 
 log = structlog.get_logger()
 
@@ -100,8 +100,8 @@ async def _landing(page: Page, site: Site, email: str, doing: str, signs: list[s
     if found is not None and found.target in _LOGIN_FORMS:
         return found.target
     # A sign counts only on a page that shows no login form as well.
-    shown = found is not None and not any([await present(page, site, form) for form in _LOGIN_FORMS])
-    seen = await verdict(page, site, found.target if found and shown else None)
+    sign = found.target if found and await shown_sign(page, site, _LOGIN_FORMS) is None else None
+    seen = await verdict(page, site, sign)
     if seen.signed_in:
         return SIGNED_IN
     if found is None:
@@ -178,7 +178,11 @@ async def _after_password(
             raise needs_a_person(email, challenge)
         await answer_with_totp(page, site, email, totp_secret)
         found = await find_any(page, site, [*signs, *CHALLENGE_TARGETS])
-        if found is None or found.target in CHALLENGE_TARGETS or not await _proven(page, site, found):
+        if (
+            found is None
+            or found.target in CHALLENGE_TARGETS
+            or not (await verdict(page, site, found.target)).signed_in
+        ):
             raise CheckFailed(
                 Outcome.NEEDS_ATTENTION,
                 f"LinkedIn did not accept the authenticator code for {email}; sign in yourself with "
@@ -195,7 +199,3 @@ async def _after_password(
             f"after signing in, the page at {urlsplit(page.url).path} is not one the rules recognise "
             f"as signed in, and {seen.seen}",
         )
-
-
-async def _proven(page: Page, site: Site, sign: Found) -> bool:
-    return (await verdict(page, site, sign.target)).signed_in

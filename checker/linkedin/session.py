@@ -41,32 +41,29 @@ class Verdict:
     """What decided whether the member is signed in, in words a detail can quote."""
 
     signed_in: bool
-    refused: bool
-    """The site said no (or there is no session cookie): signing in again is the way on."""
     seen: str
 
 
 async def verdict(page: Page, site: Site, sign: str | None) -> Verdict:
     """Whether the page, with `sign` (a target shown on it, or None) and no login form, proves the
     session; the session endpoint decides only when the page shows no sign."""
-    cookies = {cookie["name"] for cookie in await page.context.cookies(site.origin)}
-    if not {"li_at", "JSESSIONID"} <= cookies:
-        return Verdict(False, True, "the browser holds no LinkedIn session cookie")
+    cookies = {cookie["name"]: cookie["value"] for cookie in await page.context.cookies(site.origin)}
+    if "li_at" not in cookies or "JSESSIONID" not in cookies:
+        return Verdict(False, "the browser holds no LinkedIn session cookie")
     if not site.owns(page.url):
-        return Verdict(False, False, f"the page is on {origin_of(page.url)}, not {site.origin}")
+        return Verdict(False, f"the page is on {origin_of(page.url)}, not {site.origin}")
     if sign is not None and is_members_page(site, page.url):
         log.info("the page shows the session", sign=sign)
-        return Verdict(True, False, f"the page shows the signed-in app ({sign})")
-    status = await _ask_endpoint(page, site)
+        return Verdict(True, f"the page shows the signed-in app ({sign})")
+    status = await _ask_endpoint(page, site, csrf=cookies["JSESSIONID"].strip('"'))
     said = _said(site, status)
     if status == 200:
         log.info("session confirmed by the site", endpoint=site.rules.paths.me_api)
-        return Verdict(True, False, said)
-    if status in _REFUSED:
+    elif status in _REFUSED:
         log.info("session refused by the site", endpoint=site.rules.paths.me_api, status=status)
-        return Verdict(False, True, said)
-    site.say_once(f"{said}: it may be retired; the tool relies on the pages instead")
-    return Verdict(False, False, said)
+    else:
+        site.say_once(f"{said}: it may be retired; the tool relies on the pages instead")
+    return Verdict(status == 200, said)
 
 
 def is_members_page(site: Site, url: str) -> bool:
@@ -96,10 +93,8 @@ def _said(site: Site, status: int | None) -> str:
     return f"{endpoint} answered {status}"
 
 
-async def _ask_endpoint(page: Page, site: Site) -> int | None:
+async def _ask_endpoint(page: Page, site: Site, *, csrf: str) -> int | None:
     """The endpoint's HTTP status; 0 for a redirect, None for no answer."""
-    cookies = {cookie["name"]: cookie["value"] for cookie in await page.context.cookies(site.origin)}
-    csrf = cookies.get("JSESSIONID", "").strip('"')
     try:
         # Asked by the page itself, as LinkedIn's own scripts ask: it then shows in a recorded HAR
         # (see recording.py), and a redirect (to a login) is seen as one.
