@@ -36,7 +36,7 @@ from checker.cli.options import (
 from checker.cli.options import typed as typed_options
 from checker.cli.replay import Replay, replayed
 from checker.cli.signals import HeldSignals
-from checker.core.console import notice, say, stderr, stdout
+from checker.core.console import notice, say, stderr, stdout, warning
 from checker.core.errors import ExitCode, KeyringUnavailable, UsageError
 from checker.core.outcome import run_exit_code
 from checker.core.urls import normalize_base_url
@@ -362,14 +362,13 @@ def _finish(report: RunReport, *, json_output: bool, quiet: bool, outputs: Outpu
         say(f"error: {problem}")
     if outputs.notify and outputs.home is not None and report.interrupted_by is None:
         # After a signal the process is asked to stop: the next run sends what this one did not.
-        warn = lambda line: say(f"warning: {line}")  # noqa: E731
-        notify_run(results, outputs.notify, outputs.home, warn=warn, site_changes=changes)
+        notify_run(results, outputs.notify, outputs.home, warn=warning, site_changes=changes)
     if outputs.report_to is not None and report.interrupted_by is None:
         from checker.outputs.collector import post_report
 
         failure = post_report(outputs.report_to, document)
         if failure is not None:
-            say(f"warning: {failure}; the results are in the history, and the next run posts again")
+            warning(f"{failure}; the results are in the history, and the next run posts again")
     if outputs.metrics is not None:
         from checker.outputs.metrics import write_metrics
 
@@ -385,5 +384,5 @@ def _finish(report: RunReport, *, json_output: bool, quiet: bool, outputs: Outpu
             )
         except OSError as exc:
             # The results are recorded in the history; a stale metrics file is what an alert sees.
-            say(f"warning: could not write the metrics file {outputs.metrics}: {exc.strerror or exc}")
+            warning(f"could not write the metrics file {outputs.metrics}: {exc.strerror or exc}")
     return code

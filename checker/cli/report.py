@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from checker.cli.help import HELP_OPTIONS, Command
+from checker.cli.help import Command, command_group
 from checker.cli.options import Group
 from checker.cli.signals import HeldSignals
-from checker.core.console import say, stdout
+from checker.core.console import say, stdout, warning
 from checker.core.errors import CheckerError, ExitCode, UsageError
 from checker.core.outcome import SiteChange, iso
 from checker.store.home import home_path
@@ -25,11 +25,8 @@ if TYPE_CHECKING:
 
     from checker.outputs.fleet import Record
 
-report_app = typer.Typer(
-    help="Report per account and setting; `report key` and `report verify` for signed reports.",
-    invoke_without_command=True,
-    rich_markup_mode=None,
-    context_settings=HELP_OPTIONS,
+report_app = command_group(
+    "Report per account and setting; `report key` and `report verify` for signed reports.", runs_alone=True
 )
 
 
@@ -61,7 +58,7 @@ def _report_format(given: ReportFormat | None, output: Path | None) -> ReportFor
     return given or named or ReportFormat.CSV
 
 
-@report_app.callback(cls=typer.core.TyperGroup)
+@report_app.callback()
 def report(
     ctx: typer.Context,
     report_format: Annotated[
@@ -136,7 +133,7 @@ def report(
     changes: list[SiteChange] = []
     chain: dict[str, Any] | None = None  # the history's hash chain, as verified now
     if merge:
-        records = load_records(merge, warn=lambda line: say(f"warning: {line}"))
+        records = load_records(merge, warn=warning)
         source = _merged_source(records, len(merge))
     else:
         history = History.in_home(home_path())

@@ -11,7 +11,7 @@ import typer
 
 from checker.cli.help import Command, command_group
 from checker.cli.options import Apply, Emails
-from checker.core.console import say
+from checker.core.console import warning
 from checker.core.errors import UsageError
 from checker.core.safe_text import printable
 from checker.schedule.job import Every, Platform
@@ -36,10 +36,6 @@ def _show(content: str) -> None:
 
 def _number(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
-
-
-def _warn(message: str) -> None:
-    say(f"warning: {message}")
 
 
 @schedule_app.command("install", cls=Command)
@@ -116,7 +112,7 @@ def schedule_install(
             _out(note.rstrip("\n"))
         return
     if target is Platform.LINUX:
-        linux.install(job, cron=cron, say=_out, warn=_warn)
+        linux.install(job, cron=cron, say=_out, warn=warning)
     elif target is Platform.MACOS:
         launchd.install(job, say=_out)
     else:

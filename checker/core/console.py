@@ -18,6 +18,11 @@ def say(message: str) -> None:
     stderr.print(printable(message), markup=False, soft_wrap=True)
 
 
+def warning(message: str) -> None:
+    """Something that went wrong beside the command's work, which stands (a notification not sent)."""
+    say(f"warning: {message}")
+
+
 def notice(message: str) -> None:
     """Something the tool did on the user's behalf that they should know (a permission tightened)."""
     say(f"note: {message}")

@@ -294,7 +294,10 @@ def notify_run(
     for change in site_changes:
         assert outbox is not None
         outbox.send(site_change_message(change))
-    _notify_results(results, urls, home, warn, outbox)
+    if results:
+        outbox = _notify_results(results, urls, home, warn, outbox)
+    for line in outbox.warnings() if outbox else ():
+        warn(line)
 
 
 def site_change_message(change: SiteChange) -> Message:
@@ -325,11 +328,8 @@ def _notify_results(
     home: Path,
     warn: Callable[[str], None],
     outbox: _Outbox | None,
-) -> None:
-    if not results:
-        for line in outbox.warnings() if outbox else ():
-            warn(line)
-        return
+) -> _Outbox | None:
+    """Send what `results` call for, through `outbox` (made when first needed); return it."""
     path = home / STATE_FILE
     try:
         with file_lock(path):
@@ -363,9 +363,7 @@ def _notify_results(
                 write_private_file(path, json.dumps(document, indent=2).encode() + b"\n")
     except (CheckerError, OSError) as exc:
         warn(f"notifications: {exc}")
-        return
-    for line in outbox.warnings() if outbox else ():
-        warn(line)
+    return outbox
 
 
 def _read_state(path: Path, warn: Callable[[str], None]) -> dict[str, _Sent]:
