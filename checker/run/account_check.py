@@ -204,7 +204,8 @@ class AccountCheck:
                 return self.results
             return [*self.results, self.current.interrupted(self.stopper.name)]
         except FAILURES as exc:  # before any page: the lock, the saved session, the browser
-            self.unlisted = failure_of(exc)
+            if self.current is None:
+                self.unlisted = failure_of(exc)
             settings = runner.options.settings
             return [SettingCheck.of_run(runner, self.email, name).failed(exc) for name in settings]
 
@@ -298,8 +299,7 @@ class AccountCheck:
             try:
                 self.listings[category] = await read_category(page, self.runner.site, category)
             except FAILURES as exc:
-                detail = exc.detail if isinstance(exc, CheckFailed) else first_line(exc)
-                warn(f"could not read what the {category} category page lists: {detail}")
+                warn(f"could not read what the {category} category page lists: {failure_of(exc)[1]}")
             except asyncio.CancelledError:
                 if self.stopper.signum is None:
                     raise

@@ -178,12 +178,12 @@ class Runner:
     def _remember(self, email: str, listings: dict[str, list[Listed]]) -> list[SiteChange]:
         """Keep what the account's category pages list; the changes no run reported before. One
         that cannot be kept is a warning: it is no record of anything done on the site."""
-        catalog = self.site.rules.catalog
+        catalog, kept, seen_at = self.site.rules.catalog, Listings(self.history), utc_now()
         changes: list[SiteChange] = []
         for category, items in listings.items():
             known = {setting.path for setting in catalog.settings.values() if setting.category == category}
             try:
-                changes += Listings(self.history).remember(email, category, items, known, seen_at=utc_now())
+                changes += kept.remember(email, category, items, known, seen_at=seen_at)
             except CheckerError as exc:
                 log.warning("what the category page lists could not be kept", reason=str(exc))
         for change in changes:

@@ -53,7 +53,7 @@ class HistoryEntry:
         """The entry as `history --json` prints it."""
         return {
             **self.result.to_json(),
-            "started_at": _iso(self.result.started_at),
+            "started_at": stored_time(self.result.started_at),
             "tool_version": self.tool_version,
             "browser_version": self.browser_version,
         }
@@ -111,8 +111,8 @@ class History:
                         int(result.verified),
                         result.outcome.value,
                         result.detail,
-                        _iso(result.started_at),
-                        _iso(result.checked_at),
+                        stored_time(result.started_at),
+                        stored_time(result.checked_at),
                         tool_version,
                         browser_version,
                         result.evidence,
@@ -219,7 +219,7 @@ class History:
             for statement in MIGRATIONS[target]:
                 db.execute(statement)
             if target == CHAINED:
-                history_chain.chain_existing(db, at=_iso(utc_now()))
+                history_chain.chain_existing(db, at=stored_time(utc_now()))
 
     def _is_empty(self, db: sqlite3.Connection, version: int) -> bool:
         # Only a zero-length file is new (`prepare` stopped before its first commit); a database
@@ -269,11 +269,12 @@ def _casefold(text: object) -> str | None:
     return text.casefold() if isinstance(text, str) else None
 
 
-def _iso(moment: datetime) -> str:
+def stored_time(moment: datetime) -> str:
+    """A moment as the history database keeps it: ISO 8601 to the millisecond, UTC as `Z`."""
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _parse(text: str) -> datetime:
+def read_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
@@ -288,8 +289,8 @@ def _entry(row: tuple[Any, ...]) -> HistoryEntry:
         verified=bool(verified),
         outcome=Outcome(outcome),
         detail=detail,
-        started_at=_parse(started),
-        checked_at=_parse(checked),
+        started_at=read_time(started),
+        checked_at=read_time(checked),
         evidence=_optional_text(row[12]),
         previous_state=None if row[13] is None else SwitchState(row[13]),
         drift=bool(row[14]),

@@ -40,6 +40,7 @@ HASHED = (
     "drift",
     "prev_hash",
 )
+_COLUMNS = (*HASHED, "row_hash")
 
 
 def row_hash(values: dict[str, Any]) -> str:
@@ -95,8 +96,9 @@ def verify(db: sqlite3.Connection) -> Verification:
     started = db.execute("SELECT started_at, rows_before FROM chain ORDER BY rowid LIMIT 1").fetchone()
     started_at, rows_before = (None, 0) if started is None else (str(started[0]), int(started[1]))
     previous_hash, previous_id, count = GENESIS, 0, 0
-    for row_id in [row_id for (row_id,) in db.execute("SELECT id FROM checks ORDER BY id")]:
-        values = _values(db, row_id)
+    for row in db.execute(f"SELECT {', '.join(_COLUMNS)} FROM checks ORDER BY id"):  # noqa: S608
+        values = dict(zip(_COLUMNS, row, strict=True))
+        row_id = values["id"]
         count += 1
         problem = None
         if values["row_hash"] is None or values["prev_hash"] is None:
@@ -116,6 +118,5 @@ def verify(db: sqlite3.Connection) -> Verification:
 
 
 def _values(db: sqlite3.Connection, row_id: int) -> dict[str, Any]:
-    columns = [*HASHED, "row_hash"]
-    row = db.execute(f"SELECT {', '.join(columns)} FROM checks WHERE id = ?", (row_id,)).fetchone()  # noqa: S608
-    return dict(zip(columns, row, strict=True))
+    row = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM checks WHERE id = ?", (row_id,)).fetchone()  # noqa: S608
+    return dict(zip(_COLUMNS, row, strict=True))

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from checker.core.outcome import Change, Listed, SiteChange
 from checker.store.emails import email_key
-from checker.store.history import History
+from checker.store.history import History, read_time, stored_time
 from checker.store.history_file import transaction
 from checker.store.history_schema import user_version
 
@@ -66,7 +66,7 @@ class Listings:
                     "INSERT INTO site_changes (category, change, label, path, account, seen_at)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     [
-                        (c.category, c.change.value, c.label, c.path, c.account, _iso(seen_at))
+                        (c.category, c.change.value, c.label, c.path, c.account, stored_time(seen_at))
                         for c in changes
                     ],
                 )
@@ -91,7 +91,7 @@ class Listings:
                     "SELECT category, change, label, path, account, seen_at FROM site_changes ORDER BY id"
                 ).fetchall()
         found = [
-            SiteChange(category, Change(change), label, path, account, _parse(seen_at))
+            SiteChange(category, Change(change), label, path, account, read_time(seen_at))
             for category, change, label, path, account, seen_at in rows
         ]
         return [change for change in found if since is None or change.seen_at >= since]
@@ -103,11 +103,3 @@ def _last_change(db: sqlite3.Connection, category: str, path: str) -> Change | N
         (category, path),
     ).fetchone()
     return None if row is None else Change(row[0])
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
