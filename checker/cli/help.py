@@ -18,10 +18,17 @@ from typer.core import TyperArgument, TyperCommand
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
 
-def command_group(help: str) -> typer.Typer:
+def command_group(help: str, *, runs_alone: bool = False) -> typer.Typer:
     """A group of commands (accounts, config, schedule, settings), presented as every one is: plain
-    help, -h as well as --help, and its help when it is given no command."""
-    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None, context_settings=HELP_OPTIONS)
+    help, -h as well as --help, and its help when it is given no command. `runs_alone`: the group is
+    a command itself (history, report: its callback), with its subcommands beside it."""
+    return typer.Typer(
+        help=help,
+        no_args_is_help=not runs_alone,
+        invoke_without_command=runs_alone,
+        rich_markup_mode=None,
+        context_settings=HELP_OPTIONS,
+    )
 
 
 class _WholeWords(_textwrap.TextWrapper):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from checker.cli.help import HELP_OPTIONS, Command
+from checker.cli.help import Command, command_group
 from checker.cli.options import JsonOutput
 from checker.cli.signals import HeldSignals
 from checker.core.console import say, stdout
@@ -18,15 +18,13 @@ from checker.store.home import home_path
 MAX_LIMIT = 1_000_000
 """`history --limit`: more than any history holds, and within what SQLite can take (a 64-bit integer)."""
 
-history_app = typer.Typer(
-    help="Show the recorded outcomes, newest first; `history verify` checks they were not edited.",
-    invoke_without_command=True,
-    rich_markup_mode=None,
-    context_settings=HELP_OPTIONS,
+history_app = command_group(
+    "Show the recorded outcomes, newest first; `history verify` checks they were not edited.",
+    runs_alone=True,
 )
 
 
-@history_app.callback(cls=typer.core.TyperGroup)
+@history_app.callback()
 def history(
     ctx: typer.Context,
     account: Annotated[str | None, typer.Option(metavar="EMAIL", help="Only this account.")] = None,

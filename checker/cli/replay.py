@@ -39,14 +39,14 @@ def replayed(
         raise UsageError(f"--replay reads a recording and changes nothing: drop {', '.join(asked)}")
     with HeldSignals():
         from checker.core import loop
-        from checker.core.outcome import fold_exit_code
+        from checker.core.outcome import CheckResult, fold_exit_code
         from checker.linkedin.browser import BrowserSource
         from checker.outputs.results import print_results, results_document
         from checker.run.replay import Recording, replay
 
     recording = Recording.read(directory)
 
-    async def run() -> list:  # type: ignore[type-arg]
+    async def run() -> list[CheckResult]:
         source = BrowserSource(path=browser_path)
         async with source.opened(timeout * 1000) as browser:
             return [(await replay(browser, recording, timeout_ms=timeout * 1000)).result]

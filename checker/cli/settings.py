@@ -36,7 +36,7 @@ def settings_list(json_output: JsonOutput = False) -> None:
         from rich.text import Text
 
         from checker.linkedin.catalog import ALL, english
-        from checker.linkedin.rules import catalog_path, load_catalog, rules_path
+        from checker.linkedin.rules import catalog_path, category_title, load_catalog, rules_path
 
     catalog = load_catalog()
     entries: list[dict[str, Any]] = [
@@ -44,7 +44,7 @@ def settings_list(json_output: JsonOutput = False) -> None:
             "name": name,
             "title": setting.title,
             "uses": setting.uses,
-            "category": english(catalog.categories[setting.category].name),
+            "category": category_title(setting.category),
             "path": setting.path,
             "switch": setting.switch,
             "label": english(setting.label),
@@ -133,15 +133,14 @@ def _print_listings(account: str, listings: dict[str, list[Listed]], *, json_out
     from rich.text import Text
 
     from checker.core.safe_text import printable
-    from checker.linkedin.catalog import english
-    from checker.linkedin.rules import load_catalog
+    from checker.linkedin.rules import category_title, load_catalog
 
     catalog = load_catalog()
     known = {setting.path: name for name, setting in catalog.settings.items()}
     categories: list[dict[str, Any]] = [
         {
             "category": category,
-            "title": english(catalog.categories[category].name),
+            "title": category_title(category),
             "path": catalog.categories[category].path,
             "items": [
                 {"label": item.label, "path": item.path, "setting": known.get(item.path)}

@@ -111,12 +111,18 @@ def test_an_older_history_is_chained_at_its_migration_and_says_so(cli: Cli, isol
 
 
 def test_real_checks_are_chained_and_the_report_states_the_head_and_that_it_verified(
-    cli: Cli, site: FixtureSite, member: Account
+    cli: Cli, site: FixtureSite, member: Account, tmp_path: Path
 ) -> None:
     cli.json(*check_args(site))
     cli.json(*check_args(site, "--apply"))
     _, verified, _ = verify(cli)
     report = json.loads(cli("report", "--format", "json").stdout)
     assert report["history_chain"] == {"rows": 2, "head": verified["head"], "intact": True, "problem": None}
+    page = tmp_path / "report.html"
+    assert cli("report", "-o", str(page)).exit_code == 0
+    assert (
+        f'id="chain">The history&#x27;s hash chain verified: 2 rows, head {verified["head"]}.<'
+        in page.read_text()
+    )
     csv = cli("report")
     assert f"note: the history's hash chain verified: 2 rows, head {verified['head']}\n" in csv.stderr
