@@ -144,13 +144,13 @@ async def save_evidence(page: Page, site: Site, home: Path, failure: Failure) ->
         capture = await _capture(page, site, failure)
         bundle = _write_bundle(home / DIRECTORY, failure, capture, when)
     except Exception as exc:  # evidence is a by-product: nothing about it may cost the check its result
-        log.warning("no evidence saved", reason=_reason(exc))
+        log.warning("no evidence saved", reason=reason(exc))
         return None
     log.info("evidence saved", path=str(bundle), missing=sorted(capture.missing))
     try:
         _keep_newest(bundle.parent, KEEP, bundle)
     except (CheckerError, OSError) as exc:
-        log.warning("could not remove older evidence", reason=_reason(exc))
+        log.warning("could not remove older evidence", reason=reason(exc))
     return bundle
 
 
@@ -163,36 +163,42 @@ async def _capture(page: Page, site: Site, failure: Failure) -> _Capture:
     try:
         async with asyncio.timeout_at(deadline):
             # From here nothing loads: no navigation can put an uncovered page in the picture.
-            await page.route("**/*", _refuse)
-            covers = ", ".join(site.rules.css("member_covers"))
-            names: list[str] = await page.evaluate(
-                _COVER, [_cover_css(covers), covers, _COVER_STYLE_ID, NAME]
-            )
-            personal = Personal(email=failure.email, name=next(iter(names), None))
-            await _scrub_visible_texts(page, personal)
-            capture.png = await page.screenshot(type="png", animations="disabled", caret="hide")
+            await page.route("**/*", refuse)
+            capture.png, personal = await covered_screenshot(page, site, failure.email)
     except (PlaywrightError, TimeoutError) as exc:
         # Without the cover there is no picture: an uncovered one would show the member.
-        capture.missing["page.png"] = f"not captured: {_reason(exc)}"
+        capture.missing["page.png"] = f"not captured: {reason(exc)}"
     try:
         async with asyncio.timeout_at(deadline):
             capture.html = scrub_text(await page.content(), personal)
     except (PlaywrightError, TimeoutError) as exc:
-        capture.missing["page.html"] = f"not captured: {_reason(exc)}"
+        capture.missing["page.html"] = f"not captured: {reason(exc)}"
     try:
         async with asyncio.timeout_at(deadline):
             capture.targets = await _targets_on_page(page, site)
     except (PlaywrightError, TimeoutError) as exc:
-        capture.missing["targets"] = f"not captured: {_reason(exc)}"
+        capture.missing["targets"] = f"not captured: {reason(exc)}"
     capture.url = scrub_text(page.url, personal)
     capture.detail = scrub_text(failure.detail, personal)
     # The account's other settings are checked next in this page, which must load again.
     with contextlib.suppress(PlaywrightError):
-        await page.unroute("**/*", _refuse)
+        await page.unroute("**/*", refuse)
     return capture
 
 
-async def _refuse(route: Route) -> None:
+async def covered_screenshot(page: Page, site: Site, email: str) -> tuple[bytes, Personal]:
+    """A screenshot of `page` with the member covered: their name and every picture blurred, their
+    name and email replaced in every visible text. Returns it with what was found of the member, for
+    scrubbing what else is saved. Leaves the page covered; the caller keeps it from loading."""
+    covers = ", ".join(site.rules.css("member_covers"))
+    names: list[str] = await page.evaluate(_COVER, [_cover_css(covers), covers, _COVER_STYLE_ID, NAME])
+    personal = Personal(email=email, name=next(iter(names), None))
+    await _scrub_visible_texts(page, personal)
+    return await page.screenshot(type="png", animations="disabled", caret="hide"), personal
+
+
+async def refuse(route: Route) -> None:
+    """A route handler that lets nothing load, for a page while it is covered."""
     await route.abort()
 
 
@@ -247,7 +253,7 @@ def _write_bundle(root: Path, failure: Failure, capture: _Capture, when: datetim
     ensure_private_dir(root)
     if stat.S_IMODE(os.lstat(root).st_mode) & 0o077:
         os.chmod(root, 0o700)
-    bundle = _new_directory(
+    bundle = new_directory(
         root, f"{when:%Y%m%dT%H%M%S}{when.microsecond // 1000:03d}Z-{_short_hash(failure.email)}"
     )
     summary = {
@@ -276,7 +282,7 @@ def _short_hash(email: str) -> str:
     return account_digest(email)[:12]
 
 
-def _new_directory(root: Path, name: str) -> Path:
+def new_directory(root: Path, name: str) -> Path:
     """A new directory (0700) `name` under `root`, or `name-2`, `name-3`... if that one is taken."""
     for attempt in range(1, 100):
         path = root / (name if attempt == 1 else f"{name}-{attempt}")
@@ -305,7 +311,7 @@ def _keep_newest(root: Path, keep: int, saved: Path) -> None:
         log.debug("older evidence removed", path=str(path))
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError) and not isinstance(exc, PlaywrightError):
         return "the page did not answer in time"
     if isinstance(exc, OSError):

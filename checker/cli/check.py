@@ -14,6 +14,7 @@ import json
 import signal
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -105,6 +106,22 @@ Concurrency = Annotated[
         "or config.toml's concurrency; 1 suits a laptop, see docs/admins.md before raising it.",
     ),
 ]
+
+
+class EvidenceKept(StrEnum):
+    FAILURE = "failure"
+    ALWAYS = "always"
+
+
+Evidence = Annotated[
+    EvidenceKept,
+    typer.Option(
+        metavar="WHEN",
+        help="failure: keep evidence of failed checks only; always: of every reading too, a covered "
+        "screenshot and its details, hashed into the history (for auditors). Default failure, or "
+        "config.toml's evidence.",
+    ),
+]
 ShardCount = Annotated[
     int | None,
     typer.Option(
@@ -138,6 +155,7 @@ def check(
     concurrency: Concurrency = 1,
     shards: ShardCount = None,
     replay: Replay = None,
+    evidence: Evidence = EvidenceKept.FAILURE,
 ) -> None:
     """Check the accounts' data-use settings (the generative-AI one unless --setting or config.toml
     names others); with --apply, switch each off and verify."""
@@ -156,7 +174,9 @@ def check(
     window = "--headed/--interactive" if headed or interactive else None  # a pool's browser shows none
     endpoint = pool_endpoint(browser_endpoint, window=window)
     outputs = _outputs(metrics_file, report_to, notify, started=started)
-    typed = typed_options(ctx, base_url=base_url, timeout=timeout, pace=pace, concurrency=concurrency)
+    typed = typed_options(
+        ctx, base_url=base_url, timeout=timeout, pace=pace, concurrency=concurrency, evidence=evidence
+    )
     config = _config(typed, notify, setting, interactive=interactive)
     origin = normalize_base_url(config.base_url)
     wanted = _wanted(emails or [], group, part)
@@ -179,6 +199,8 @@ def check(
         discover=every_setting(config.settings),
         browser_endpoint=endpoint,
         concurrency=config.concurrency,
+        keep_readings=config.evidence == EvidenceKept.ALWAYS,
+        evidence_days=config.evidence_days,
     )
     report = _run(stores, options, wanted, origin=origin, timeout=config.timeout, quiet=quiet)
     # Print, and send: the results, and the run's exit code for the command line's boundary.

@@ -71,6 +71,30 @@ def iso(moment: datetime) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
+class Proof:
+    """The evidence kept of a reading (`check --evidence always`, checker/capture/readings.py): its
+    folder, and the SHA-256 of each file in it, by file name."""
+
+    path: str
+    sha256: tuple[tuple[str, str], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "sha256": dict(self.sha256)}
+
+    @classmethod
+    def from_json(cls, data: object) -> Proof:
+        """ValueError unless `data` is a `to_json` form."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("path"), str):
+            raise ValueError("proof: not an object with a path")
+        hashes = data.get("sha256")
+        if not isinstance(hashes, Mapping) or not all(
+            isinstance(name, str) and isinstance(digest, str) for name, digest in hashes.items()
+        ):
+            raise ValueError("proof.sha256: not an object of file names and hashes")
+        return cls(path=data["path"], sha256=tuple(sorted(hashes.items())))
+
+
+@dataclasses.dataclass(frozen=True)
 class CheckResult:
     """The outcome of checking one account: what was read, what was done, and when."""
 
@@ -92,6 +116,8 @@ class CheckResult:
     """The setting was last recorded off and is found on: LinkedIn switched it back."""
     quarantined: bool = False
     """The account's password is held back until a person acts (see checker/store/quarantine.py)."""
+    proof: Proof | None = None
+    """The evidence kept of the reading, with `check --evidence always`."""
 
     @property
     def read_state(self) -> SwitchState | None:
@@ -116,6 +142,8 @@ class CheckResult:
             "previous_state": None if self.previous_state is None else self.previous_state.value,
             "drift": self.drift,
             "quarantined": self.quarantined,
+            # Only with `check --evidence always`: the default document is unchanged.
+            **({} if self.proof is None else {"proof": self.proof.to_json()}),
         }
 
     @classmethod
@@ -143,6 +171,7 @@ class CheckResult:
             previous_state=_choice(data, "previous_state", SwitchState, optional=True),
             drift=_flag(data, "drift", False),
             quarantined=_flag(data, "quarantined", False),
+            proof=None if data.get("proof") is None else Proof.from_json(data["proof"]),
         )
 
 

@@ -58,14 +58,14 @@ async def switch_off(page: Page, site: Site, name: str, switch: Found) -> int | 
     return response.status
 
 
-async def reread_after_reload(page: Page, site: Site, name: str) -> SwitchState:
+async def reread_after_reload(page: Page, site: Site, name: str) -> tuple[SwitchState, Found]:
     """Reload the page of the setting `name` (a passing 5xx or 429 is tried again) and return what
-    its switch shows now."""
+    its switch shows now, with the switch."""
     await reload_page(page, site)
     reread = await find(page, site, f"{name}.switch")
     if reread is None:
         raise CheckFailed(Outcome.UI_CHANGED, "after the reload the switch is gone")
-    return await read_switch_state(reread)
+    return await read_switch_state(reread), reread
 
 
 _WRITES = frozenset({"PUT", "POST", "PATCH"})

@@ -19,6 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from checker.capture.evidence import EVIDENCE_OUTCOMES, Failure, save_evidence
+from checker.capture.readings import ReadingEvidence
 from checker.core.errors import CheckerError
 from checker.core.outcome import Action, CheckFailed, CheckResult, Listed, Outcome, SwitchState, utc_now
 from checker.core.redact import first_line, scrub
@@ -81,6 +82,8 @@ class SettingCheck:
         self.clicked = False
         self.previous = previous
         """The state last recorded before this check, for telling drift."""
+        self.evidence: ReadingEvidence | None = None
+        """Where the evidence of each reading is kept, with `check --evidence always`."""
 
     @classmethod
     def of_run(cls, runner: RunContext, email: str, name: str) -> SettingCheck:
@@ -140,6 +143,7 @@ class SettingCheck:
             checked_at=utc_now(),
             previous_state=self.previous,
             drift=drift,
+            proof=None if self.evidence is None else self.evidence.proof(),
         )
 
 
@@ -187,6 +191,10 @@ class AccountCheck:
                     check = self.current
                     if check is None or name != check.name:
                         check = self.current = SettingCheck.of_run(runner, self.email, name)
+                    if runner.options.keep_readings:
+                        check.evidence = ReadingEvidence(
+                            runner.home, runner.site, self.email, name, browser.version
+                        )
                     try:
                         result = await self._check_setting(page, check)
                     except FAILURES as exc:
@@ -263,6 +271,8 @@ class AccountCheck:
         switch = await open_setting(page, runner.site, check.name)
         self.step(f"reading {setting.title}")
         check.before = await read_switch_state(switch)
+        if check.evidence is not None:
+            await check.evidence.keep(page, "read", switch.locator, check.before)
         if check.before is SwitchState.OFF or not (options.apply or options.dry_run):
             return check.as_read()
         if options.dry_run:
@@ -276,7 +286,9 @@ class AccountCheck:
             check.clicked = True
             saved = await switch_off(page, runner.site, check.name, switch)
         self.step(f"verifying {setting.title} after a reload")
-        check.after = await reread_after_reload(page, runner.site, check.name)
+        check.after, switch = await reread_after_reload(page, runner.site, check.name)
+        if check.evidence is not None:
+            await check.evidence.keep(page, "after-reload", switch.locator, check.after)
         if check.after is SwitchState.OFF:
             return check.result(
                 Outcome.FIXED,

@@ -49,6 +49,11 @@ class CheckOptions:
     """An existing browser pool to connect to (see browser.connected_browser), instead of launching."""
     concurrency: int = 1
     """How many accounts are checked at once, each in its own browser context."""
+    keep_readings: bool = False
+    """Keep evidence of every reading, not only of failures (`check --evidence always`, see
+    checker/capture/readings.py)."""
+    evidence_days: int = 400
+    """How long the evidence of readings is kept (config.toml's evidence_days): older is removed."""
     discover: bool = False
     """Read the catalog's category pages too, after the settings (a run of every setting does):
     what they list, to notice a setting LinkedIn adds or drops (see checker/linkedin/listings.py)."""

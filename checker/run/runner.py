@@ -17,6 +17,7 @@ import structlog
 from playwright.async_api import Browser
 
 from checker import __version__
+from checker.capture.readings import prune
 from checker.core.errors import CheckerError
 from checker.core.outcome import CheckResult, Listed, Outcome, SiteChange, SwitchState, utc_now
 from checker.linkedin.browser import BrowserSource
@@ -112,7 +113,17 @@ class Runner:
                 log.debug("the browser machinery failed after the signal", exc_info=True)
                 await _tasks_left_done()
         report.interrupted_by = stopper.signum
+        if report.interrupted_by is None:
+            self._prune_readings()
         return report
+
+    def _prune_readings(self) -> None:
+        """Remove the evidence of readings older than `evidence_days` that no row of that period
+        names; one that cannot be removed is a warning, and the next run tries again."""
+        try:
+            prune(self.home, self.history, self.options.evidence_days)
+        except (CheckerError, OSError) as exc:
+            log.warning("could not remove older evidence of readings", reason=str(exc))
 
     async def _each_account(
         self, browser: Browser, emails: list[str], stopper: Stopper, report: RunReport

@@ -37,10 +37,15 @@ MAX_PACE = 3600
 """Seconds between accounts: an hour apart is already gentler than any schedule needs."""
 MAX_CONCURRENCY = 8
 """More accounts at once than this only queue behind the machine's cores and LinkedIn's patience."""
+MAX_EVIDENCE_DAYS = 36500
+"""A hundred years: longer than any retention an auditor asks for."""
+EVIDENCE = ("failure", "always")
+"""What evidence a check keeps: of failed checks only (the default), or of every reading too."""
 RANGES: dict[str, tuple[int, int]] = {
     "pace": (0, MAX_PACE),
     "timeout": (MIN_TIMEOUT, MAX_TIMEOUT),
     "concurrency": (1, MAX_CONCURRENCY),
+    "evidence_days": (1, MAX_EVIDENCE_DAYS),
 }
 """The numbers each numeric key (and its command-line option) accepts, ends included; never inf or nan."""
 DEFAULTS: dict[str, Any] = {
@@ -50,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "notify": (),
     "settings": (SETTING,),
     "concurrency": 1,
+    "evidence": "failure",
+    "evidence_days": 400,
 }
 
 # What each key holds, for the error that says a value is of the wrong kind.
@@ -60,6 +67,8 @@ _EXPECTED = {
     "notify": 'a list of Apprise URLs, such as ["ntfy://ntfy.sh/my-topic"]',
     "settings": 'a list of setting names (see `linkedin-ai-optout settings list`), or ["all"]',
     "concurrency": f"a whole number of accounts at once, 1 to {MAX_CONCURRENCY}",
+    "evidence": '"failure" (evidence of failed checks only) or "always" (of every reading too)',
+    "evidence_days": f"a whole number of days to keep the evidence of readings, 1 to {MAX_EVIDENCE_DAYS}",
 }
 
 Source = Literal["default", "config.toml", "command line"]
@@ -76,6 +85,8 @@ class _File(BaseModel):
     notify: list[str] | None = None
     settings: list[str] | None = None
     concurrency: int | None = None
+    evidence: Literal["failure", "always"] | None = None
+    evidence_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,8 @@ class Effective:
     notify: tuple[str, ...]
     settings: tuple[str, ...]
     concurrency: int
+    evidence: str
+    evidence_days: int
     sources: dict[str, Source] = field(default_factory=dict)
 
 

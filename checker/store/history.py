@@ -10,6 +10,7 @@ LinkedIn and then could not record it is what this log must never allow.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from contextlib import closing
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.core.errors import ConfigError
-from checker.core.outcome import Action, CheckResult, Outcome, SwitchState, utc_now
+from checker.core.outcome import Action, CheckResult, Outcome, Proof, SwitchState, utc_now
 from checker.core.safe_text import printable
 from checker.store import history_chain
 from checker.store.history_file import HistoryFile, transaction
@@ -100,8 +101,8 @@ class History:
                 cursor = db.execute(
                     "INSERT INTO checks (account, setting, state_before, state_after, action, verified,"
                     " outcome, detail, started_at, checked_at, tool_version, browser_version, evidence,"
-                    " previous_state, drift)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " previous_state, drift, proof, proof_sha256)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         result.account,
                         result.setting,
@@ -118,6 +119,7 @@ class History:
                         result.evidence,
                         None if result.previous_state is None else result.previous_state.value,
                         int(result.drift),
+                        *_proof_columns(result.proof),
                     ),
                 )
                 assert cursor.lastrowid is not None
@@ -170,6 +172,18 @@ class History:
                 " move it aside and run again"
             ) from None
 
+    def proofs_since(self, since: datetime) -> set[str]:
+        """The folders of reading evidence that the checks recorded since `since` name (see
+        checker/capture/readings.py): those pruning must keep. Reads only."""
+        with self.file.problems_reported("read"):
+            self.file.refuse_unsafe()
+            with self.file.connected_read_only() as db:
+                rows = db.execute(
+                    "SELECT DISTINCT proof FROM checks WHERE proof IS NOT NULL AND checked_at >= ?",
+                    (stored_time(since),),
+                ).fetchall()
+        return {str(path) for (path,) in rows}
+
     def verify(self) -> history_chain.Verification:
         """Walk the hash chain of the whole file (see history_chain.py). Reads only: a file of an
         older layout is chained in a copy in memory, as the next `check` would chain it."""
@@ -218,8 +232,8 @@ class History:
         for target in range(version + 1, SCHEMA_VERSION + 1):
             for statement in MIGRATIONS[target]:
                 db.execute(statement)
-            if target == CHAINED:
-                history_chain.chain_existing(db, at=stored_time(utc_now()))
+        if version < CHAINED:  # once every column is there, since each is hashed
+            history_chain.chain_existing(db, at=stored_time(utc_now()))
 
     def _is_empty(self, db: sqlite3.Connection, version: int) -> bool:
         # Only a zero-length file is new (`prepare` stopped before its first commit); a database
@@ -256,8 +270,8 @@ def _select(db: sqlite3.Connection, account: str | None, limit: int) -> list[tup
     db.create_function("casefold", 1, _casefold, deterministic=True)
     rows: list[tuple[Any, ...]] = db.execute(
         "SELECT account, setting, state_before, state_after, action, verified, outcome, detail,"
-        " started_at, checked_at, tool_version, browser_version, evidence, previous_state, drift"
-        " FROM checks"
+        " started_at, checked_at, tool_version, browser_version, evidence, previous_state, drift,"
+        " proof, proof_sha256 FROM checks"
         " WHERE ?1 IS NULL OR casefold(account) = casefold(?1)"
         " ORDER BY checked_at DESC, id DESC LIMIT ?2",
         (account, limit),
@@ -294,8 +308,16 @@ def _entry(row: tuple[Any, ...]) -> HistoryEntry:
         evidence=_optional_text(row[12]),
         previous_state=None if row[13] is None else SwitchState(row[13]),
         drift=bool(row[14]),
+        proof=None if row[15] is None else Proof.from_json({"path": row[15], "sha256": json.loads(row[16])}),
     )
     return HistoryEntry(result=result, tool_version=row[10], browser_version=row[11])
+
+
+def _proof_columns(proof: Proof | None) -> tuple[str | None, str | None]:
+    """The `proof` and `proof_sha256` columns: the folder, and its files' hashes as sorted JSON."""
+    if proof is None:
+        return None, None
+    return proof.path, json.dumps(dict(proof.sha256), sort_keys=True, separators=(",", ":"))
 
 
 def _optional_text(value: object) -> str | None:

@@ -40,12 +40,19 @@ HASHED = (
     "drift",
     "prev_hash",
 )
-_COLUMNS = (*HASHED, "row_hash")
+# Columns added later, hashed after the others only when one of them holds something: a row from
+# before them keeps the hash it was given.
+HASHED_WHEN_SET = ("proof", "proof_sha256")
+_COLUMNS = (*HASHED, *HASHED_WHEN_SET, "row_hash")
 
 
 def row_hash(values: dict[str, Any]) -> str:
     """The hash of one row, given its values (the previous hash among them)."""
-    canonical = json.dumps([values[column] for column in HASHED], ensure_ascii=False, separators=(",", ":"))
+    hashed = [values[column] for column in HASHED]
+    later = [values[column] for column in HASHED_WHEN_SET]
+    if any(value is not None for value in later):
+        hashed += later
+    canonical = json.dumps(hashed, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

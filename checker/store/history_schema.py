@@ -9,7 +9,7 @@ import sqlite3
 from contextlib import closing
 from functools import cache
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The layout this version writes, kept in the file's `PRAGMA user_version`."""
 
 # What each account's category pages listed when last read, and every change to them a run saw
@@ -32,6 +32,15 @@ _LISTINGS = (
     seen_at         TEXT NOT NULL
 )""",
 )
+
+# The objections a member submitted through LinkedIn's form, as `object` saw them confirmed
+# (checker/store/objections.py).
+_OBJECTIONS = """CREATE TABLE objections (
+    id              INTEGER PRIMARY KEY,
+    account         TEXT NOT NULL,
+    submitted_at    TEXT NOT NULL,
+    reference       TEXT
+)"""
 
 # When a database from before the hash chain was chained (checker/store/history_chain.py).
 _CHAIN = "CREATE TABLE chain (started_at TEXT NOT NULL, rows_before INTEGER NOT NULL)"
@@ -56,11 +65,14 @@ CREATE = (
     previous_state  TEXT,
     drift           INTEGER NOT NULL DEFAULT 0,
     prev_hash       TEXT,
-    row_hash        TEXT
+    row_hash        TEXT,
+    proof           TEXT,
+    proof_sha256    TEXT
 )""",
     "CREATE INDEX checks_by_account ON checks (account, checked_at)",
     *_LISTINGS,
     _CHAIN,
+    _OBJECTIONS,
 )
 
 # The statements that take a file from version n - 1 to version n, keyed by n. A new layout adds
@@ -82,6 +94,13 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE checks ADD COLUMN prev_hash TEXT",
         "ALTER TABLE checks ADD COLUMN row_hash TEXT",
         _CHAIN,
+    ),
+    # The evidence of a reading kept by `check --evidence always`, and the SHA-256 of each of its
+    # files (issue 18), so that the chain covers them; and the objections a member submitted.
+    6: (
+        "ALTER TABLE checks ADD COLUMN proof TEXT",
+        "ALTER TABLE checks ADD COLUMN proof_sha256 TEXT",
+        _OBJECTIONS,
     ),
 }
 CHAINED = 5

@@ -83,6 +83,8 @@ def test_config_show_without_a_file_shows_the_defaults_and_writes_nothing(
         "notify": {"value": [], "source": "default"},
         "settings": {"value": ["generative_ai_training"], "source": "default"},
         "concurrency": {"value": 1, "source": "default"},
+        "evidence": {"value": "failure", "source": "default"},
+        "evidence_days": {"value": 400, "source": "default"},
     }
     assert "absent" in cli("config", "show").stdout
     assert not isolated_home.exists()

@@ -204,7 +204,7 @@ def test_prepare_migrates_a_schema_1_database_to_keep_evidence_and_keeps_its_row
     path = tmp_path / "history.sqlite3"
     schema_1_database(path, "a@example.com", "b@example.com")
     History(path).prepare()
-    assert user_version(path) == SCHEMA_VERSION == 5
+    assert user_version(path) == SCHEMA_VERSION == 6
     History(path).record(
         dataclasses.replace(result("c@example.com", Outcome.UI_CHANGED, 10), evidence="/evidence/x"),
         tool_version="t",
