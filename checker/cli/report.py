@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -98,6 +99,14 @@ def report(
             " with ssh-keygen -Y verify (see report key).",
         ),
     ] = False,
+    evidence_dir: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Copy the evidence of the readings the report links (check --evidence always) into"
+            " DIR, each file checked against its history row, and link the copies.",
+        ),
+    ] = None,
 ) -> None:
     """Report per account and setting, from the history (or the documents of --merge): the latest
     state, when it last changed, drift events, the last error and its evidence; `report key` and
@@ -146,10 +155,25 @@ def report(
         records = [record for record in records if email_key(record.result.account) in members]
     period = in_period(records, start)
     rows = build_rows(period, labels={email_key(account.email): account.label for account in accounts})
+    key = _signing_key(create=True) if sign else None  # the keyring, asked before anything is written
+    links: dict[str, str] = {}
+    if evidence_dir is not None:
+        from checker.outputs.evidence_copy import hand_over
+
+        rows = hand_over(rows, period, evidence_dir, warning)
+        if output is not None:  # handed over together: the report links the copies beside it
+            links = {row.proof: _relative(row.proof, output.parent) for row in rows if row.proof}
     if report_format is ReportFormat.HTML:
         titles = {name: setting.title for name, setting in load_catalog().settings.items()}
         text = as_html(
-            rows, period, since=start, source=source, titles=titles, site_changes=changes, chain=chain
+            rows,
+            period,
+            since=start,
+            source=source,
+            titles=titles,
+            site_changes=changes,
+            chain=chain,
+            links=links,
         )
     elif report_format is ReportFormat.CSV:
         text = as_csv(rows)  # one row per account and setting: the rest goes to stderr
@@ -165,7 +189,6 @@ def report(
         text = as_ocsf(rows, {name: setting.title for name, setting in load_catalog().settings.items()})
     else:
         text = as_json(rows, changes, chain)
-    key = _signing_key(create=True) if sign else None  # the keyring, asked before anything is written
     if output is None:
         sys.stdout.write(text)
         return
@@ -178,6 +201,11 @@ def report(
         write_report(signature, sign_file(key, text.encode("utf-8")))
         said += f", signed in {signature}"
     say(said)
+
+
+def _relative(path: str, start: Path) -> str:
+    """`path` as a link from a page in `start`: relative, with forward slashes."""
+    return Path(os.path.relpath(Path(path).resolve(), start.resolve())).as_posix()
 
 
 def _merged_source(records: list[Record], paths: int) -> str:

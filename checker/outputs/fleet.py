@@ -50,6 +50,8 @@ class Row:
     local history does not)."""
     label: str | None = None
     """The account's label in the accounts file (a fleet's seat), when it has one."""
+    proof: str | None = None
+    """The folder of the latest reading's evidence (`check --evidence always`), when one was kept."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,10 @@ def _row(records: list[Record], label: str | None) -> Row:
     known: SwitchState | None = None
     since: datetime | None = None
     failed: CheckResult | None = None
+    proof: str | None = None
     for result in results:
+        if result.proof is not None:
+            proof = result.proof.path
         state = result.read_state
         if state is not None and state is not known:
             known, since = state, result.checked_at
@@ -109,6 +114,7 @@ def _row(records: list[Record], label: str | None) -> Row:
         evidence=failed.evidence if failed else None,
         host=records[-1].host,
         label=label,
+        proof=proof,
     )
 
 
