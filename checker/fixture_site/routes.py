@@ -13,7 +13,7 @@ import json
 from http.cookies import Morsel
 from urllib.parse import urlencode
 
-from checker.fixture_site import echo, pages, settings_routes, traps, urls
+from checker.fixture_site import echo, objection, pages, settings_routes, traps, urls
 from checker.fixture_site.exchange import (
     NO_STORE,
     Request,
@@ -265,6 +265,7 @@ _ROUTES: dict[tuple[str, str], Route] = {
     ("GET", traps.COLLECT): _collect,
     ("POST", traps.COLLECT): _collect,
     **settings_routes.ROUTES,
+    **objection.ROUTES,
 }
 
 # Addresses that end in a variable part: a challenge's token, a settings section, a setting's key

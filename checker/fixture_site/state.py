@@ -36,6 +36,8 @@ from checker.fixture_site.traps import TRAPS
 
 T = TypeVar("T")
 
+OBJECTION_FORMS = frozenset({"2025", "2024", "redesigned"})
+
 
 @dataclass(frozen=True)
 class Session:
@@ -44,6 +46,18 @@ class Session:
     li_at: str
     jsessionid: str  # "ajax:<19 digits>", without the quotes the cookie wraps it in
     li_rm: str
+
+
+@dataclass(frozen=True)
+class ObjectionRequest:
+    """One Data Processing Objection the form received (objection.py): who was signed in, what each
+    field held, whether the member's own hand pressed Submit (see `person_submits_objection`), and
+    the case number the confirmation showed."""
+
+    member: str
+    fields: dict[str, str]
+    by_person: bool
+    reference: str
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,10 @@ class SiteState:
     me_api_status = _Option[int | None](_is_status, "None or an HTTP status between 100 and 999")
     # LinkedIn adds a data-use setting to Data privacy for everyone (catalog.LATER).
     new_setting = _Option[bool](lambda v: isinstance(v, bool), "True or False")
+    # Which Data Processing Objection form /help/linkedin/ask/TS-DPRO serves (see objection.py), and
+    # whether the member, reading it in the window, presses Submit once every field shows a value.
+    objection_form = _Option[str](lambda v: v in OBJECTION_FORMS, f"one of {sorted(OBJECTION_FORMS)}")
+    person_submits_objection = _Option[bool](lambda v: isinstance(v, bool), "True or False")
     # Answers given once each, in order, instead of the real ones; a status alone is Transient(status).
     transient = _Option[Sequence[Transient | int]](
         _are_transients, "a list of Transient answers or HTTP statuses"
@@ -169,6 +187,9 @@ class SiteState:
         self.login_error_text = None
         self.login_by_get = False
         self.light = False
+        self.objection_form = "2025"
+        self.person_submits_objection = False
+        self._objections: list[ObjectionRequest] = []
         self._accounts: dict[str, Account] = {}
         self._sessions: dict[str, str] = {}  # li_at -> email
         self._remembered: dict[str, str] = {}  # li_rm -> email
@@ -249,6 +270,19 @@ class SiteState:
         """How many TCP connections the site accepted: a preconnect opens one and sends nothing."""
         with self._lock:
             return self._connections
+
+    @property
+    def objections(self) -> list[ObjectionRequest]:
+        """Every objection the form received, in order."""
+        with self._lock:
+            return list(self._objections)
+
+    def receive_objection(self, member: str, fields: dict[str, str], by_person: bool) -> ObjectionRequest:
+        """Record one objection and give it the next case number."""
+        with self._lock:
+            request = ObjectionRequest(member, fields, by_person, f"260105-{len(self._objections) + 1:06d}")
+            self._objections.append(request)
+        return request
 
     def collect(self, text: str) -> None:
         with self._lock:
