@@ -16,6 +16,7 @@ from checker.cli.check import check
 from checker.cli.config import config_app
 from checker.cli.help import HELP_OPTIONS, Command
 from checker.cli.history import history_app
+from checker.cli.object import object_to_training
 from checker.cli.options import BrowserPath, Headed, JsonOutput
 from checker.cli.record import record
 from checker.cli.report import report_app
@@ -167,6 +168,7 @@ def _main(
 
 app.command(cls=Command)(check)
 app.command(cls=Command)(record)
+app.command("object", cls=Command)(object_to_training)
 
 
 # --- history, demo, doctor -------------------------------------------------------------------
