@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from checker.outputs.fleet import Record
+    from checker.store.objections import Objection
 
 report_app = command_group(
     "Report per account and setting; `report key` and `report verify` for signed reports.", runs_alone=True
@@ -125,6 +126,7 @@ def report(
             build_rows,
             chain_sentence,
             in_period,
+            with_objections,
             write_report,
         )
         from checker.outputs.html import as_html
@@ -134,6 +136,7 @@ def report(
         from checker.store.emails import email_key
         from checker.store.history import History
         from checker.store.listings import Listings
+        from checker.store.objections import Objections
 
     report_format = _report_format(report_format, output)
     start = _parse_since(since) if since is not None else None
@@ -141,6 +144,7 @@ def report(
     members = group_members(accounts, group) if group else None
     changes: list[SiteChange] = []
     chain: dict[str, Any] | None = None  # the history's hash chain, as verified now
+    objections: dict[str, Objection] = {}  # each account's latest, from the history
     if merge:
         records = load_records(merge, warn=warning)
         source = _merged_source(records, len(merge))
@@ -148,6 +152,7 @@ def report(
         history = History.in_home(home_path())
         records = [Record(entry.result) for entry in history.entries(limit=ALL_ENTRIES)]
         changes = Listings(history).changes(since=start)
+        objections = Objections(history).latest()
         found = history.verify()
         chain = {"rows": found.rows, "head": found.head, "intact": found.intact, "problem": found.problem}
         source = "the history of linkedin-ai-optout on this machine"
@@ -155,6 +160,7 @@ def report(
         records = [record for record in records if email_key(record.result.account) in members]
     period = in_period(records, start)
     rows = build_rows(period, labels={email_key(account.email): account.label for account in accounts})
+    rows = with_objections(rows, objections)
     key = _signing_key(create=True) if sign else None  # the keyring, asked before anything is written
     links: dict[str, str] = {}
     if evidence_dir is not None:

@@ -8,6 +8,7 @@ and setting, ISO dates, no formula injection, no control character), as JSON, or
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,6 +22,7 @@ from checker.core.outcome import CheckResult, Outcome, SiteChange, SwitchState, 
 from checker.core.safe_text import printable
 from checker.store.emails import email_key
 from checker.store.home import write_atomically
+from checker.store.objections import Objection
 
 NEEDS_A_PERSON = frozenset(
     {Outcome.UI_CHANGED, Outcome.ERROR, Outcome.FIX_FAILED, Outcome.AUTH_FAILED, Outcome.NEEDS_ATTENTION}
@@ -52,6 +54,10 @@ class Row:
     """The account's label in the accounts file (a fleet's seat), when it has one."""
     proof: str | None = None
     """The folder of the latest reading's evidence (`check --evidence always`), when one was kept."""
+    objection_submitted: str | None = None
+    """When LinkedIn confirmed the account's latest objection to AI training (`object`), if it did."""
+    objection_reference: str | None = None
+    """The reference LinkedIn's confirmation showed for it, if any."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,18 @@ def _row(records: list[Record], label: str | None) -> Row:
         label=label,
         proof=proof,
     )
+
+
+def with_objections(rows: list[Row], objections: Mapping[str, Objection]) -> list[Row]:
+    """`rows`, each with its account's latest confirmed objection (`objections` by account key)."""
+    return [
+        dataclasses.replace(
+            row, objection_submitted=iso(found.submitted_at), objection_reference=found.reference
+        )
+        if (found := objections.get(email_key(row.account)))
+        else row
+        for row in rows
+    ]
 
 
 def chain_sentence(chain: Mapping[str, Any]) -> str:

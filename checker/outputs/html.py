@@ -255,6 +255,12 @@ def _row(row: Row, titles: Mapping[str, str], show_host: bool, links: Mapping[st
         f'{_text(title)}<br><span class="name">{_text(row.setting)}</span>' if title else _text(row.setting)
     )
     label = f'<br><span class="name">{_text(row.label)}</span>' if row.label else ""
+    if row.objection_submitted:
+        reference = f", reference {_text(row.objection_reference)}" if row.objection_reference else ""
+        label += (
+            f'<br><span class="objection">objection to AI training submitted'
+            f" {_time(row.objection_submitted)}{reference}</span>"
+        )
     error = _text(_sentence(row.last_error))
     if row.last_error_at:
         error += f'<br><span class="name">at {_time(row.last_error_at)}</span>'

@@ -16,6 +16,7 @@ from checker.fixture_site import Account, FixtureSite
 from checker.outputs.fleet import Row, as_csv
 from checker.store.history import History
 from checker.store.home import prepare_home
+from checker.store.objections import Objection, Objections
 from tests.conftest import MOMENT, SHORT_TIMEOUT, Cli, check_args, check_result
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -137,3 +138,25 @@ def test_jsonl_holds_one_row_a_line_the_same_as_json(cli: Cli, tmp_path: Path) -
     document = json.loads(cli("report", "--format", "json").stdout)
     assert [json.loads(line) for line in lines] == document["rows"]
     assert len(lines) == 2
+
+
+def test_each_accounts_latest_confirmed_objection_is_on_its_rows(cli: Cli, isolated_home: Path) -> None:
+    prepare_home(lambda _: None)
+    history = History.in_home(isolated_home)
+    for account in ("a@example.com", "b@example.com"):
+        history.record(check_result(account=account), tool_version="t", browser_version="b")
+    objections = Objections(history)
+    objections.record(Objection("A@example.com", MOMENT, "CASE-1"))
+    objections.record(Objection("a@example.com", MOMENT + timedelta(days=1), None))
+    rows = {row["account"]: row for row in json.loads(cli("report", "--format", "json").stdout)["rows"]}
+    assert (rows["a@example.com"]["objection_submitted"], rows["a@example.com"]["objection_reference"]) == (
+        "2026-11-24T09:30:05Z",
+        None,
+    )
+    assert (rows["b@example.com"]["objection_submitted"], rows["b@example.com"]["objection_reference"]) == (
+        None,
+        None,
+    )
+    page = cli("report", "--format", "html").stdout
+    assert 'objection to AI training submitted <time datetime="2026-11-24T09:30:05Z">' in page
+    assert page.count('class="objection"') == 1
