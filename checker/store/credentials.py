@@ -13,9 +13,17 @@ import asyncio
 import contextlib
 import math
 import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import Generic, ParamSpec, Protocol, TypeVar, cast
+
+if sys.platform != "darwin":
+    # keyring's macOS backend loads Apple's frameworks with ctypes.util.find_library, which outside
+    # macOS runs ldconfig, gcc and ld for each of three names (nine processes, tens of ms on every
+    # command) to find nothing; that backend refuses to run there anyway ("macOS required"). Its API
+    # module marked absent, it says "Security API unavailable" at once instead.
+    sys.modules.setdefault("keyring.backends.macOS.api", None)
 
 import keyring
 import keyring.errors

@@ -366,3 +366,24 @@ def test_finding_a_keyring_that_never_answers_fails_in_time_and_the_process_stil
     result = run_python("-c", DISCOVERY_THAT_NEVER_RETURNS, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"describe": UNANSWERED, "probe": UNANSWERED}
+
+
+FIND_BACKEND = """
+import subprocess, sys
+started = []
+popen = subprocess.Popen.__init__
+def counted(self, *args, **kwargs):
+    started.append(args[0] if args else kwargs.get("args"))
+    return popen(self, *args, **kwargs)
+subprocess.Popen.__init__ = counted
+from checker.store.credentials import CredentialStore
+print(type(CredentialStore().backend).__name__, started)
+"""
+
+
+def test_finding_the_backend_outside_macos_starts_no_process() -> None:
+    # keyring's macOS backend would run ldconfig, gcc and ld three times each looking for Apple's
+    # frameworks outside macOS: tens of milliseconds on every command, for a backend that cannot run.
+    result = run_python("-c", FIND_BACKEND, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split(" ", 1)[1].strip() == "[]"
