@@ -63,7 +63,8 @@ def test_a_fix_keeps_the_page_as_read_and_after_the_reload_with_hashes_in_the_ch
         assert summary["url"].startswith(site.base_url + "/mypreferences/")
         assert summary["setting"] == "generative_ai_training"
         assert summary["captured_at"].endswith("Z")
-        assert summary["tool_version"] and summary["browser_version"]
+        assert summary["tool_version"]
+        assert summary["browser_version"]
         assert "content creation AI" in summary["switch"]  # the switch's accessible name
     for name in hashes:
         data = (folder / name).read_bytes()
@@ -75,7 +76,9 @@ def test_a_fix_keeps_the_page_as_read_and_after_the_reload_with_hashes_in_the_ch
     assert history["entries"][0]["proof"] == result["proof"]
     assert cli("history", "verify").exit_code == 0
     with sqlite3.connect(isolated_home / "history.sqlite3") as db:
-        db.execute("UPDATE checks SET proof_sha256 = replace(proof_sha256, ?, ?)", (hashes["read.png"], "0" * 64))
+        db.execute(
+            "UPDATE checks SET proof_sha256 = replace(proof_sha256, ?, ?)", (hashes["read.png"], "0" * 64)
+        )
     verify = cli("history", "verify")
     assert verify.exit_code == 1
     assert "row 1 was changed" in verify.stdout + verify.stderr
@@ -119,7 +122,7 @@ def test_old_evidence_is_pruned_by_age_unless_a_recent_row_names_it(
         tool_version="t",
         browser_version="b",
     )
-    code, result = check(cli, site)
+    _, result = check(cli, site)
     folder, _ = kept(result, isolated_home)
     assert sorted(path.name for path in readings.iterdir()) == sorted(
         [named.name, f"{recent}-{'d' * 12}-generative_ai_training", "not-ours", folder.name]
@@ -130,7 +133,7 @@ def test_a_bad_evidence_value_in_the_config_file_is_named(cli: Cli, isolated_hom
     write_config(isolated_home, 'evidence = "sometimes"\n')
     result = cli("check", "--base-url", "https://www.linkedin.com")
     assert result.exit_code == 4  # a config error, as docs/reference.md says
-    assert f"{isolated_home / 'config.toml'}: evidence: expected \"failure\"" in result.stderr
+    assert f'{isolated_home / "config.toml"}: evidence: expected "failure"' in result.stderr
     write_config(isolated_home, "evidence_days = 0\n")
     result = cli("check", "--base-url", "https://www.linkedin.com")
     assert result.exit_code == 4  # a config error, as docs/reference.md says
@@ -141,7 +144,7 @@ def test_a_report_links_the_latest_evidence_and_hands_over_checked_copies(
     cli: Cli, site: FixtureSite, ada: Account, isolated_home: Path, tmp_path: Path
 ) -> None:
     check(cli, site, "--evidence", "always")
-    code, result = check(cli, site, "--apply", "--evidence", "always")
+    _, result = check(cli, site, "--apply", "--evidence", "always")
     folder, hashes = kept(result, isolated_home)
     # Without --evidence-dir the page links the folder on this machine; the JSON names it.
     page = cli("report", "--format", "html").stdout
@@ -157,14 +160,15 @@ def test_a_report_links_the_latest_evidence_and_hands_over_checked_copies(
     assert sorted(path.name for path in copy.iterdir()) == sorted(hashes)
     assert all((copy / name).read_bytes() == (folder / name).read_bytes() for name in hashes)
     assert f'href="evidence/{folder.name}"' in (out / "report.html").read_text()
-    [row] = json.loads(cli("report", "--format", "json", "--evidence-dir", str(out / "evidence")).stdout)["rows"]
+    again = cli("report", "--format", "json", "--evidence-dir", str(out / "evidence"))
+    [row] = json.loads(again.stdout)["rows"]
     assert row["proof"] == str(copy)
 
 
 def test_evidence_changed_after_the_check_stops_the_hand_over_and_writes_nothing(
     cli: Cli, site: FixtureSite, ada: Account, isolated_home: Path, tmp_path: Path
 ) -> None:
-    code, result = check(cli, site, "--evidence", "always")
+    _, result = check(cli, site, "--evidence", "always")
     folder, _ = kept(result, isolated_home)
     (folder / "read.json").write_text((folder / "read.json").read_text().replace('"on"', '"off"'))
     handed = cli("report", "-o", str(tmp_path / "report.html"), "--evidence-dir", str(tmp_path / "evidence"))

@@ -32,6 +32,7 @@ HEAVY = {"playwright", "pyotp", "keyring", "cryptography", "apprise"}
 COMMANDS = [
     "check",
     "record",
+    "object",
     "history",
     "report",
     "demo",
