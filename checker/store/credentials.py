@@ -23,7 +23,7 @@ if sys.platform != "darwin":
     # macOS runs ldconfig, gcc and ld for each of three names (nine processes, tens of ms on every
     # command) to find nothing; that backend refuses to run there anyway ("macOS required"). Its API
     # module marked absent, it says "Security API unavailable" at once instead.
-    sys.modules.setdefault("keyring.backends.macOS.api", None)
+    sys.modules.setdefault("keyring.backends.macOS.api", None)  # type: ignore[arg-type]  # None: not importable
 
 import keyring
 import keyring.errors
