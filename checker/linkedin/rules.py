@@ -60,6 +60,7 @@ class Paths(_Strict):
     me_api: str
     challenges: list[str]
     walls: list[str]
+    objection_form: str
 
 
 class Load(_Strict):

@@ -25,8 +25,6 @@ from checker.store.sessions import SessionStore
 
 TEXTS_FILE = Path(__file__).with_name("objection_texts.toml")
 DEFAULT_LANGUAGE = "en"
-FORM_PATH = "/help/linkedin/ask/TS-DPRO"
-"""The form's address on the site (LinkedIn names its help forms by their code: TS-DPRO)."""
 
 EXPLANATION = (
     "Switching off LinkedIn's setting (Data for Generative AI Improvement) covers only the AI models\n"
@@ -55,7 +53,10 @@ def languages() -> list[str]:
 
 def letter(email: str, origin: str, language: str) -> Letter:
     """The objection of `email` in `language` (one of `languages()`), for the form on `origin`."""
-    return Letter(origin + FORM_PATH, language, _texts()[language].replace("{email}", email))
+    from checker.linkedin.rules import load_rules  # the form's address (selectors/linkedin.toml)
+
+    path = load_rules().paths.objection_form
+    return Letter(origin + path, language, _texts()[language].replace("{email}", email))
 
 
 def asked_language(asked: str) -> str:
@@ -150,7 +151,7 @@ async def object_in_person(
             new_context(browser, storage_state=saved, timeout_ms=site.timeout_ms) as context,
         ):
             page = await context.new_page()
-            await form.open_form(page, site, FORM_PATH)
+            await form.open_form(page, site, site.rules.paths.objection_form)
             if not is_members_page(site, page.url):
                 raise CheckerError(
                     f"the saved session of {email} no longer works (LinkedIn asked to sign in):"
