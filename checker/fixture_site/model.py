@@ -198,3 +198,20 @@ class Transient:
         if self.path is not None:
             return path == self.path
         return method == "GET" and "text/html" in accept
+
+
+OBJECTION_FORMS = frozenset({"2025", "2024", "redesigned"})
+"""The Data Processing Objection forms the site can serve (objection.py): LinkedIn's since 2025, its
+form of 2024, and one of markup no source shows, which the tool must not recognise."""
+
+
+@dataclass(frozen=True)
+class ObjectionRequest:
+    """One Data Processing Objection the form received (objection.py): who was signed in, what each
+    field held, whether the member's own hand pressed Submit (see `person_submits_objection`), and
+    the case number the confirmation showed."""
+
+    member: str
+    fields: dict[str, str]
+    by_person: bool
+    reference: str

@@ -21,10 +21,12 @@ from checker.fixture_site import urls
 from checker.fixture_site.model import (
     LANGUAGES,
     LOGIN_VARIANTS,
+    OBJECTION_FORMS,
     Account,
     ChallengeAttempt,
     LoginAttempt,
     LoginOutcome,
+    ObjectionRequest,
     Received,
     SaveGate,
     SettingChange,
@@ -36,8 +38,6 @@ from checker.fixture_site.traps import TRAPS
 
 T = TypeVar("T")
 
-OBJECTION_FORMS = frozenset({"2025", "2024", "redesigned"})
-
 
 @dataclass(frozen=True)
 class Session:
@@ -46,18 +46,6 @@ class Session:
     li_at: str
     jsessionid: str  # "ajax:<19 digits>", without the quotes the cookie wraps it in
     li_rm: str
-
-
-@dataclass(frozen=True)
-class ObjectionRequest:
-    """One Data Processing Objection the form received (objection.py): who was signed in, what each
-    field held, whether the member's own hand pressed Submit (see `person_submits_objection`), and
-    the case number the confirmation showed."""
-
-    member: str
-    fields: dict[str, str]
-    by_person: bool
-    reference: str
 
 
 @dataclass(frozen=True)
