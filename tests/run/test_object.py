@@ -1,7 +1,7 @@
 """`object`: the member's objection through LinkedIn's Data Processing Objection form, through the real
 command line against the fixture site's form (checker/fixture_site/objection.py).
 
-The windows show on a virtual X display of the tests' own (test_person_login.py). The member is the
+The windows show on a virtual X display of the tests' own (tests/run/conftest.py). The member is the
 fixture site's: on the form's page their hand presses Submit once every field shows a value, and
 marks the request as theirs, so the site can tell it from one the tool would have sent.
 """
@@ -21,11 +21,6 @@ from checker.store.emails import email_key
 from checker.store.history import History
 from checker.store.objections import Objection, Objections
 from tests.conftest import Cli, check_args
-from tests.run import test_person_login as person
-
-x_server = person.x_server
-display = person.display
-no_display = person.no_display
 
 FORM = "/help/linkedin/ask/TS-DPRO"
 

@@ -10,9 +10,6 @@ it, as LinkedIn's does. Nothing reaches into the tool's browser.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -35,46 +32,6 @@ from tests.conftest import Cli, check_args
 # Long enough for a browser to start and a page to poll on a busy machine; a phone that gets no
 # notification by then fails its test.
 _PHONE_WAITS_SECONDS = 60
-
-
-@pytest.fixture(scope="session")
-def x_server() -> Iterator[str]:
-    """A virtual X display (Xvfb) for the windows these tests show; the user's screen is never used."""
-    if shutil.which("Xvfb") is None:
-        pytest.fail(
-            "these tests need Xvfb: run them with `make test` (scripts/ensure-display-tools installs it)"
-        )
-    read, write = os.pipe()
-    # -displayfd: Xvfb picks a free display itself and writes its number once it accepts clients.
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-nolisten", "tcp", "-screen", "0", "1280x1024x24"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as ready:
-        number = ready.readline().strip()
-    try:
-        if not number:
-            pytest.fail(f"Xvfb did not start (exit status {server.wait()})")
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait()
-
-
-@pytest.fixture
-def display(x_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DISPLAY", x_server)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    return x_server
-
-
-@pytest.fixture
-def no_display(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DISPLAY", raising=False)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
 
 
 @contextmanager
