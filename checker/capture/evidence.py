@@ -24,13 +24,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import structlog
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import JSHandle, Page, Route
 
 from checker import __version__
 from checker.capture.scrub import NAME, Personal, scrub_text
 from checker.core.errors import CheckerError
+from checker.core.logs import get_logger
 from checker.core.outcome import Outcome, utc_now
 from checker.core.redact import first_line
 from checker.core.safe_text import printable
@@ -38,7 +38,7 @@ from checker.linkedin.locate import Site, present
 from checker.store.emails import account_digest
 from checker.store.home import ensure_private_dir, os_reason, write_private_file
 
-log = structlog.get_logger()
+log = get_logger()
 
 DIRECTORY = "evidence"
 KEEP = 20

@@ -26,7 +26,6 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import structlog
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
@@ -34,13 +33,14 @@ from checker import __version__
 from checker.capture.evidence import DIRECTORY, covered_screenshot, new_directory, reason, refuse
 from checker.capture.scrub import Personal, scrub_text
 from checker.core.errors import CheckerError
+from checker.core.logs import get_logger
 from checker.core.outcome import Proof, SwitchState, iso, utc_now
 from checker.linkedin.locate import Site
 from checker.store.emails import account_digest
 from checker.store.history import History
 from checker.store.home import ensure_private_dir, write_private_file
 
-log = structlog.get_logger()
+log = get_logger()
 
 READINGS = "readings"
 """The folder under the evidence directory that holds the readings' evidence."""

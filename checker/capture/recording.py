@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import structlog
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Frame, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
@@ -35,6 +34,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from checker import __version__
 from checker.capture.scrub import Personal, har_secrets, member_names, names_in_har, scrub_har, scrub_text
 from checker.core.errors import CheckerError, ConfigError, UsageError
+from checker.core.logs import get_logger
 from checker.core.outcome import SETTING, CheckFailed, Outcome, SwitchState, utc_now
 from checker.core.redact import first_line
 from checker.linkedin.browser import BrowserSource
@@ -49,7 +49,7 @@ from checker.store.home import os_reason, probe_writable, write_private_file
 from checker.store.locks import account_lock
 from checker.store.sessions import SessionStore
 
-log = structlog.get_logger()
+log = get_logger()
 
 # In the page: an element's accessible name, near enough: its label, else the `alt` of its
 # pictures and its text ("Ada Lovelace Me").

@@ -2,17 +2,22 @@
 
 Tracebacks never show local variables: a password could be one of them.
 
-structlog is configured when it is first imported, not before. Its import is much of a light
-command's start-up: the package imports `structlog.dev` whatever renders (so the console renderer
-cannot be left to terminals alone), and with it rich's tracebacks, and asyncio; most commands never
-log. So `configure_logging` applies the settings at once when structlog is loaded, and otherwise the
-moment something imports it, before any module can log through it.
+structlog is loaded when something is logged, not before. Its import is a good part of a command's
+start-up (about 50 ms): the package imports `structlog.dev` whatever renders, and with it rich's
+tracebacks and pygments, and most runs log nothing at the default level. So the tool's modules log
+through `get_logger()`, whose logger imports structlog only for an event the level lets through,
+and `configure_logging` applies the settings at once when structlog is loaded, and otherwise the
+moment something imports it, before any module can log through it. `bound` adds keys (the account)
+to every event logged inside it.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, NamedTuple, TextIO
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from checker.core.redact import redact_event
 
@@ -30,6 +35,48 @@ else:
 _LEVELS = {"debug": 10, "info": 20, "warning": 30}
 
 
+_level = 0
+"""The level events must reach to be logged: every event until `configure_logging` says (structlog's
+own default)."""
+_bound: ContextVar[dict[str, Any]] = ContextVar("linkedin_ai_optout_log_keys", default={})  # noqa: B039
+
+
+class Logger:
+    """structlog's logger, loaded at the first event the configured level lets through."""
+
+    def debug(self, event: str, **values: Any) -> None:
+        _emit(_LEVELS["debug"], "debug", event, values)
+
+    def info(self, event: str, **values: Any) -> None:
+        _emit(_LEVELS["info"], "info", event, values)
+
+    def warning(self, event: str, **values: Any) -> None:
+        _emit(_LEVELS["warning"], "warning", event, values)
+
+
+def get_logger() -> Logger:
+    """The logger of a module of the tool (see Logger)."""
+    return Logger()
+
+
+@contextmanager
+def bound(**values: Any) -> Iterator[None]:
+    """Add `values` to every event logged inside (in this task and the tasks it starts)."""
+    token = _bound.set({**_bound.get(), **values})
+    try:
+        yield
+    finally:
+        _bound.reset(token)
+
+
+def _emit(level: int, method: str, event: str, values: dict[str, Any]) -> None:
+    if level < _level:
+        return
+    import structlog  # configured as it loads (see _ConfigureOnImport)
+
+    getattr(structlog.get_logger(), method)(event, **{**_bound.get(), **values})
+
+
 class _Settings(NamedTuple):
     level: int
     json_lines: bool
@@ -38,9 +85,11 @@ class _Settings(NamedTuple):
 
 def configure_logging(level: str = "warning", *, json_lines: bool | None = None) -> None:
     """Send logs to stderr at `level`; JSON lines unless stderr is a terminal (or as forced)."""
+    global _level
     settings = _Settings(
         _LEVELS[level], not sys.stderr.isatty() if json_lines is None else json_lines, sys.stderr
     )
+    _level = settings.level
     if "structlog" in sys.modules:
         _apply(settings)
         return

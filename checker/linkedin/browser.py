@@ -25,18 +25,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import structlog
 from playwright.async_api import Browser, BrowserContext, BrowserType, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from checker.core.errors import BrowserNotFound, CheckerError
+from checker.core.logs import get_logger
 from checker.core.redact import first_line
 from checker.core.urls import is_loopback, mask_endpoint
 from checker.linkedin.egress import EgressGate, egress_gate
 from checker.linkedin.locate import Site
 from checker.linkedin.rules import Load
 
-log = structlog.get_logger()
+log = get_logger()
 
 BROWSER_ENV = "LINKEDIN_AI_OPTOUT_BROWSER"
 

@@ -8,13 +8,13 @@ The tool never tries to get around a CAPTCHA.
 from __future__ import annotations
 
 import pyotp
-import structlog
 from playwright.async_api import Page
 
+from checker.core.logs import get_logger
 from checker.core.outcome import CheckFailed, Outcome
 from checker.linkedin.locate import Site, find, find_any
 
-log = structlog.get_logger()
+log = get_logger()
 
 # In the order they are told apart: an authenticator page also has the SMS page's code field, so
 # it must be recognised (by its words) first.

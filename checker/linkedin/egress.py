@@ -22,10 +22,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import structlog
 from playwright.async_api import BrowserContext, ProxySettings, WebSocketRoute
 
-log = structlog.get_logger()
+from checker.core.logs import get_logger
+
+log = get_logger()
 
 # The proxy a remote browser is given: ".invalid" never resolves, so nothing gets through.
 UNREACHABLE_PROXY = "http://egress-refused.invalid:9"

@@ -26,15 +26,15 @@ from types import TracebackType
 from typing import Self
 from urllib.parse import urljoin
 
-import structlog
 from playwright.async_api import ElementHandle, Frame, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
+from checker.core.logs import get_logger
 from checker.core.outcome import CheckFailed, Outcome
 from checker.linkedin.egress import Attempt, EgressGate, matches
 from checker.linkedin.locate import Site, origin_of
 
-log = structlog.get_logger()
+log = get_logger()
 
 # The form a field or button submits to, and a button's own formaction.
 _SUBMITS_TO = """(el) => {

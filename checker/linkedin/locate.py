@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from functools import reduce
 from urllib.parse import urlsplit
 
-import structlog
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from checker.core.logs import get_logger
 from checker.linkedin.retry import RetryPolicy, load_with_retries
 from checker.linkedin.rules import Rules
 from checker.linkedin.targets import CssLayer, LabelLayer, Layer, RoleLayer, Target
 
-log = structlog.get_logger()
+log = get_logger()
 
 
 @dataclass(frozen=True)

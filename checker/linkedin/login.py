@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import structlog
 from playwright.async_api import ElementHandle, Page
 
+from checker.core.logs import get_logger
 from checker.core.outcome import CheckFailed, Outcome
 from checker.linkedin.challenges import (
     CHALLENGE_TARGETS,
@@ -26,7 +26,7 @@ from checker.linkedin.guard import LoginGuard, refused
 from checker.linkedin.locate import Found, Site, find, find_any, open_page, origin_of
 from checker.linkedin.session import SIGNS, shown_sign, verdict
 
-log = structlog.get_logger()
+log = get_logger()
 
 SIGNED_IN = "signed in"
 _LOGIN_FORMS = ["remember_me_other_account", "login_username"]

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import structlog
 from playwright.async_api import Page
 
+from checker.core.logs import get_logger
 from checker.core.outcome import CheckFailed, Outcome
 from checker.linkedin.locate import Found, Site, find, find_any, open_page, present
 
-log = structlog.get_logger()
+log = get_logger()
 
 
 async def open_setting(page: Page, site: Site, name: str) -> Found:

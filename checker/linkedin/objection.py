@@ -12,15 +12,15 @@ import asyncio
 from dataclasses import dataclass
 from enum import Enum
 
-import structlog
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from checker.core.errors import CheckerError
+from checker.core.logs import get_logger
 from checker.core.safe_text import printable
 from checker.linkedin.locate import Found, Site, find, open_page, present
 
-log = structlog.get_logger()
+log = get_logger()
 
 _REQUIRED = ("objection_form", "objection_name", "objection_email", "objection_type")
 _LONGEST_REFERENCE = 64

@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-import structlog
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Response
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from checker.core.logs import get_logger
 from checker.core.outcome import CheckFailed, Outcome
 
-log = structlog.get_logger()
+log = get_logger()
 
 # Too many requests, and the server errors a load balancer gives while a backend restarts. Never 999,
 # LinkedIn's "request denied" for bots: asking again is what gets an account restricted.

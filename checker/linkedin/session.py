@@ -17,13 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import structlog
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
+from checker.core.logs import get_logger
 from checker.linkedin.locate import Site, origin_of, present
 
-log = structlog.get_logger()
+log = get_logger()
 
 # Signs of the signed-in app, in any page of it: the settings app's own navigation, the global
 # navigation's Me control and its link to the feed. A check adds the switch it came for.

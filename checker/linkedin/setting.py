@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import structlog
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from checker.core.logs import get_logger
 from checker.core.outcome import CheckFailed, Outcome, SwitchState
 from checker.linkedin.locate import Found, Site, find, reload_page
 
-log = structlog.get_logger()
+log = get_logger()
 
 
 async def read_switch_state(switch: Found) -> SwitchState:

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checker.core.errors import CheckerError
+from checker.core.logs import get_logger
 from checker.core.outcome import SETTING, Change, CheckResult, Outcome, SiteChange, iso, utc_now
 from checker.core.redact import scrub
 from checker.core.safe_text import printable
@@ -34,7 +34,7 @@ from checker.store.emails import email_key
 from checker.store.home import clean_stale_temp_files, file_lock, read_regular_file, write_private_file
 from checker.store.locks import BUSY
 
-log = structlog.get_logger()
+log = get_logger()
 
 STATE_FILE = "notified.json"
 TOOL = "linkedin-ai-optout"

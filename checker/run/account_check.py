@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import structlog
 from playwright.async_api import Browser, BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
@@ -21,6 +20,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from checker.capture.evidence import EVIDENCE_OUTCOMES, Failure, save_evidence
 from checker.capture.readings import ReadingEvidence
 from checker.core.errors import CheckerError
+from checker.core.logs import get_logger
 from checker.core.outcome import Action, CheckFailed, CheckResult, Listed, Outcome, SwitchState, utc_now
 from checker.core.redact import first_line, scrub
 from checker.core.safe_text import printable
@@ -36,7 +36,7 @@ from checker.run.person import DEFAULT_WAIT_MINUTES, hand_over
 from checker.store.locks import BUSY, AccountBusy, account_lock
 from checker.store.quarantine import Quarantined
 
-log = structlog.get_logger()
+log = get_logger()
 
 # What ends a check with a result rather than ending the run.
 FAILURES = (CheckFailed, CheckerError, PlaywrightError)

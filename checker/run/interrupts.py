@@ -15,11 +15,10 @@ import signal
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
-import structlog
-
 from checker.core.errors import ExitCode
+from checker.core.logs import get_logger
 
-log = structlog.get_logger()
+log = get_logger()
 
 _T = TypeVar("_T")
 

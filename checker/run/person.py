@@ -16,11 +16,11 @@ from enum import Enum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import structlog
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Page
 
 from checker.core.errors import CheckerError
+from checker.core.logs import get_logger
 from checker.core.outcome import CheckFailed
 from checker.linkedin.browser import BrowserSource, display_available, new_context
 from checker.linkedin.locate import Site, open_page
@@ -28,7 +28,7 @@ from checker.linkedin.session import SIGNS, is_members_page, shown_sign, verdict
 from checker.store.locks import AccountBusy, account_lock
 from checker.store.sessions import SessionStore
 
-log = structlog.get_logger()
+log = get_logger()
 
 DEFAULT_WAIT_MINUTES = 10
 """How long a person is given to sign in, by `accounts login` unless told, and by `check --interactive`."""

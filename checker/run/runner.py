@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import structlog
 from playwright.async_api import Browser
 
 from checker import __version__
 from checker.capture.readings import prune
 from checker.core.errors import CheckerError
+from checker.core.logs import bound, get_logger
 from checker.core.outcome import CheckResult, Listed, Outcome, SiteChange, SwitchState, utc_now
 from checker.linkedin.browser import BrowserSource
 from checker.linkedin.locate import Site
@@ -32,7 +32,7 @@ from checker.store.listings import Listings
 from checker.store.quarantine import CAUSES, Hold, Quarantine, lifting_command
 from checker.store.sessions import SessionStore
 
-log = structlog.get_logger()
+log = get_logger()
 
 
 @dataclass
@@ -221,7 +221,7 @@ class Runner:
         """One account through the steps: a result per setting, and the check itself (what its
         category pages list, when the run reads them). Never raises for what the site does: it
         becomes the outcome."""
-        with structlog.contextvars.bound_contextvars(account=email):
+        with bound(account=email):
             started = utc_now()
             check = AccountCheck(self, email, stopper or Stopper())
             results = await check.run(browser)
