@@ -182,8 +182,6 @@ def check(
     wanted = _wanted(emails or [], group, part)
     if not wanted:
         raise typer.Exit(_none_in_shard(part, json_output=json_output, quiet=quiet, outputs=outputs))
-    # Prepare, then run: every store the run writes to is checked before the browser touches LinkedIn.
-    stores = _prepare(interactive=interactive)
     with HeldSignals():
         from checker.linkedin.rules import every_setting
         from checker.run.context import CheckOptions  # with the browser's modules: only once check runs
@@ -202,9 +200,10 @@ def check(
         keep_readings=config.evidence == EvidenceKept.ALWAYS,
         evidence_days=config.evidence_days,
     )
-    report = _run(stores, options, wanted, origin=origin, timeout=config.timeout, quiet=quiet)
+    # Prepare, then run: every store the run writes to is checked before the browser touches LinkedIn.
+    home, report = _run(options, wanted, origin=origin, timeout=config.timeout, quiet=quiet)
     # Print, and send: the results, and the run's exit code for the command line's boundary.
-    outputs = dataclasses.replace(outputs, notify=config.notify, home=stores.home)
+    outputs = dataclasses.replace(outputs, notify=config.notify, home=home)
     raise typer.Exit(_finish(report, json_output=json_output, quiet=quiet, outputs=outputs))
 
 
@@ -294,15 +293,14 @@ def _none_in_shard(part: Shard | None, *, json_output: bool, quiet: bool, output
 # --- prepare and run --------------------------------------------------------------------------
 
 
-def _prepare(*, interactive: bool) -> Stores:
-    """The home and every store the run writes to, checked (and created where absent); with
-    --interactive, first the display a person will sign in on."""
+def _prepare() -> Stores:
+    """The home and every store the run writes to, checked (and created where absent), and the
+    modules the run needs loaded: what `_run` does while the browser starts."""
     with HeldSignals():
-        from checker.run.person import require_display
+        from checker.cli.progress import accounts_display  # noqa: F401 (loaded here, used by _run)
+        from checker.run.runner import Runner  # noqa: F401
         from checker.store.stores import prepare_stores
 
-    if interactive:
-        require_display("check --interactive")  # before anything is written
     stores = prepare_stores(notice, history=True)
     keyring_answers(stores)
     return stores
@@ -321,30 +319,47 @@ def keyring_answers(stores: Stores) -> None:
 
 
 def _run(
-    stores: Stores, options: CheckOptions, wanted: list[str], *, origin: str, timeout: float, quiet: bool
-) -> RunReport:
+    options: CheckOptions, wanted: list[str], *, origin: str, timeout: float, quiet: bool
+) -> tuple[Path, RunReport]:
     """Check the `wanted` accounts on the site at `origin`, as the selector files say to find things
-    there, showing their progress on stderr unless `quiet`."""
+    there, showing their progress on stderr unless `quiet`; return the home and the report.
+
+    The stores are prepared (`_prepare`, on a worker thread) while Playwright's driver and the
+    browser start, which is most of a short run's wait; the site is asked nothing until both are
+    ready, and a store that is not is the error, whatever the browser did meanwhile."""
     with HeldSignals():
-        from checker.cli.progress import accounts_display
+        import asyncio
+
         from checker.core import loop
         from checker.linkedin.locate import Site
         from checker.linkedin.rules import load_rules
-        from checker.run.runner import Runner
+        from checker.run.context import browser_source
+        from checker.run.person import require_display
 
+    if options.interactive:
+        require_display("check --interactive")  # before anything is written or started
     site = Site(origin=origin, rules=load_rules(), timeout_ms=timeout * 1000)
-    assert stores.history is not None  # prepared with history=True
-    with accounts_display(stderr, enabled=not quiet) as watch:
-        runner = Runner(
-            site=site,
-            credentials=stores.credentials,
-            sessions=stores.sessions,
-            history=stores.history,
-            options=options,
-            home=stores.home,
-            watch=watch,
-        )
-        return loop.run(runner.check_accounts(wanted))
+
+    async def prepared_then_checked() -> tuple[Path, RunReport]:
+        async with browser_source(site, options).opening(site.timeout_ms) as browser:
+            stores = await asyncio.to_thread(_prepare)
+            from checker.cli.progress import accounts_display
+            from checker.run.runner import Runner
+
+            assert stores.history is not None  # prepared with history=True
+            with accounts_display(stderr, enabled=not quiet) as watch:
+                runner = Runner(
+                    site=site,
+                    credentials=stores.credentials,
+                    sessions=stores.sessions,
+                    history=stores.history,
+                    options=options,
+                    home=stores.home,
+                    watch=watch,
+                )
+                return stores.home, await runner.check_accounts(wanted, opening=browser)
+
+    return loop.run(prepared_then_checked())
 
 
 # --- print ------------------------------------------------------------------------------------

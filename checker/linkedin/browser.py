@@ -280,6 +280,25 @@ class BrowserSource:
                 log.info("browser started", path=choice.path, source=choice.source, version=browser.version)
             yield browser
 
+    @asynccontextmanager
+    async def opening(self, timeout_ms: float) -> AsyncIterator[asyncio.Future[Browser]]:
+        """`opened`, begun at once and awaited when wanted: Playwright's driver and the browser
+        start while the caller does other work (a check prepares its stores meanwhile). Always let
+        go of, however far it got; a failure to open is raised where the future is awaited."""
+        stack = AsyncExitStack()
+        task = asyncio.ensure_future(stack.enter_async_context(self.opened(timeout_ms)))
+        try:
+            yield task
+        finally:
+            # Let an opening the caller did not wait for end by itself (it fails at once when a
+            # Ctrl-C ended the driver): one cut short leaves Playwright's own futures unawaited.
+            await asyncio.wait([task], timeout=timeout_ms / 1000)
+            if not task.done():
+                task.cancel()
+                await asyncio.wait([task])
+            if not task.cancelled() and task.exception() is None:
+                await stack.aclose()
+
     async def describe(self, timeout_ms: float = 30_000) -> str:
         """Get the browser and say which it is, "PATH (SOURCE), Chromium VERSION"; CheckerError when
         it cannot be had."""

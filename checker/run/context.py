@@ -59,6 +59,16 @@ class CheckOptions:
     what they list, to notice a setting LinkedIn adds or drops (see checker/linkedin/listings.py)."""
 
 
+def browser_source(site: Site, options: CheckOptions) -> BrowserSource:
+    """Where a run's browser comes from. Interactive runs show it from the start: a challenge is
+    handed over in the very page that met it, never reloaded in a second browser (LinkedIn could
+    take that for a new device)."""
+    headed = options.headed or options.interactive
+    return BrowserSource.unattended(
+        site, path=options.browser_path, endpoint=options.browser_endpoint, headed=headed
+    )
+
+
 class RunContext(Protocol):
     """The run, as one account's check sees it (checker/run/runner.py's Runner is one)."""
 

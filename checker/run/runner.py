@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from checker.core.outcome import CheckResult, Listed, Outcome, SiteChange, Switc
 from checker.linkedin.browser import BrowserSource
 from checker.linkedin.locate import Site
 from checker.run.account_check import AccountCheck
-from checker.run.context import CheckOptions, Watch
+from checker.run.context import CheckOptions, Watch, browser_source
 from checker.run.interrupts import Interrupted, Stopper
 from checker.run.person import require_display
 from checker.store.credentials import CredentialStore
@@ -79,23 +79,19 @@ class Runner:
 
     @property
     def browsers(self) -> BrowserSource:
-        """Where this run's browser comes from. Interactive runs show it from the start: a challenge is
-        handed over in the very page that met it, never reloaded in a second browser (LinkedIn could
-        take that for a new device)."""
-        options = self.options
-        headed = options.headed or options.interactive
-        return BrowserSource.unattended(
-            self.site, path=options.browser_path, endpoint=options.browser_endpoint, headed=headed
-        )
+        return browser_source(self.site, self.options)
 
     @property
     def lock_wait_seconds(self) -> float:
         """How long to wait for another run checking the same account: about one check's length."""
         return 3 * self.site.timeout_ms / 1000
 
-    async def check_accounts(self, emails: list[str]) -> RunReport:
+    async def check_accounts(
+        self, emails: list[str], *, opening: Awaitable[Browser] | None = None
+    ) -> RunReport:
         """Check `emails` in one browser, `options.concurrency` at a time, pacing each lane of accounts;
-        record each outcome. The results come in the order of `emails`, whatever order they end in."""
+        record each outcome. The results come in the order of `emails`, whatever order they end in.
+        The browser is `opening`'s when given (begun by `browsers.opening`, which lets go of it)."""
         if self.options.interactive:
             require_display("check --interactive")  # before the site is touched
         report = RunReport()
@@ -103,8 +99,11 @@ class Runner:
         self.watch.begin(len(emails))
         with stopper.installed():
             try:
-                async with self.browsers.opened(self.site.timeout_ms) as browser:
-                    await self._each_account(browser, emails, stopper, report)
+                if opening is not None:
+                    await self._each_account(await opening, emails, stopper, report)
+                else:
+                    async with self.browsers.opened(self.site.timeout_ms) as browser:
+                        await self._each_account(browser, emails, stopper, report)
             except Exception:
                 if stopper.signum is None:
                     raise
