@@ -114,8 +114,15 @@ def _candidates(page: Page, rules: Rules, name: str) -> list[tuple[str, Locator]
 async def find_any(
     page: Page, site: Site, names: list[str], *, timeout_ms: float | None = None
 ) -> Found | None:
-    """Wait until one of the targets `names` is on the page; None when none shows in time."""
+    """Wait until one of the targets `names` is on the page; None when none shows in time. The
+    first that shows wins: the targets in the order given, each target's layers in their order."""
     candidates = [(name, layer, loc) for name in names for layer, loc in _candidates(page, site.rules, name)]
+    # A loaded page most often shows the first target already (the page a step expects): its first
+    # layer, asked alone, wins whatever else matches, at the cost of one query; the union of every
+    # layer makes the page compute its accessibility tree for the role and label layers first.
+    name, layer, first = candidates[0]
+    if await first.count():
+        return _found(name, layer, first)
     anything = reduce(lambda a, b: a.or_(b), (loc for _, _, loc in candidates))
     try:
         await anything.first.wait_for(state="attached", timeout=timeout_ms or site.timeout_ms)
@@ -125,12 +132,16 @@ async def find_any(
     counts = await asyncio.gather(*(locator.count() for _, _, locator in candidates))
     for (name, layer, locator), count in zip(candidates, counts, strict=True):
         if count:
-            language_dependent = not layer.startswith("css")
-            (log.warning if language_dependent else log.debug)(
-                "target found", target=name, layer=layer, fallback=language_dependent
-            )
-            return Found(name, layer, locator.first)
+            return _found(name, layer, locator)
     return None
+
+
+def _found(name: str, layer: str, locator: Locator) -> Found:
+    language_dependent = not layer.startswith("css")
+    (log.warning if language_dependent else log.debug)(
+        "target found", target=name, layer=layer, fallback=language_dependent
+    )
+    return Found(name, layer, locator.first)
 
 
 async def find(page: Page, site: Site, name: str, *, timeout_ms: float | None = None) -> Found | None:
