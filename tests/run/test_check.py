@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import psutil
 import pytest
 
 from checker.fixture_site import Account, FixtureSite, SettingChange
@@ -449,3 +450,30 @@ def test_an_unchanged_session_is_not_written_again(
     run_check(cli, site)
     assert saved.stat().st_mtime_ns != before.st_mtime_ns
     assert site.password_submissions(member.email) == 2
+
+
+def test_a_store_not_ready_is_the_error_while_the_browser_started_meanwhile_is_let_go(
+    site: FixtureSite, member: Account, isolated_home: Path
+) -> None:
+    # The stores are prepared while the driver and the browser start: the history that is not a
+    # database stops the run before the site, and what started meanwhile is closed, not orphaned.
+    database = isolated_home / "history.sqlite3"
+    database.write_bytes(b"this is not a database" * 200)
+    mark = f"started-by-{os.getpid()}-{id(site)}"
+    env = {**os.environ, "LINKEDIN_AI_OPTOUT_TEST_MARK": mark}
+    result = run_cli("--log-level", "info", *check_args(site, "--apply"), env=env)
+    assert result.returncode == 4, result.stderr
+    *logs, error = result.stderr.splitlines()
+    assert error.startswith(f"error: {database}: not a readable history database")
+    assert any(json.loads(line)["event"] == "browser started" for line in logs)
+    assert (site.received, site.setting_changes) == ([], [])
+    left = [process for process in psutil.process_iter() if _carries(process, mark)]
+    _, alive = psutil.wait_procs(left, timeout=10)
+    assert alive == []
+
+
+def _carries(process: psutil.Process, mark: str) -> bool:
+    try:
+        return process.environ().get("LINKEDIN_AI_OPTOUT_TEST_MARK") == mark
+    except psutil.Error:
+        return False
