@@ -136,6 +136,12 @@ def main() -> None:
     print(json.dumps({"runs": RUNS, "browser": executable, **report}))
 
 
+# The saved-session check before the page proved the session (it asked /voyager/api/me, read the
+# keyring twice and saved the unchanged session again), measured with this script on this project's
+# 2-core machine: shown beside today's, for the change's sake (docs/maintainers.md, Performance).
+BEFORE = {"scenario": "saved_session", "requests": 3, "median_s": 1.96, "floor": "bare", "ratio": 1.68}
+
+
 def print_table(report: dict[str, dict[str, object]]) -> None:
     print("| scenario | median | peak memory | requests | KiB sent | ratio to floor | target |")
     print("|---|---|---|---|---|---|---|")
@@ -149,6 +155,12 @@ def print_table(report: dict[str, dict[str, object]]) -> None:
             f"| {name} | {row['median_s']:.3f} s | {row['peak_mib']:.0f} MiB | {requests} | {sent} | "
             f"{ratio:.2f} | {verdict} |"
         )
+    now = report[BEFORE["scenario"]]
+    print(
+        f"\n{BEFORE['scenario']}: {now['requests']} requests, {now['median_s']:.3f} s"
+        f" ({now['median_s'] / report[BEFORE['floor']]['median_s']:.2f} x the first floor);"
+        f" before: {BEFORE['requests']} requests, {BEFORE['median_s']:.2f} s ({BEFORE['ratio']:.2f} x)"
+    )
 
 
 if __name__ == "__main__":
