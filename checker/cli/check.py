@@ -324,12 +324,11 @@ def _run(
     """Check the `wanted` accounts on the site at `origin`, as the selector files say to find things
     there, showing their progress on stderr unless `quiet`; return the home and the report.
 
-    The stores are prepared (`_prepare`, on a worker thread) while Playwright's driver and the
-    browser start, which is most of a short run's wait; the site is asked nothing until both are
-    ready, and a store that is not is the error, whatever the browser did meanwhile."""
+    The stores are prepared (`_prepare`, on a daemon thread, which a signal does not wait for) while
+    Playwright's driver and the browser start, which is most of a short run's wait; the site is
+    asked nothing until both are ready, and a store that is not is the error, whatever the browser
+    did meanwhile."""
     with HeldSignals():
-        import asyncio
-
         from checker.core import loop
         from checker.linkedin.locate import Site
         from checker.linkedin.rules import load_rules
@@ -342,7 +341,7 @@ def _run(
 
     async def prepared_then_checked() -> tuple[Path, RunReport]:
         async with browser_source(site, options).opening(site.timeout_ms) as browser:
-            stores = await asyncio.to_thread(_prepare)
+            stores = await loop.in_daemon_thread(_prepare, "prepare")
             from checker.cli.progress import accounts_display
             from checker.run.runner import Runner
 

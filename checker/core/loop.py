@@ -10,10 +10,12 @@ usable, since Playwright's objects belong to the loop that made them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
-from collections.abc import Coroutine, Iterator
+import threading
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 _T = TypeVar("_T")
 
@@ -40,3 +42,35 @@ def one_loop() -> Iterator[asyncio.Runner]:
             yield runner
         finally:
             _held = None
+
+
+async def in_daemon_thread(call: Callable[[], _T], name: str = "worker") -> _T:
+    """Await `call` run on a daemon thread.
+
+    Not asyncio.to_thread: asyncio.run joins the default executor's threads before it returns, so a
+    run stopped by Ctrl-C or SIGTERM while a call waits (a frozen keyring, within its 30 s bound)
+    would sit out the wait before exiting. Here a cancelled caller simply abandons the thread.
+    """
+    loop = asyncio.get_running_loop()
+    answered: asyncio.Future[_T] = loop.create_future()
+
+    def settle(result: _T | None, error: BaseException | None) -> None:
+        if answered.done():
+            return  # the caller was cancelled and is gone
+        if error is not None:
+            answered.set_exception(error)
+        else:
+            answered.set_result(cast(_T, result))
+
+    def run() -> None:
+        result: _T | None = None
+        error: BaseException | None = None
+        try:
+            result = call()
+        except BaseException as exc:  # handed to the waiting coroutine, which raises it there
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return await answered

@@ -9,8 +9,6 @@ check forever.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
 import os
 import sys
@@ -30,6 +28,7 @@ import keyring.errors
 from keyring.backends import fail
 
 from checker.core.errors import CheckerError, KeyringUnavailable, UsageError
+from checker.core.loop import in_daemon_thread
 from checker.core.redact import register_secret
 
 SERVICE = "linkedin-ai-optout"
@@ -120,11 +119,11 @@ class CredentialStore:
 
     async def get_password_async(self, email: str) -> str | None:
         """`get_password` for a coroutine; a cancelled caller is never kept waiting (see `_in_background`)."""
-        return await _in_background(lambda: self.get_password(email))
+        return await in_daemon_thread(lambda: self.get_password(email), "keyring-call")
 
     async def get_totp_secret_async(self, email: str) -> str | None:
         """`get_totp_secret` for a coroutine; a cancelled caller is never kept waiting."""
-        return await _in_background(lambda: self.get_totp_secret(email))
+        return await in_daemon_thread(lambda: self.get_totp_secret(email), "keyring-call")
 
     def get_session_key(self, name: str) -> str | None:
         """The key that encrypts the saved sessions of the data directory `name` names, or None."""
@@ -132,7 +131,7 @@ class CredentialStore:
 
     async def get_session_key_async(self, name: str) -> str | None:
         """`get_session_key` for a coroutine; a cancelled caller is never kept waiting."""
-        return await _in_background(lambda: self.get_session_key(name))
+        return await in_daemon_thread(lambda: self.get_session_key(name), "keyring-call")
 
     def set_session_key(self, name: str, key: str) -> Undo:
         """Store the session key of the data directory `name` names, read back as `store` reads back
@@ -332,38 +331,6 @@ class _Worker(Generic[_R]):
         if self._error is not None:
             raise self._error
         return cast(_R, self._result)
-
-
-async def _in_background(call: Callable[[], _R]) -> _R:
-    """Await `call` (a keyring call, bounded already) run on a daemon thread.
-
-    Not asyncio.to_thread: asyncio.run joins the default executor's threads before it returns, so a
-    check stopped by Ctrl-C or SIGTERM while the keyring was being asked would sit out the rest of
-    the bound (30 s) before exiting. Here a cancelled caller simply abandons the thread.
-    """
-    loop = asyncio.get_running_loop()
-    answered: asyncio.Future[_R] = loop.create_future()
-
-    def settle(result: _R | None, error: BaseException | None) -> None:
-        if answered.done():
-            return  # the caller was cancelled and is gone
-        if error is not None:
-            answered.set_exception(error)
-        else:
-            answered.set_result(cast(_R, result))
-
-    def run() -> None:
-        result: _R | None = None
-        error: BaseException | None = None
-        try:
-            result = call()
-        except BaseException as exc:  # handed to the waiting coroutine, which raises it there
-            error = exc
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
-            loop.call_soon_threadsafe(settle, result, error)
-
-    threading.Thread(target=run, name="keyring-call", daemon=True).start()
-    return await answered
 
 
 def _resolve_timeout(timeout: float | None) -> float:
