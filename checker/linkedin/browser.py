@@ -286,6 +286,7 @@ class BrowserSource:
         start while the caller does other work (a check prepares its stores meanwhile). Always let
         go of, however far it got; a failure to open is raised where the future is awaited."""
         stack = AsyncExitStack()
+        before = asyncio.all_tasks()
         task = asyncio.ensure_future(stack.enter_async_context(self.opened(timeout_ms)))
         try:
             yield task
@@ -298,6 +299,12 @@ class BrowserSource:
                 await asyncio.wait([task])
             if not task.cancelled() and task.exception() is None:
                 await stack.aclose()
+            else:
+                # The tasks the opening started (the driver's) see its end: a loop that closes
+                # first leaves the driver's process unwaited for, and Python warns as it exits.
+                started = asyncio.all_tasks() - before - {asyncio.current_task()}
+                if started:
+                    await asyncio.wait(started, timeout=5)
 
     async def describe(self, timeout_ms: float = 30_000) -> str:
         """Get the browser and say which it is, "PATH (SOURCE), Chromium VERSION"; CheckerError when
