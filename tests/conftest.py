@@ -30,13 +30,8 @@ from checker.cli.app import app
 from checker.core.loop import one_loop
 from checker.core.outcome import Action, CheckResult, Outcome, SwitchState
 from checker.fixture_site import Account, FixtureSite
-from checker.linkedin.browser import (
-    BROWSER_ENV,
-    find_browser,
-    keeping_browsers,
-    launched_browser,
-    running_playwright,
-)
+from checker.linkedin.browser import BROWSER_ENV, find_browser, launched_browser, running_playwright
+from checker.linkedin.kept_browsers import keeping_browsers
 from checker.store.credentials import CredentialStore
 from tests import secret_service
 
@@ -97,7 +92,7 @@ def secret_service_outlives_the_test(request: pytest.FixtureRequest) -> Iterator
 @pytest.fixture(scope="session", autouse=True)
 def one_driver_and_browser() -> Iterator[None]:
     """The in-process runs of the tool (hundreds) share one event loop, one Playwright driver and one
-    headless browser (checker.linkedin.browser.keeping_browsers), each account still in a fresh
+    headless browser (checker.linkedin.kept_browsers.keeping_browsers), each account still in a fresh
     context: starting Node and Chromium for each would be most of the suite's time. A run that names
     another binary, other launch flags or a window launches its own, so launching stays tested."""
     with one_loop() as runner, keeping_browsers(runner):

@@ -3,7 +3,7 @@
 A process runs one command, and a fresh event loop a call (asyncio.run) suits it. A process that
 runs the command line many times in turn (the test suite runs it in-process hundreds of times)
 holds `one_loop` around them all: every `run` inside uses the same loop, so that what the runs keep
-open between them (the browser and its driver: checker.linkedin.browser.keeping_browsers) stays
+open between them (the browser and its driver: checker.linkedin.kept_browsers.keeping_browsers) stays
 usable, since Playwright's objects belong to the loop that made them.
 """
 

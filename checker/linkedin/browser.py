@@ -13,14 +13,15 @@ headless: it is lighter).
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import shlex
 import shutil
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ from checker.core.errors import BrowserNotFound, CheckerError
 from checker.core.logs import get_logger
 from checker.core.redact import first_line
 from checker.core.urls import is_loopback, mask_endpoint
+from checker.linkedin import kept_browsers
 from checker.linkedin.egress import EgressGate, egress_gate
 from checker.linkedin.locate import Site
 from checker.linkedin.rules import Load
@@ -163,7 +165,7 @@ async def _launch(playwright: Playwright, choice: BrowserChoice, *, headed: bool
             headless=not headed,
             args=[*LAUNCH_ARGS, *args],
             # This process's environment as it is now ($DISPLAY for one), not as it was when the
-            # driver started: a kept driver (keeping_browsers) started before.
+            # driver started: a kept driver (kept_browsers.py) started before.
             env=dict(os.environ),
             # Ctrl-C and SIGTERM are the tool's to handle (checker/run/interrupts.py): the browser
             # must stay up until the account in progress is recorded.
@@ -317,7 +319,7 @@ class BrowserSource:
     @asynccontextmanager
     async def _opened(self, timeout_ms: float) -> AsyncIterator[tuple[Browser, BrowserChoice | None]]:
         """The browser, and the binary launched (None for a pool's browser)."""
-        kept = _kept if _kept is not None and _kept.loop is asyncio.get_running_loop() else None
+        kept = kept_browsers.held()
         async with running_playwright() if kept is None else kept.driver() as playwright:
             if self.endpoint is not None:
                 async with connected_browser(playwright, self.endpoint, timeout_ms) as browser:
@@ -325,7 +327,13 @@ class BrowserSource:
                 return
             choice = find_browser(playwright.chromium, self.path, headed=self.headed)
             if kept is not None and not self.headed:
-                yield await kept.browser(playwright, choice, lean_args(self.lean)), choice
+                args = lean_args(self.lean)
+                yield (
+                    await kept.browser(
+                        choice.path, args, lambda: _launch(playwright, choice, headed=False, args=args)
+                    ),
+                    choice,
+                )
                 return
             async with launched_browser(playwright, choice, headed=self.headed, lean=self.lean) as browser:
                 yield browser, choice
@@ -370,56 +378,6 @@ class BrowserSource:
                 discard(f"the browser refused it: {first_line(exc)}")
                 context = await closing.enter_async_context(fresh(None))
             yield context, egress
-
-
-@dataclass
-class _KeptBrowsers:
-    """The Playwright driver, and a headless browser for each binary and set of flags asked for, kept
-    open from one run to the next on `loop`: see keeping_browsers."""
-
-    loop: asyncio.AbstractEventLoop
-    playwright: Playwright | None = None
-    browsers: dict[tuple[str, ...], Browser] = field(default_factory=dict)
-
-    @asynccontextmanager
-    async def driver(self) -> AsyncIterator[Playwright]:
-        if self.playwright is None:
-            self.playwright = await async_playwright().start()
-        yield self.playwright
-
-    async def browser(self, playwright: Playwright, choice: BrowserChoice, args: list[str]) -> Browser:
-        key = (choice.path, *args)
-        browser = self.browsers.get(key)
-        if browser is None or not browser.is_connected():
-            browser = self.browsers[key] = await _launch(playwright, choice, headed=False, args=args)
-        return browser
-
-    async def close(self) -> None:
-        for browser in self.browsers.values():
-            await browser.close()
-        if self.playwright is not None:
-            await self.playwright.stop()
-
-
-_kept: _KeptBrowsers | None = None
-
-
-@contextmanager
-def keeping_browsers(runner: asyncio.Runner) -> Iterator[None]:
-    """Inside, every run on `runner`'s loop (checker.core.loop.one_loop) shares one Playwright driver,
-    and a headless browser it launches stays open for the next run that asks for the same binary and
-    flags; each account still gets a fresh context of its own. For a process that runs the tool many
-    times (the test suite), which would otherwise start Node and Chromium for each. All closed at the
-    end. A browser with a window, or a pool's, is never kept."""
-    global _kept
-    if _kept is not None:
-        raise RuntimeError("keeping_browsers is already in effect")
-    kept = _kept = _KeptBrowsers(runner.get_loop())
-    try:
-        yield
-    finally:
-        _kept = None
-        runner.run(kept.close())
 
 
 if __name__ == "__main__":
