@@ -13,7 +13,6 @@ headless: it is lighter).
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import re
 import shlex
