@@ -318,6 +318,11 @@ def keyring_answers(stores: Stores) -> None:
         raise KeyringUnavailable(f"{finding.detail}; {finding.fix}")
 
 
+PREPARE_GRACE_SECONDS = 2.0
+"""How long a signal waits for the preparation's keyring call in flight: one that answers ends
+cleanly, one that is frozen is left behind."""
+
+
 def _run(
     options: CheckOptions, wanted: list[str], *, origin: str, timeout: float, quiet: bool
 ) -> tuple[Path, RunReport]:
@@ -341,7 +346,7 @@ def _run(
 
     async def prepared_then_checked() -> tuple[Path, RunReport]:
         async with browser_source(site, options).opening(site.timeout_ms) as browser:
-            stores = await loop.in_daemon_thread(_prepare, "prepare")
+            stores = await loop.in_daemon_thread(_prepare, "prepare", grace=PREPARE_GRACE_SECONDS)
             from checker.cli.progress import accounts_display
             from checker.run.runner import Runner
 

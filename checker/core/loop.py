@@ -44,12 +44,14 @@ def one_loop() -> Iterator[asyncio.Runner]:
             _held = None
 
 
-async def in_daemon_thread(call: Callable[[], _T], name: str = "worker") -> _T:
+async def in_daemon_thread(call: Callable[[], _T], name: str = "worker", *, grace: float = 0) -> _T:
     """Await `call` run on a daemon thread.
 
     Not asyncio.to_thread: asyncio.run joins the default executor's threads before it returns, so a
     run stopped by Ctrl-C or SIGTERM while a call waits (a frozen keyring, within its 30 s bound)
-    would sit out the wait before exiting. Here a cancelled caller simply abandons the thread.
+    would sit out the wait before exiting. Here a cancelled caller abandons the thread, after
+    `grace` seconds at most for it to end: a process that exits in the middle of a D-Bus call can
+    bring the Secret Service down with it (gnome-keyring aborts on a reply it cannot send).
     """
     loop = asyncio.get_running_loop()
     answered: asyncio.Future[_T] = loop.create_future()
@@ -73,4 +75,12 @@ async def in_daemon_thread(call: Callable[[], _T], name: str = "worker") -> _T:
             loop.call_soon_threadsafe(settle, result, error)
 
     threading.Thread(target=run, name=name, daemon=True).start()
-    return await answered
+    try:
+        return await asyncio.shield(answered)
+    except asyncio.CancelledError:
+        if grace > 0:
+            await asyncio.wait([answered], timeout=grace)
+        if answered.done() and not answered.cancelled():
+            answered.exception()  # looked at: the caller is gone, and Python would warn of it
+        answered.cancel()
+        raise
