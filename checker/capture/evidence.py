@@ -253,9 +253,7 @@ def _write_bundle(root: Path, failure: Failure, capture: _Capture, when: datetim
     ensure_private_dir(root)
     if stat.S_IMODE(os.lstat(root).st_mode) & 0o077:
         os.chmod(root, 0o700)
-    bundle = new_directory(
-        root, f"{when:%Y%m%dT%H%M%S}{when.microsecond // 1000:03d}Z-{_short_hash(failure.email)}"
-    )
+    bundle = new_directory(root, bundle_name(when, failure.email))
     summary = {
         "outcome": failure.outcome.value,
         "detail": capture.detail,
@@ -278,8 +276,9 @@ def _write_bundle(root: Path, failure: Failure, capture: _Capture, when: datetim
     return bundle
 
 
-def _short_hash(email: str) -> str:
-    return account_digest(email)[:12]
+def bundle_name(when: datetime, email: str) -> str:
+    """An evidence folder's name: its UTC time to the millisecond, and a short hash of the account."""
+    return f"{when:%Y%m%dT%H%M%S}{when.microsecond // 1000:03d}Z-{account_digest(email)[:12]}"
 
 
 def new_directory(root: Path, name: str) -> Path:
@@ -303,12 +302,16 @@ def _keep_newest(root: Path, keep: int, saved: Path) -> None:
         if _BUNDLE_NAME.fullmatch(entry.name) and entry.name != saved.name
     )
     for name in older[: max(0, len(older) - (keep - 1))]:
-        path = root / name
-        if path.is_symlink() or not path.is_dir():
-            path.unlink()
-        else:
-            shutil.rmtree(path)  # removes links inside as links (see shutil.rmtree.avoids_symlink_attacks)
-        log.debug("older evidence removed", path=str(path))
+        remove_folder(root / name)
+        log.debug("older evidence removed", path=str(root / name))
+
+
+def remove_folder(path: Path) -> None:
+    """Remove an evidence folder; a link in its place is removed itself, never followed."""
+    if path.is_symlink() or not path.is_dir():
+        path.unlink()
+    else:
+        shutil.rmtree(path)  # removes links inside as links (see shutil.rmtree.avoids_symlink_attacks)
 
 
 def reason(exc: BaseException) -> str:

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,13 +29,20 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
 from checker import __version__
-from checker.capture.evidence import DIRECTORY, covered_screenshot, new_directory, reason, refuse
-from checker.capture.scrub import Personal, scrub_text
+from checker.capture.evidence import (
+    DIRECTORY,
+    bundle_name,
+    covered_screenshot,
+    new_directory,
+    reason,
+    refuse,
+    remove_folder,
+)
+from checker.capture.scrub import scrub_text
 from checker.core.errors import CheckerError
 from checker.core.logs import get_logger
 from checker.core.outcome import Proof, SwitchState, iso, utc_now
 from checker.linkedin.locate import Site
-from checker.store.emails import account_digest
 from checker.store.history import History
 from checker.store.home import ensure_private_dir, write_private_file
 
@@ -106,7 +112,7 @@ class ReadingEvidence:
             "captured_at": iso(utc_now()),
             "tool_version": __version__,
             "browser_version": self.browser_version,
-            "switch": scrub_text(name, Personal(email=self.email, name=personal.name)),
+            "switch": scrub_text(name, personal),
             "state": state.value,
         }
         folder = self._folder()
@@ -123,9 +129,7 @@ class ReadingEvidence:
             root = readings_root(self.home)
             ensure_private_dir(root.parent)
             ensure_private_dir(root)
-            when = utc_now()
-            name = f"{when:%Y%m%dT%H%M%S}{when.microsecond // 1000:03d}Z-{account_digest(self.email)[:12]}"
-            self.folder = new_directory(root, f"{name}-{self.setting}")
+            self.folder = new_directory(root, f"{bundle_name(utc_now(), self.email)}-{self.setting}")
         return self.folder
 
 
@@ -148,11 +152,7 @@ def prune(home: Path, history: History, days: int, *, now: datetime | None = Non
         taken = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
         if taken >= cutoff:
             continue
-        path = root / entry.name
-        if path.is_symlink() or not path.is_dir():
-            path.unlink()
-        else:
-            shutil.rmtree(path)  # removes links inside as links (see shutil.rmtree.avoids_symlink_attacks)
+        remove_folder(root / entry.name)
         removed += 1
     if removed:
         log.info("older evidence of readings removed", folders=removed, days=days)

@@ -18,7 +18,7 @@ from playwright.async_api import Page
 from checker.core.errors import CheckerError
 from checker.core.logs import get_logger
 from checker.core.safe_text import printable
-from checker.linkedin.locate import Found, Site, find, open_page, present
+from checker.linkedin.locate import Found, Site, find, present
 
 log = get_logger()
 
@@ -54,11 +54,6 @@ class Confirmed:
     """The confirmation the site showed, and the reference on it, if any."""
 
     reference: str | None
-
-
-async def open_form(page: Page, site: Site, path: str) -> None:
-    """Go to the form at `path` (with `open_page`'s retries)."""
-    await open_page(page, site, path)
 
 
 async def page_language(page: Page) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from checker.core.errors import CheckerError, ConfigError, ExitCode, UsageError
 from checker.core.outcome import CheckFailed, utc_now
+from checker.core.redact import first_line
 from checker.core.safe_text import printable
 from checker.store.history import History
 from checker.store.objections import Objection, Objections
@@ -129,11 +130,11 @@ async def object_in_person(
 
     from checker.linkedin import objection as form
     from checker.linkedin.browser import BrowserSource, new_context
-    from checker.linkedin.locate import Site
+    from checker.linkedin.locate import Site, open_page
     from checker.linkedin.rules import load_rules
     from checker.linkedin.session import is_members_page
     from checker.run.person import minutes
-    from checker.store.locks import AccountBusy, account_lock
+    from checker.store.locks import BUSY, AccountBusy, account_lock
 
     site = Site(origin=origin, rules=load_rules(), timeout_ms=20_000)
     login = f"`linkedin-ai-optout accounts login {email}`"
@@ -151,7 +152,7 @@ async def object_in_person(
             new_context(browser, storage_state=saved, timeout_ms=site.timeout_ms) as context,
         ):
             page = await context.new_page()
-            await form.open_form(page, site, site.rules.paths.objection_form)
+            await open_page(page, site, site.rules.paths.objection_form)
             if not is_members_page(site, page.url):
                 raise CheckerError(
                     f"the saved session of {email} no longer works (LinkedIn asked to sign in):"
@@ -173,12 +174,11 @@ async def object_in_person(
             )
             ended = await form.confirmation(page, site, seconds=wait_seconds)
     except AccountBusy:
-        raise CheckerError(f"another run is using {email}: try again after it") from None
+        raise CheckerError(f"{email}: {BUSY}; try again after it") from None
     except CheckFailed as exc:  # the site failed (see open_page)
         raise CheckerError(f"the objection form could not be opened: {exc.detail}") from None
     except PlaywrightError as exc:
-        reason = printable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        raise CheckerError(f"the objection form could not be used: {reason}") from None
+        raise CheckerError(f"the objection form could not be used: {printable(first_line(exc))}") from None
     if ended is form.Submission.WINDOW_CLOSED:
         raise CheckerError(
             "the browser window was closed before LinkedIn confirmed an objection: nothing was recorded",
