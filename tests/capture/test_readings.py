@@ -53,6 +53,9 @@ def test_a_fix_keeps_the_page_as_read_and_after_the_reload_with_hashes_in_the_ch
 ) -> None:
     code, result = check(cli, site, "--apply", "--evidence", "always")
     assert (code, result["outcome"]) == (0, "fixed")
+    # On the site's side: one save, kept; the covered pages loaded nothing more while captured.
+    assert [(c.email, c.enabled, c.accepted) for c in site.setting_changes] == [(EMAIL, False, True)]
+    assert ada.ai_training is False
     folder, hashes = kept(result, isolated_home)
     assert sorted(hashes) == ["after-reload.json", "after-reload.png", "read.json", "read.png"]
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
@@ -89,6 +92,7 @@ def test_a_reading_alone_keeps_one_picture_and_the_default_keeps_none(
 ) -> None:
     code, result = check(cli, site)
     assert (code, result["outcome"], "proof" in result) == (1, "non_compliant", False)
+    assert site.setting_changes == []
     assert not (isolated_home / "evidence").exists()
     write_config(isolated_home, 'evidence = "always"\n')
     code, result = check(cli, site)
@@ -96,6 +100,7 @@ def test_a_reading_alone_keeps_one_picture_and_the_default_keeps_none(
     folder, hashes = kept(result, isolated_home)
     assert sorted(hashes) == ["read.json", "read.png"]
     assert details(folder, "read")["state"] == "on"
+    assert (site.setting_changes, ada.ai_training) == ([], True)  # a reading touches nothing
     assert DISPLAY_NAME not in (folder / "read.json").read_text()
     # The command line wins over the file.
     code, result = check(cli, site, "--evidence", "failure")
