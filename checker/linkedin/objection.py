@@ -19,6 +19,7 @@ from checker.core.errors import CheckerError
 from checker.core.logs import get_logger
 from checker.core.safe_text import printable
 from checker.linkedin.locate import Found, Site, find, present
+from checker.linkedin.session import ask_me, session_cookies
 
 log = get_logger()
 
@@ -101,15 +102,12 @@ async def fill(page: Page, site: Site, form: Form, *, name: str | None, email: s
 
 async def member_name(page: Page, site: Site) -> str | None:
     """The signed-in member's name, as the site's session endpoint gives it; None when it does not."""
-    cookies = {cookie["name"]: cookie["value"] for cookie in await page.context.cookies(site.origin)}
-    csrf = cookies.get("JSESSIONID", "").strip('"')
-    try:
-        answer = await page.evaluate(_NAME, [site.url(site.rules.paths.me_api), csrf])
-    except PlaywrightError:
+    _, answer = await ask_me(page, site, await session_cookies(page, site))
+    profile = answer.get("miniProfile") if isinstance(answer, dict) else None
+    if not isinstance(profile, dict):
         return None
-    if not isinstance(answer, str):
-        return None
-    return printable(answer).strip() or None
+    words = [profile.get("firstName"), profile.get("lastName")]
+    return printable(" ".join(word for word in words if isinstance(word, str))).strip() or None
 
 
 async def confirmation(page: Page, site: Site, *, seconds: float) -> Confirmed | Submission:
@@ -147,15 +145,3 @@ async def _required(page: Page, site: Site, target: str) -> Found:
     if found is None:
         raise CheckerError(f"the objection form changed while it was filled: it no longer shows {target}")
     return found
-
-
-_NAME = """async ([url, csrf]) => {
-  try {
-    const response = await fetch(url, {headers: {"csrf-token": csrf}, redirect: "manual"});
-    if (response.status !== 200) return null;
-    const profile = (await response.json()).miniProfile || {};
-    return [profile.firstName, profile.lastName].filter(Boolean).join(" ");
-  } catch (error) {
-    return null;
-  }
-}"""

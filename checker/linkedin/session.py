@@ -15,6 +15,7 @@ once per run and never taken for a changed page.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
@@ -47,7 +48,7 @@ class Verdict:
 async def verdict(page: Page, site: Site, sign: str | None) -> Verdict:
     """Whether the page, with `sign` (a target shown on it, or None) and no login form, proves the
     session; the session endpoint decides only when the page shows no sign."""
-    cookies = {cookie["name"]: cookie["value"] for cookie in await page.context.cookies(site.origin)}
+    cookies = await session_cookies(page, site)
     if "li_at" not in cookies or "JSESSIONID" not in cookies:
         return Verdict(False, "the browser holds no LinkedIn session cookie")
     if not site.owns(page.url):
@@ -55,7 +56,7 @@ async def verdict(page: Page, site: Site, sign: str | None) -> Verdict:
     if sign is not None and is_members_page(site, page.url):
         log.info("the page shows the session", sign=sign)
         return Verdict(True, f"the page shows the signed-in app ({sign})")
-    status = await _ask_endpoint(page, site, csrf=cookies["JSESSIONID"].strip('"'))
+    status, _ = await ask_me(page, site, cookies)
     said = _said(site, status)
     if status == 200:
         log.info("session confirmed by the site", endpoint=site.rules.paths.me_api)
@@ -93,22 +94,35 @@ def _said(site: Site, status: int | None) -> str:
     return f"{endpoint} answered {status}"
 
 
-async def _ask_endpoint(page: Page, site: Site, *, csrf: str) -> int | None:
-    """The endpoint's HTTP status; 0 for a redirect, None for no answer."""
+async def session_cookies(page: Page, site: Site) -> dict[str, str]:
+    """The browser's cookies for the site, by name."""
+    return {cookie["name"]: cookie["value"] for cookie in await page.context.cookies(site.origin)}
+
+
+async def ask_me(page: Page, site: Site, cookies: dict[str, str]) -> tuple[int | None, Any]:
+    """The session endpoint's HTTP status (0 for a redirect, None for no answer) and, when it
+    answered 200 with JSON, what it said; `cookies` as `session_cookies` gives them."""
+    csrf = cookies.get("JSESSIONID", "").strip('"')
     try:
         # Asked by the page itself, as LinkedIn's own scripts ask: it then shows in a recorded HAR
         # (see recording.py), and a redirect (to a login) is seen as one.
-        status = await page.evaluate(_ASK, [site.url(site.rules.paths.me_api), csrf])
+        answer = await page.evaluate(_ASK, [site.url(site.rules.paths.me_api), csrf])
     except PlaywrightError:
-        return None
-    return status if isinstance(status, int) else None
+        return None, None
+    status = answer.get("status") if isinstance(answer, dict) else None
+    return (status, answer.get("body")) if isinstance(status, int) else (None, None)
 
 
 _ASK = """async ([url, csrf]) => {
   try {
     const response = await fetch(url, {headers: {"csrf-token": csrf}, redirect: "manual"});
-    await response.text();
-    return response.type === "opaqueredirect" ? 0 : response.status;
+    const text = await response.text();
+    if (response.type === "opaqueredirect") return {status: 0, body: null};
+    let body = null;
+    if (response.status === 200) {
+      try { body = JSON.parse(text); } catch (error) { body = null; }
+    }
+    return {status: response.status, body};
   } catch (error) {
     return null;
   }
