@@ -151,6 +151,17 @@ async def launched_browser(
         await browser.close()
 
 
+def _environment(*, headed: bool) -> dict[str, str]:
+    """This process's environment as it is now ($DISPLAY for one), not as it was when the driver
+    started: a kept driver (kept_browsers.py) started before. A browser with no window gets no
+    desktop bus: it needs none, and Chromium ends when the bus it holds ends (a desktop session
+    logging out during a scheduled run), taking the account in progress with it."""
+    environment = dict(os.environ)
+    if not headed:
+        environment["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
+    return environment
+
+
 async def _launch(playwright: Playwright, choice: BrowserChoice, *, headed: bool, args: list[str]) -> Browser:
     """The browser started, or CheckerError saying in one line why not."""
     if headed and not display_available():
@@ -163,9 +174,7 @@ async def _launch(playwright: Playwright, choice: BrowserChoice, *, headed: bool
             executable_path=choice.path,
             headless=not headed,
             args=[*LAUNCH_ARGS, *args],
-            # This process's environment as it is now ($DISPLAY for one), not as it was when the
-            # driver started: a kept driver (kept_browsers.py) started before.
-            env=dict(os.environ),
+            env=_environment(headed=headed),
             # Ctrl-C and SIGTERM are the tool's to handle (checker/run/interrupts.py): the browser
             # must stay up until the account in progress is recorded.
             handle_sigint=False,

@@ -4,7 +4,10 @@ And what each kind of run asks of it (BrowserSource): lean when nobody watches, 
 from __future__ import annotations
 
 import os
+import re
 import stat
+import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +16,14 @@ from playwright.async_api import Browser
 
 from checker.core import loop
 from checker.core.errors import BrowserNotFound
-from checker.linkedin.browser import BROWSER_ENV, BrowserSource, find_browser, lean_args, running_playwright
+from checker.linkedin.browser import (
+    BROWSER_ENV,
+    BrowserSource,
+    find_browser,
+    launched_browser,
+    lean_args,
+    running_playwright,
+)
 from checker.linkedin.locate import Site
 from checker.linkedin.rules import load_rules
 from tests.conftest import run_python
@@ -151,3 +161,56 @@ def test_another_binary_or_other_flags_get_a_browser_of_their_own(tmp_path: Path
 async def _chosen_path() -> str:
     async with running_playwright() as playwright:
         return find_browser(playwright.chromium, os.environ.get(BROWSER_ENV)).path
+
+
+@pytest.fixture
+def desktop_bus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
+    """A session bus of the test's own, set in the environment as a desktop session sets it."""
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1", f"--address=unix:dir={tmp_path}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    assert bus.stdout is not None
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.stdout.readline().decode().strip())
+    yield bus
+    bus.terminate()
+    bus.wait()
+
+
+def _connected_to(address: str) -> list[str]:
+    """The unique names on the bus at `address` besides the one asking."""
+    listed = subprocess.run(
+        [
+            "dbus-send",
+            f"--bus={address}",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/",
+            "org.freedesktop.DBus.ListNames",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    names = re.findall(r'string "(:[\d.]+)"', listed.stdout)
+    return names[:-1] if names else []  # the asker is the newest
+
+
+async def test_a_browser_with_no_window_holds_no_desktop_bus_and_outlives_it(
+    desktop_bus: subprocess.Popen[bytes],
+) -> None:
+    # Chromium ends when the session bus it holds ends (a desktop logging out during a scheduled run).
+    address = os.environ["DBUS_SESSION_BUS_ADDRESS"]
+    async with running_playwright() as playwright:
+        choice = find_browser(playwright.chromium, os.environ.get(BROWSER_ENV))
+        async with launched_browser(playwright, choice) as browser:
+            page = await browser.new_page()
+            await page.goto("data:text/html,<p>before</p>")
+            assert _connected_to(address) == []
+            desktop_bus.terminate()
+            desktop_bus.wait()
+            await page.goto("data:text/html,<p>after</p>")
+            assert await page.text_content("p") == "after"
+            assert browser.is_connected()
