@@ -151,12 +151,12 @@ async def launched_browser(
         await browser.close()
 
 
-def _environment(*, headed: bool) -> dict[str, str]:
+def _environment(*, headed: bool) -> dict[str, str | float | bool]:
     """This process's environment as it is now ($DISPLAY for one), not as it was when the driver
     started: a kept driver (kept_browsers.py) started before. A browser with no window gets no
     desktop bus: it needs none, and Chromium ends when the bus it holds ends (a desktop session
     logging out during a scheduled run), taking the account in progress with it."""
-    environment = dict(os.environ)
+    environment: dict[str, str | float | bool] = dict(os.environ)
     if not headed:
         environment["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
     return environment
