@@ -14,8 +14,16 @@ if TYPE_CHECKING:
     _Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised where the process is, like KeyboardInterrupt is for SIGINT."""
+class Terminated(SystemExit):
+    """SIGTERM, raised where the process is, like KeyboardInterrupt is for SIGINT.
+
+    A SystemExit, as Python's own way to end a process is: asyncio lets only SystemExit and
+    KeyboardInterrupt out of a callback, and logs and drops any other exception raised in one, so
+    a SIGTERM arriving while a callback ran (Playwright's driver answering, say) was lost and the
+    process went on. Its status, if nothing catches it, is SIGTERM's."""
+
+    def __init__(self) -> None:
+        super().__init__(128 + 15)
 
 
 def terminate(signum: int, frame: FrameType | None) -> None:

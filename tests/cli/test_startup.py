@@ -7,6 +7,7 @@ the benchmark's job, on a quiet machine.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from checker import VERSION_LINE, __version__
-from checker.cli.signals import HeldSignals
+from checker.cli.signals import HeldSignals, Terminated, terminate
 from checker.cli.startup import _stopped
 from checker.run.interrupts import EXIT_CODES
 from tests.conftest import run_python
@@ -303,6 +304,22 @@ def test_without_a_signal_the_handlers_from_before_come_back_and_nothing_happens
     with HeldSignals():
         assert signal.getsignal(signal.SIGTERM) is not mine
     assert signal.getsignal(signal.SIGTERM) is mine
+
+
+@pytest.mark.usefixtures("handlers")
+def test_a_sigterm_while_an_event_loop_runs_a_callback_is_not_lost() -> None:
+    # asyncio logs and drops any other exception raised in a callback (Playwright's driver
+    # answering, say): the process would go on as if no SIGTERM had come.
+    signal.signal(signal.SIGTERM, terminate)
+
+    async def main() -> str:
+        asyncio.get_running_loop().call_soon(signal.raise_signal, signal.SIGTERM)
+        await asyncio.sleep(1)
+        return "went on"
+
+    with pytest.raises(Terminated) as stopped:
+        asyncio.run(main())
+    assert stopped.value.code == 143
 
 
 def test_outside_the_main_thread_it_changes_nothing() -> None:
