@@ -84,8 +84,8 @@ def pytest_runtest_makereport(
     locked one in its place and every later test of the worker fails on it. gnome-keyring 42
     aborts now and then under this suite's load (GLib's `invoke_get_property_in_idle_cb`
     assertion): its bug, not the tool's. So after each step of a test the worker's service is
-    looked at; once it has ended, the worker gets a fresh one, a step that failed meanwhile fails
-    of KeyringEnded (with what it failed of), and a step that passed is only warned about."""
+    looked at; once it has ended, the worker gets a fresh one, the warnings summary quotes its last
+    words, and a step that failed meanwhile fails of KeyringEnded (with what it failed of)."""
     report = yield
     service = item.config.stash.get(_SECRET_SERVICE, None)
     if service is None or (status := service.keyring.poll()) is None:
@@ -98,14 +98,13 @@ def pytest_runtest_makereport(
     replacement = secret_service.start()
     os.environ.update(replacement.environment)
     item.config.stash[_SECRET_SERVICE] = replacement
+    item.warn(pytest.PytestWarning(said))  # in the warnings summary, whether or not it is run again
     if report.failed:
         report.longrepr = f"{said}\n\n{report.longreprtext}"
         try:
             raise KeyringEnded(said)  # raised, for the traceback an ExceptionInfo needs
         except KeyringEnded as ended:
             call.excinfo = pytest.ExceptionInfo.from_exception(ended)
-    else:
-        item.warn(pytest.PytestWarning(said))
     return report
 
 
