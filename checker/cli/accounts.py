@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from checker.cli.help import Command, command_group
-from checker.cli.options import BrowserPath
+from checker.cli.options import DEFAULT_WAIT_MINUTES, MAX_WAIT_MINUTES, BrowserPath, wait_seconds
 from checker.cli.signals import HeldSignals
 from checker.core.console import notice, say, stdout
 from checker.core.errors import UsageError
@@ -27,12 +27,6 @@ from checker.core.redact import register_secret
 from checker.core.safe_text import printable
 from checker.core.urls import normalize_base_url
 from checker.store.home import DEFAULT_BASE_URL, home_path, prepare_home
-
-DEFAULT_WAIT_MINUTES = 10
-"""`accounts login --wait`'s default: checker/run/person.py's DEFAULT_WAIT_MINUTES, which cannot be
-imported for the option without loading Playwright (tests/cli/test_startup.py keeps the two equal)."""
-MAX_WAIT_MINUTES = 24 * 60
-"""A day: longer than anyone takes to sign in, and far short of what overflows the browser's timers."""
 
 accounts_app = command_group("Manage the accounts to check (passwords live in the OS keyring).")
 
@@ -282,8 +276,7 @@ def accounts_login(
         from checker.store.stores import prepare_stores
 
     origin = normalize_base_url(base_url)
-    if not wait > 0:
-        raise UsageError(f"--wait must be more than 0 minutes, not {wait:g}")
+    seconds = wait_seconds(wait)
     email = validate_email(email)
     account = AccountList.in_home(home_path()).require(email)
     require_display("accounts login")  # before anything is written or opened
@@ -299,7 +292,7 @@ def accounts_login(
             stores.sessions,
             stores.home,
             browser_path=browser_path,
-            wait_seconds=wait * 60,
+            wait_seconds=seconds,
             say=say,
         )
     )

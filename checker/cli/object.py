@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from checker.cli.accounts import DEFAULT_WAIT_MINUTES, MAX_WAIT_MINUTES
-from checker.cli.options import BrowserPath
+from checker.cli.options import DEFAULT_WAIT_MINUTES, MAX_WAIT_MINUTES, BrowserPath, wait_seconds
 from checker.cli.signals import HeldSignals
 from checker.core.console import notice, say, stdout
-from checker.core.errors import CheckerError, ExitCode, UsageError
+from checker.core.errors import CheckerError, ExitCode
 from checker.core.urls import normalize_base_url
 from checker.store.home import DEFAULT_BASE_URL, home_path
 
@@ -61,8 +60,7 @@ def object_to_training(
         from checker.store.emails import validate_email
 
     origin = normalize_base_url(base_url)
-    if not wait > 0:
-        raise UsageError(f"--wait must be more than 0 minutes, not {wait:g}")
+    seconds = wait_seconds(wait)
     email = validate_email(email)
     chosen = objection.asked_language(language) if language is not None else None
     accounts = AccountList.in_home(home_path())
@@ -97,7 +95,7 @@ def object_to_training(
             stores.home,
             language=chosen,
             browser_path=browser_path,
-            wait_seconds=wait * 60,
+            wait_seconds=seconds,
             say=say,
         )
     )

@@ -15,6 +15,21 @@ from checker.core.errors import UsageError
 from checker.core.urls import check_endpoint
 from checker.store.config_file import MAX_PACE, MAX_TIMEOUT, MIN_TIMEOUT
 
+DEFAULT_WAIT_MINUTES = 10
+"""`--wait`'s default where a person acts in a window (`accounts login`, `object`): checker/run/person.py's
+DEFAULT_WAIT_MINUTES, which cannot be imported for the option without loading Playwright
+(tests/cli/test_startup.py keeps the two equal)."""
+MAX_WAIT_MINUTES = 24 * 60
+"""A day: longer than anyone takes at a window, and far short of what overflows the browser's timers."""
+
+
+def wait_seconds(minutes: float) -> float:
+    """`--wait MINUTES` in seconds; UsageError unless it is more than 0."""
+    if not minutes > 0:
+        raise UsageError(f"--wait must be more than 0 minutes, not {minutes:g}")
+    return minutes * 60
+
+
 BrowserPath = Annotated[
     str | None,
     typer.Option(

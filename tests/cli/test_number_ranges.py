@@ -170,3 +170,16 @@ def test_numbers_that_would_go_into_a_job_or_a_wait_are_refused_naming_the_optio
     assert result.exit_code == 2
     option = next(arg for arg in args if arg.startswith("--") and arg != "--print")
     assert option in result.stderr
+
+
+@pytest.mark.parametrize("command", [["accounts", "login"], ["object"]])
+@pytest.mark.parametrize("minutes", ["0", "-5"])
+def test_a_wait_of_no_time_is_refused_in_one_line_before_anything(
+    cli: Cli, isolated_home: Path, command: list[str], minutes: str
+) -> None:
+    result = cli(*command, "member@example.com", "--wait", minutes)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: --wait must be more than 0 minutes, not {float(minutes):g}\n",
+    )
+    assert not isolated_home.exists()

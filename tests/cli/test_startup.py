@@ -161,7 +161,7 @@ def test_history_loads_neither_logging_nor_the_event_loop() -> None:
 
 
 def test_the_login_wait_default_is_the_one_of_the_sign_in_it_waits_for() -> None:
-    from checker.cli.accounts import DEFAULT_WAIT_MINUTES
+    from checker.cli.options import DEFAULT_WAIT_MINUTES
     from checker.run import person
 
     assert DEFAULT_WAIT_MINUTES == person.DEFAULT_WAIT_MINUTES
