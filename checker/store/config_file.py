@@ -39,8 +39,6 @@ MAX_CONCURRENCY = 8
 """More accounts at once than this only queue behind the machine's cores and LinkedIn's patience."""
 MAX_EVIDENCE_DAYS = 36500
 """A hundred years: longer than any retention an auditor asks for."""
-EVIDENCE = ("failure", "always")
-"""What evidence a check keeps: of failed checks only (the default), or of every reading too."""
 RANGES: dict[str, tuple[int, int]] = {
     "pace": (0, MAX_PACE),
     "timeout": (MIN_TIMEOUT, MAX_TIMEOUT),

@@ -118,7 +118,7 @@ class CredentialStore:
         return self._read(TOTP_SERVICE, email)
 
     async def get_password_async(self, email: str) -> str | None:
-        """`get_password` for a coroutine; a cancelled caller is never kept waiting (see `_in_background`)."""
+        """`get_password` for a coroutine; a cancelled caller is never kept waiting (in_daemon_thread)."""
         return await in_daemon_thread(lambda: self.get_password(email), "keyring-call")
 
     async def get_totp_secret_async(self, email: str) -> str | None:

@@ -96,7 +96,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         _CHAIN,
     ),
     # The evidence of a reading kept by `check --evidence always`, and the SHA-256 of each of its
-    # files (issue 18), so that the chain covers them; and the objections a member submitted.
+    # files, so that the chain covers them; and the objections a member submitted.
     6: (
         "ALTER TABLE checks ADD COLUMN proof TEXT",
         "ALTER TABLE checks ADD COLUMN proof_sha256 TEXT",
