@@ -56,7 +56,9 @@ def _cover_css(covers: str) -> str:
     return f"{_PICTURES}, {covers} {{ filter: blur(12px) !important; }}"
 
 
-_BUNDLE_NAME = re.compile(r"\d{8}T\d{9}Z-[0-9a-f]{12}(?:-\d+)?")
+BUNDLE_NAME = r"(\d{8}T\d{6})\d{3}Z-[0-9a-f]{12}"
+"""What `bundle_name` makes, as a regular expression; its time, to the second, is the group."""
+_BUNDLE_NAME = re.compile(BUNDLE_NAME + r"(?:-\d+)?")
 
 # In the page: blur, and put the placeholder in place of every text and name-bearing attribute of
 # the covered elements. Returns the names the pictures there carry as their `alt` (LinkedIn labels

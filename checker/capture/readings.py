@@ -30,6 +30,7 @@ from playwright.async_api import Locator, Page
 
 from checker import __version__
 from checker.capture.evidence import (
+    BUNDLE_NAME,
     DIRECTORY,
     bundle_name,
     covered_screenshot,
@@ -51,7 +52,7 @@ log = get_logger()
 READINGS = "readings"
 """The folder under the evidence directory that holds the readings' evidence."""
 
-_FOLDER = re.compile(r"(\d{8}T\d{6})\d{3}Z-[0-9a-f]{12}-[a-z0-9_]+(?:-\d+)?")
+_FOLDER = re.compile(BUNDLE_NAME + r"-[a-z0-9_]+(?:-\d+)?")  # bundle_name and the setting
 
 # The switch's accessible name as the check's own rules see it: its labelling elements, its label,
 # or its own words (the accessible-name computation's first steps, which is all LinkedIn's switches use).
