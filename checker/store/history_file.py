@@ -11,10 +11,11 @@ import stat
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from checker.core.errors import ConfigError
 from checker.core.safe_text import printable
+from checker.store.history_schema import user_version
 
 # SQLite's write-ahead log, its shared-memory index, and the rollback journal used before WAL.
 _COMPANIONS = ("-wal", "-shm", "-journal")
@@ -87,6 +88,18 @@ class HistoryFile:
                 # FULL: a commit survives power loss, not just a crash of this process.
                 db.execute("PRAGMA synchronous=FULL")
             yield db
+
+    def read_table(self, since_version: int, query: str) -> list[Any]:
+        """The rows `query` selects, reading only; none when there is no file yet, or when its layout
+        is older than `since_version`, the one that brought the table."""
+        with self.problems_reported("read"):
+            if not self.path.exists():
+                return []
+            self.refuse_unsafe()
+            with self.connected_read_only() as db:
+                if user_version(db) < since_version:
+                    return []
+                return db.execute(query).fetchall()
 
     @contextmanager
     def connected_read_only(self) -> Iterator[sqlite3.Connection]:

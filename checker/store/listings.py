@@ -17,7 +17,9 @@ from checker.core.outcome import Change, Listed, SiteChange
 from checker.store.emails import email_key
 from checker.store.history import History, read_time, stored_time
 from checker.store.history_file import transaction
-from checker.store.history_schema import user_version
+
+_SINCE = 4
+"""The history schema that brought the tables: an older file holds no listing."""
 
 
 class Listings:
@@ -80,16 +82,9 @@ class Listings:
     def changes(self, since: datetime | None = None) -> list[SiteChange]:
         """The changes on record, oldest first; those seen at `since` or later when given. Reads
         only: a file from before this record (or none) has none."""
-        with self.file.problems_reported("read"):
-            if not self.file.path.exists():
-                return []
-            self.file.refuse_unsafe()
-            with self.file.connected_read_only() as db:
-                if user_version(db) < 4:
-                    return []
-                rows = db.execute(
-                    "SELECT category, change, label, path, account, seen_at FROM site_changes ORDER BY id"
-                ).fetchall()
+        rows = self.file.read_table(
+            _SINCE, "SELECT category, change, label, path, account, seen_at FROM site_changes ORDER BY id"
+        )
         found = [
             SiteChange(category, Change(change), label, path, account, read_time(seen_at))
             for category, change, label, path, account, seen_at in rows

@@ -14,7 +14,6 @@ from typing import Any
 from checker.store.emails import email_key
 from checker.store.history import History, read_time, stored_time
 from checker.store.history_file import transaction
-from checker.store.history_schema import user_version
 
 RECORD = "objection_submitted"
 """What the record is called where it is shown (`object --json`, reports)."""
@@ -58,16 +57,9 @@ class Objections:
     def latest(self) -> dict[str, Objection]:
         """Each account's latest objection, keyed by `email_key(account)` (any spelling of an email
         finds it). Reads only: a file from before this record (or none) has none."""
-        with self.file.problems_reported("read"):
-            if not self.file.path.exists():
-                return {}
-            self.file.refuse_unsafe()
-            with self.file.connected_read_only() as db:
-                if user_version(db) < _SINCE:
-                    return {}
-                rows = db.execute(
-                    "SELECT account, submitted_at, reference FROM objections ORDER BY submitted_at, id"
-                ).fetchall()
+        rows = self.file.read_table(
+            _SINCE, "SELECT account, submitted_at, reference FROM objections ORDER BY submitted_at, id"
+        )
         latest: dict[str, Objection] = {}
         for account, submitted_at, reference in rows:  # oldest first: the newest stays
             latest[email_key(account)] = Objection(account, read_time(submitted_at), reference)
