@@ -269,7 +269,7 @@ def accounts_login(
         from checker.core import loop
         from checker.linkedin.locate import Site
         from checker.linkedin.rules import load_rules
-        from checker.run.person import require_display, sign_in_in_person
+        from checker.run.person import WINDOW_TIMEOUT_MS, require_display, sign_in_in_person
         from checker.store.accounts import AccountList
         from checker.store.emails import validate_email
         from checker.store.sessions import key_name
@@ -284,7 +284,7 @@ def accounts_login(
     stores = prepare_stores(notice, history=False)
     # The keyring answers, so the session can be saved.
     stores.credentials.get_session_key(key_name(stores.home))
-    site = Site(origin=origin, rules=load_rules(), timeout_ms=20_000)
+    site = Site(origin=origin, rules=load_rules(), timeout_ms=WINDOW_TIMEOUT_MS)
     loop.run(
         sign_in_in_person(
             account,

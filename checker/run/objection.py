@@ -129,14 +129,13 @@ async def object_in_person(
     from playwright.async_api import Error as PlaywrightError
 
     from checker.linkedin import objection as form
-    from checker.linkedin.browser import BrowserSource, new_context
     from checker.linkedin.locate import Site, open_page
     from checker.linkedin.rules import load_rules
     from checker.linkedin.session import is_members_page
-    from checker.run.person import minutes
-    from checker.store.locks import BUSY, AccountBusy, account_lock
+    from checker.run.person import WINDOW_TIMEOUT_MS, minutes, window_for
+    from checker.store.locks import BUSY, AccountBusy
 
-    site = Site(origin=origin, rules=load_rules(), timeout_ms=20_000)
+    site = Site(origin=origin, rules=load_rules(), timeout_ms=WINDOW_TIMEOUT_MS)
     login = f"`linkedin-ai-optout accounts login {email}`"
     saved = sessions.load(email, origin, on_discard=say)
     if saved is None:
@@ -146,11 +145,7 @@ async def object_in_person(
             ExitCode.ATTENTION,
         )
     try:
-        async with (
-            account_lock(home, email, wait_seconds=3 * site.timeout_ms / 1000),
-            BrowserSource.for_person(browser_path).opened(site.timeout_ms) as browser,
-            new_context(browser, storage_state=saved, timeout_ms=site.timeout_ms) as context,
-        ):
+        async with window_for(email, site, home, browser_path=browser_path, storage_state=saved) as context:
             page = await context.new_page()
             await open_page(page, site, site.rules.paths.objection_form)
             if not is_members_page(site, page.url):

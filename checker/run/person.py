@@ -11,13 +11,15 @@ sign-in step that proves the session (see checker/linkedin/session.py).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from enum import Enum
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from playwright.async_api import BrowserContext, Frame, Page
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Frame, Page
 
 from checker.core.errors import CheckerError
 from checker.core.logs import get_logger
@@ -32,6 +34,8 @@ log = get_logger()
 
 DEFAULT_WAIT_MINUTES = 10
 """How long a person is given to sign in, by `accounts login` unless told, and by `check --interactive`."""
+WINDOW_TIMEOUT_MS = 20_000
+"""How long anything on a page may take in a person's window (`accounts login`, `object`)."""
 
 
 class PersonSignIn(Enum):
@@ -136,12 +140,8 @@ async def sign_in_in_person(
     throughout, so no check signs in meanwhile. Raises CheckerError when no session was saved."""
     require_display("accounts login")
     try:
-        async with (
-            account_lock(home, email, wait_seconds=3 * site.timeout_ms / 1000),
-            BrowserSource.for_person(browser_path).opened(site.timeout_ms) as browser,
-            # No gate to other hosts here: the person may sign in through their own single sign-on.
-            new_context(browser, storage_state=None, timeout_ms=site.timeout_ms) as context,
-        ):
+        # No gate to other hosts here: the person may sign in through their own single sign-on.
+        async with window_for(email, site, home, browser_path=browser_path, storage_state=None) as context:
             page = await context.new_page()
             await _open_login(page, site)
             say(
@@ -159,6 +159,21 @@ async def sign_in_in_person(
             sessions.save(email, site.origin, dict(await context.storage_state()))
     except AccountBusy:
         raise CheckerError(f"another run is checking {email}: try again after it") from None
+
+
+@asynccontextmanager
+async def window_for(
+    email: str, site: Site, home: Path, *, browser_path: str | None, storage_state: dict[str, Any] | None
+) -> AsyncIterator[BrowserContext]:
+    """A visible browser window in a context of its own (carrying `storage_state`, a saved session,
+    when given) for the person acting for `email`, whose lock is held throughout so that no check
+    signs in meanwhile: AccountBusy when another run holds it longer than about one check."""
+    async with (
+        account_lock(home, email, wait_seconds=3 * site.timeout_ms / 1000),
+        BrowserSource.for_person(browser_path).opened(site.timeout_ms) as browser,
+        new_context(browser, storage_state=storage_state, timeout_ms=site.timeout_ms) as context,
+    ):
+        yield context
 
 
 async def _open_login(page: Page, site: Site) -> None:
