@@ -52,6 +52,25 @@ def available() -> bool:
     return bool(shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon"))
 
 
+def session_bus(
+    directory: Path, environment: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A D-Bus session daemon listening in `directory`, and its address."""
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1", f"--address=unix:dir={directory}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(environment or {})},
+        start_new_session=True,  # out of reach of a signal a test sends to its own process group
+    )
+    assert bus.stdout is not None
+    address = bus.stdout.readline().decode().strip()
+    if not address:
+        bus.wait()
+        raise RuntimeError(f"dbus-daemon exited ({bus.returncode}) without giving its address")
+    return bus, address
+
+
 def start() -> SecretService:
     """Start a session bus and an unlocked gnome-keyring on it; return once the keyring answers."""
     scratch = Path(tempfile.mkdtemp(prefix="test-keyring-"))
@@ -60,19 +79,7 @@ def start() -> SecretService:
     runtime.mkdir(mode=0o700)
     # A fresh data dir: a keyring left locked with another password would answer KeyringLocked.
     environment = {"XDG_DATA_HOME": str(data), "XDG_RUNTIME_DIR": str(runtime)}
-    bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1", f"--address=unix:dir={runtime}"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, **environment},
-        start_new_session=True,  # out of reach of a signal a test sends to its own process group
-    )
-    assert bus.stdout is not None
-    address = bus.stdout.readline().decode().strip()
-    if not address:
-        bus.wait()
-        raise RuntimeError(f"dbus-daemon exited ({bus.returncode}) without giving its address")
-    environment["DBUS_SESSION_BUS_ADDRESS"] = address
+    bus, environment["DBUS_SESSION_BUS_ADDRESS"] = session_bus(runtime, environment)
     with (scratch / LOG).open("wb") as log:  # what it says as it ends, for the test that saw it end
         keyring = subprocess.Popen(
             ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],

@@ -27,6 +27,7 @@ from checker.linkedin.browser import (
 from checker.linkedin.locate import Site
 from checker.linkedin.rules import load_rules
 from tests.conftest import run_python
+from tests.secret_service import session_bus
 
 
 @dataclass
@@ -166,14 +167,8 @@ async def _chosen_path() -> str:
 @pytest.fixture
 def desktop_bus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
     """A session bus of the test's own, set in the environment as a desktop session sets it."""
-    bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1", f"--address=unix:dir={tmp_path}"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    assert bus.stdout is not None
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.stdout.readline().decode().strip())
+    bus, address = session_bus(tmp_path)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
     yield bus
     bus.terminate()
     bus.wait()
