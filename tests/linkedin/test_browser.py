@@ -16,6 +16,7 @@ from playwright.async_api import Browser
 
 from checker.core import loop
 from checker.core.errors import BrowserNotFound
+from checker.fixture_site import FixtureSite
 from checker.linkedin.browser import (
     BROWSER_ENV,
     BrowserSource,
@@ -194,7 +195,7 @@ def _connected_to(address: str) -> list[str]:
 
 
 async def test_a_browser_with_no_window_holds_no_desktop_bus_and_outlives_it(
-    desktop_bus: subprocess.Popen[bytes],
+    desktop_bus: subprocess.Popen[bytes], site: FixtureSite
 ) -> None:
     # Chromium ends when the session bus it holds ends (a desktop logging out during a scheduled run).
     address = os.environ["DBUS_SESSION_BUS_ADDRESS"]
@@ -202,10 +203,13 @@ async def test_a_browser_with_no_window_holds_no_desktop_bus_and_outlives_it(
         choice = find_browser(playwright.chromium, os.environ.get(BROWSER_ENV))
         async with launched_browser(playwright, choice) as browser:
             page = await browser.new_page()
-            await page.goto("data:text/html,<p>before</p>")
+            await page.goto(f"{site.base_url}/login")
             assert _connected_to(address) == []
             desktop_bus.terminate()
             desktop_bus.wait()
-            await page.goto("data:text/html,<p>after</p>")
-            assert await page.text_content("p") == "after"
+            await page.goto(f"{site.base_url}/login?after=the-bus")
             assert browser.is_connected()
+    assert [r.path for r in site.received if r.path.startswith("/login")] == [
+        "/login",
+        "/login?after=the-bus",
+    ]
