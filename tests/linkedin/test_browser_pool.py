@@ -5,11 +5,14 @@ Playwright looks for its own."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +57,7 @@ def pool(tmp_path: Path) -> Iterator[str]:
         stdout=subprocess.PIPE,
         text=True,
         env=env,
+        start_new_session=True,  # `python -m playwright` runs Node as its child: both end together
     )
     try:
         assert server.stdout is not None
@@ -62,8 +66,23 @@ def pool(tmp_path: Path) -> Iterator[str]:
         assert match, line
         yield match.group(0)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        _end_group(server)
+
+
+def _end_group(server: subprocess.Popen[str]) -> None:
+    """End the server, Python and the Node it runs: terminating Python alone leaves Node serving,
+    and Node, closing gracefully, can wait for good; a second signal ends it, as Playwright's own
+    handler has it."""
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+    for _ in range(100):
+        try:
+            os.killpg(server.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)  # a poll: whether a process has ended cannot be waited for from here
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
 
 
 def test_a_check_runs_in_the_pools_browser(
