@@ -69,6 +69,7 @@ class _ErrorBoundary(TyperGroup):
 
     def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
         configure_logging()  # before anything can log: structlog's default shows locals
+        self._command_exited = False  # this invocation's; the command may be invoked again in-process
         argv = list(sys.argv[1:] if args is None else args)
         json_output = "--json" in argv
         kwargs["standalone_mode"] = False

@@ -21,6 +21,7 @@ from checker import __version__
 from checker.cli.app import app
 from checker.fixture_site import Account, FixtureSite
 from checker.linkedin.rules import rules_path
+from checker.store.credentials import CredentialStore
 from tests.conftest import SHORT_TIMEOUT, Cli, add_account, check_args, run_cli
 
 
@@ -387,12 +388,18 @@ def test_no_progress_when_stderr_is_not_a_terminal_or_with_quiet(site: FixtureSi
 
 
 def test_ctrl_c_while_the_command_line_is_parsed_is_said_in_one_line_with_130(
-    cli: Cli, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, real_keyring: CredentialStore
 ) -> None:
     # Outside any command Typer turns a KeyboardInterrupt into a silent 130: the boundary says it.
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
+    # A command that ended with its own code first: what the boundary knew of it was that run's.
+    (tmp_path / "one.csv").write_text("email\nada@example.com\n")
+    imported = cli(
+        "accounts", "import", str(tmp_path / "one.csv"), "--passwords-stdin", input="ada@example.com\tpw\n"
+    )
+    assert imported.exit_code == 0, imported.stderr
     monkeypatch.setattr(TyperGroup, "make_context", interrupted)
     result = cli("history")
     assert (result.exit_code, result.stderr) == (130, "error: interrupted by SIGINT\n")
