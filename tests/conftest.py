@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import pty
@@ -22,6 +23,7 @@ from typing import Any
 
 import keyring
 import pytest
+import typer.testing
 from keyring.backends import SecretService
 from playwright.async_api import Browser, Page
 from typer.testing import CliRunner, Result
@@ -36,6 +38,10 @@ from checker.store.credentials import CredentialStore
 from tests import secret_service
 
 _SECRET_SERVICE = pytest.StashKey[secret_service.SecretService]()
+
+# typer's CliRunner turns the app into a click command on every invoke, reading every command's
+# signature again (about 13 ms, thousands of times a run); the command is the same each time.
+typer.testing._get_command = functools.cache(typer.testing._get_command)  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(optionalhook=True)
