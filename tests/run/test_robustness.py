@@ -2,11 +2,13 @@
 
 The real CLI runs `check --apply` for three accounts against the fixture site in its own process
 group, and is killed with SIGKILL, browser and all, at random moments: during start-up, while
-signing in (with a saved session or with the password), while the site saves the switch, and just
-as the result is written. One account meets a challenge, so that each run also puts it in
-quarantine (the test lifts the hold before the next run). After each kill every file the tool
-keeps is whole, every committed row is still there, and nothing stops the next run. The randomness
-is seeded and the seed printed: `ROBUSTNESS_SEED=<seed>` repeats a run.
+signing in (with a saved session or with the password), while the site saves the switch, just as
+the result is written, and while an account is put in quarantine (one account meets a challenge;
+the test lifts the hold before the next run). Each of these moments gets the same number of kills,
+in a random order, each at a random delay after its event: a run of the test never misses one.
+After each kill every file the tool keeps is whole, every committed row is still there, and
+nothing stops the next run. The randomness is seeded and the seed printed: `ROBUSTNESS_SEED=<seed>`
+repeats a run.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from checker.store.history import History
 from checker.store.sessions import SessionStore
 from tests.conftest import ROOT, Cli, add_account
 
-KILLS = 30
+KILLS_AT_EACH_MOMENT = 4
 SEED_ENV = "ROBUSTNESS_SEED"
 SAVE_DELAY_MS = 400  # a save that takes a moment, so that kills can land while it is under way
 LIMIT = 60.0  # a safety net only: every wait below ends at a state long before this
@@ -97,17 +99,18 @@ def _challenges(received: list[Received]) -> int:
     return sum(r.path.startswith(CHALLENGE) for r in received)
 
 
-def random_killing(chance: random.Random, full_run: float) -> Killing:
+MOMENTS = ("start-up or later", "signing in", "saving", "recording", "quarantining")
+
+
+def killing_at(moment: str, chance: random.Random, full_run: float) -> Killing:
     account = chance.randrange(FIXABLE)  # whose save or record: the first or a later one
-    return chance.choice(
-        [
-            Killing("start-up or later", None, full_run * 1.1),
-            Killing("signing in", _sign_ins, 0.8),
-            Killing("saving", _saves, SAVE_DELAY_MS / 1000 + 0.3, nth=account),
-            Killing("recording", _reloads_after_a_save, 0.3, nth=account),
-            Killing("quarantining", _challenges, 0.3),
-        ]
-    )
+    return {
+        "start-up or later": Killing(moment, None, full_run * 1.1),
+        "signing in": Killing(moment, _sign_ins, 0.8),
+        "saving": Killing(moment, _saves, SAVE_DELAY_MS / 1000 + 0.3, nth=account),
+        "recording": Killing(moment, _reloads_after_a_save, 0.3, nth=account),
+        "quarantining": Killing(moment, _challenges, 0.3),
+    }[moment]
 
 
 class Run:
@@ -283,9 +286,11 @@ def test_kill_9_at_random_moments_loses_no_committed_record_and_blocks_no_later_
     assert len(committed) == len(ACCOUNTS)
 
     landed: Counter[str] = Counter()
-    for kill in range(KILLS):
+    moments = [moment for moment in MOMENTS for _ in range(KILLS_AT_EACH_MOMENT)]
+    chance.shuffle(moments)
+    for kill, moment in enumerate(moments):
         between_runs(cli, site, members, expire_sessions=chance.random() < 0.4)
-        killing = random_killing(chance, full_run)
+        killing = killing_at(moment, chance, full_run)
         delay = chance.uniform(0, killing.spread)
         before = len(site.received)
         begun = time.monotonic()
