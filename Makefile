@@ -25,10 +25,11 @@ keyring-tools:
 demo: browser
 	$(BIN)/linkedin-ai-optout demo
 
-# On several workers (pytest-xdist; how many: tests/conftest.py), each with its own keyring.
+# On several workers (pytest-xdist; how many: tests/conftest.py), each with its own keyring. A
+# worker that runs out of tests takes half of another's (worksteal): none ends the run alone.
 test: browser keyring-tools
 	@scripts/ensure-display-tools
-	scripts/with-test-keyring $(BIN)/python -m pytest -n auto
+	scripts/with-test-keyring $(BIN)/python -m pytest -n auto --dist worksteal
 
 bench: browser keyring-tools
 	scripts/with-test-keyring $(BIN)/python bench/bench.py
