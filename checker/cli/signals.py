@@ -23,7 +23,11 @@ class Terminated(SystemExit):
     process went on. Its status, if nothing catches it, is SIGTERM's."""
 
     def __init__(self) -> None:
-        super().__init__(128 + 15)
+        # Here, not at the top: this module loads before --version is answered, and `enum` is no
+        # small import; errors.py imports nothing else (startup.py loads it the same way).
+        from checker.core.errors import ExitCode
+
+        super().__init__(ExitCode.TERMINATED)
 
 
 def terminate(signum: int, frame: FrameType | None) -> None:
