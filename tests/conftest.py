@@ -15,6 +15,7 @@ import termios
 import threading
 import time
 from collections.abc import AsyncIterator, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +37,8 @@ from checker.fixture_site import Account, FixtureSite
 from checker.linkedin.browser import BROWSER_ENV, find_browser, launched_browser, running_playwright
 from checker.linkedin.kept_browsers import keeping_browsers
 from checker.store.credentials import CredentialStore
+from checker.store.emails import account_digest
+from checker.store.home import private_lock
 from tests import secret_service
 
 _SECRET_SERVICE = pytest.StashKey[secret_service.SecretService]()
@@ -199,6 +202,14 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     page.set_default_timeout(5_000)
     yield page
     await context.close()
+
+
+@contextmanager
+def account_held(home: Path, email: str) -> Iterator[None]:
+    """Another run's hold on the account's lock, taken from the test process."""
+    (home / "locks").mkdir(mode=0o700, parents=True, exist_ok=True)
+    with private_lock(home / "locks" / f"{account_digest(email)}.lock"):
+        yield
 
 
 @pytest.fixture

@@ -17,10 +17,8 @@ from checker.core.redact import MASK, register_secret
 from checker.core.urls import mask_url
 from checker.fixture_site import Account, FixtureSite
 from checker.outputs.notify import message_for, notify_run
-from checker.store.emails import account_digest
-from checker.store.home import private_lock
 from checker.store.quarantine import Quarantine
-from tests.conftest import SHORT_TIMEOUT, Cli, Receiver, add_account, check_args, check_result
+from tests.conftest import SHORT_TIMEOUT, Cli, Receiver, account_held, add_account, check_args, check_result
 
 SETTING_WORDS = "Use my data for training content creation AI models"
 CANARY = "canary-Pa55word-n0tify-41c2"
@@ -173,8 +171,7 @@ def test_a_busy_account_is_recorded_quietly_and_notifies_nobody(
     cli(*check_args(site, member.email))  # makes the home
     # Held back, and never notified of it: only the busy run could notify it.
     Quarantine.in_home(isolated_home).hold(member.email, Outcome.AUTH_FAILED, "refused earlier")
-    lock = private_lock(isolated_home / "locks" / f"{account_digest(member.email)}.lock")
-    with lock.acquire(timeout=0):  # another run is checking the account
+    with account_held(isolated_home, member.email):
         result = cli(*check_args(site, "--notify", receiver.url, "--quiet", timeout=1))
     assert result.exit_code == 4
     assert result.stdout == ""

@@ -14,8 +14,7 @@ import sys
 import termios
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,7 @@ import pytest
 from checker.fixture_site import Account, FixtureSite, SaveGate
 from checker.run.interrupts import Interrupted, Stopper
 from checker.store.credentials import CredentialStore
-from checker.store.emails import account_digest
-from checker.store.home import private_lock
-from tests.conftest import ROOT, Cli, add_account, check_args
+from tests.conftest import ROOT, Cli, account_held, add_account, check_args
 
 # A safety net only: every wait below ends at a state long before this.
 LIMIT = 90.0
@@ -141,14 +138,6 @@ def last_line_alone(lines: list[str]) -> str:
     for line in lines[:-1]:
         json.loads(line)
     return lines[-1]
-
-
-@contextmanager
-def account_held(home: Path, email: str) -> Iterator[None]:
-    """Another run's hold on the account's lock, taken from the test process."""
-    (home / "locks").mkdir(mode=0o700, parents=True, exist_ok=True)
-    with private_lock(home / "locks" / f"{account_digest(email)}.lock"):
-        yield
 
 
 @pytest.fixture
