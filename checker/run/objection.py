@@ -133,7 +133,6 @@ async def object_in_person(
     from checker.linkedin.rules import load_rules
     from checker.linkedin.session import is_members_page
     from checker.run.person import WINDOW_TIMEOUT_MS, minutes, window_for
-    from checker.store.locks import BUSY, AccountBusy
 
     site = Site(origin=origin, rules=load_rules(), timeout_ms=WINDOW_TIMEOUT_MS)
     login = f"`linkedin-ai-optout accounts login {email}`"
@@ -168,8 +167,6 @@ async def object_in_person(
                 f" does. Waiting up to {minutes(wait_seconds)} for LinkedIn's confirmation."
             )
             ended = await form.confirmation(page, site, seconds=wait_seconds)
-    except AccountBusy:
-        raise CheckerError(f"{email}: {BUSY}; try again after it") from None
     except CheckFailed as exc:  # the site failed (see open_page)
         raise CheckerError(f"the objection form could not be opened: {exc.detail}") from None
     except PlaywrightError as exc:

@@ -27,7 +27,7 @@ from checker.core.outcome import CheckFailed
 from checker.linkedin.browser import BrowserSource, display_available, new_context
 from checker.linkedin.locate import Site, open_page
 from checker.linkedin.session import SIGNS, is_members_page, shown_sign, verdict
-from checker.store.locks import AccountBusy, account_lock
+from checker.store.locks import BUSY, AccountBusy, account_lock
 from checker.store.sessions import SessionStore
 
 log = get_logger()
@@ -139,26 +139,23 @@ async def sign_in_in_person(
     for the person to sign in as `email`, and save the session (encrypted). Holds the account's lock
     throughout, so no check signs in meanwhile. Raises CheckerError when no session was saved."""
     require_display("accounts login")
-    try:
-        # No gate to other hosts here: the person may sign in through their own single sign-on.
-        async with window_for(email, site, home, browser_path=browser_path, storage_state=None) as context:
-            page = await context.new_page()
-            await _open_login(page, site)
-            say(
-                f"Sign in to LinkedIn as {email} in the browser window; answer whatever it asks. "
-                f"Waiting up to {minutes(wait_seconds)} (close the window to give up)."
+    # No gate to other hosts here: the person may sign in through their own single sign-on.
+    async with window_for(email, site, home, browser_path=browser_path, storage_state=None) as context:
+        page = await context.new_page()
+        await _open_login(page, site)
+        say(
+            f"Sign in to LinkedIn as {email} in the browser window; answer whatever it asks. "
+            f"Waiting up to {minutes(wait_seconds)} (close the window to give up)."
+        )
+        ended = await wait_for_person(page, site, seconds=wait_seconds)
+        if ended is PersonSignIn.WINDOW_CLOSED:
+            raise CheckerError(
+                f"the browser window was closed before {email} was signed in: nothing was saved"
             )
-            ended = await wait_for_person(page, site, seconds=wait_seconds)
-            if ended is PersonSignIn.WINDOW_CLOSED:
-                raise CheckerError(
-                    f"the browser window was closed before {email} was signed in: nothing was saved"
-                )
-            if ended is PersonSignIn.WAIT_ENDED:
-                raise CheckerError(f"not signed in within {minutes(wait_seconds)}: nothing was saved")
-            log.info("a person signed in", url=urlsplit(page.url).path)
-            sessions.save(email, site.origin, dict(await context.storage_state()))
-    except AccountBusy:
-        raise CheckerError(f"another run is checking {email}: try again after it") from None
+        if ended is PersonSignIn.WAIT_ENDED:
+            raise CheckerError(f"not signed in within {minutes(wait_seconds)}: nothing was saved")
+        log.info("a person signed in", url=urlsplit(page.url).path)
+        sessions.save(email, site.origin, dict(await context.storage_state()))
 
 
 @asynccontextmanager
@@ -167,13 +164,16 @@ async def window_for(
 ) -> AsyncIterator[BrowserContext]:
     """A visible browser window in a context of its own (carrying `storage_state`, a saved session,
     when given) for the person acting for `email`, whose lock is held throughout so that no check
-    signs in meanwhile: AccountBusy when another run holds it longer than about one check."""
-    async with (
-        account_lock(home, email, wait_seconds=3 * site.timeout_ms / 1000),
-        BrowserSource.for_person(browser_path).opened(site.timeout_ms) as browser,
-        new_context(browser, storage_state=storage_state, timeout_ms=site.timeout_ms) as context,
-    ):
-        yield context
+    signs in meanwhile: CheckerError saying so when another run holds it longer than about one check."""
+    try:
+        async with (
+            account_lock(home, email, wait_seconds=3 * site.timeout_ms / 1000),
+            BrowserSource.for_person(browser_path).opened(site.timeout_ms) as browser,
+            new_context(browser, storage_state=storage_state, timeout_ms=site.timeout_ms) as context,
+        ):
+            yield context
+    except AccountBusy:
+        raise CheckerError(f"{email}: {BUSY}; try again after it") from None
 
 
 async def _open_login(page: Page, site: Site) -> None:

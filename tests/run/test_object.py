@@ -16,11 +16,12 @@ import pytest
 
 from checker.fixture_site import Account, FixtureSite
 from checker.fixture_site.pages import display_name
+from checker.run import person
 from checker.run.objection import letter
 from checker.store.emails import email_key
 from checker.store.history import History
 from checker.store.objections import Objection, Objections
-from tests.conftest import Cli, check_args
+from tests.conftest import Cli, account_held, check_args
 
 FORM = "/help/linkedin/ask/TS-DPRO"
 
@@ -211,6 +212,27 @@ def test_a_saved_session_the_site_no_longer_accepts_is_sent_to_accounts_login(
     assert "no longer works (LinkedIn asked to sign in)" in result.stderr.splitlines()[-1]
     assert site.objections == []
     assert site.password_submissions(member.email) == 1  # object never types the password
+
+
+def test_object_while_another_run_holds_the_account_says_so_and_opens_no_form(
+    cli: Cli,
+    site: FixtureSite,
+    member: Account,
+    display: str,
+    isolated_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sign_in_once(cli, site, member)
+    monkeypatch.setattr(person, "WINDOW_TIMEOUT_MS", 300)  # the lock is waited for three times that
+    with account_held(isolated_home, member.email):
+        result = cli(*object_args(site, member.email))
+    assert result.exit_code == 4
+    assert result.stderr.splitlines()[-1] == (
+        f"error: {member.email}: another run is checking this account; try again after it"
+    )
+    assert form_requests(site) == []
+    assert site.objections == []
+    assert objections(isolated_home) == {}
 
 
 # -- the record --------------------------------------------------------------------------------

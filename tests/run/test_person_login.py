@@ -22,12 +22,13 @@ from checker.core.outcome import Outcome
 from checker.fixture_site import Account, FixtureSite
 from checker.linkedin.locate import Site
 from checker.linkedin.rules import load_rules
+from checker.run import person
 from checker.run.person import PersonSignIn, wait_for_person
 from checker.store.credentials import CredentialStore
 from checker.store.history import History
 from checker.store.quarantine import Quarantine
 from checker.store.sessions import HEADER, SessionStore
-from tests.conftest import Cli, check_args
+from tests.conftest import Cli, account_held, check_args
 
 # Long enough for a browser to start and a page to poll on a busy machine; a phone that gets no
 # notification by then fails its test.
@@ -123,6 +124,25 @@ def test_accounts_login_is_only_for_a_configured_account(
     assert result.exit_code == 2
     assert "unknown account: stranger@example.com" in result.stderr
     assert site.received == []
+
+
+def test_accounts_login_while_another_run_holds_the_account_says_so_and_opens_no_page(
+    cli: Cli,
+    site: FixtureSite,
+    member: Account,
+    display: str,
+    isolated_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(person, "WINDOW_TIMEOUT_MS", 300)  # the lock is waited for three times that
+    with account_held(isolated_home, member.email):
+        result = cli(*login_args(site, member.email))
+    assert result.exit_code == 4
+    assert result.stderr.splitlines()[-1] == (
+        f"error: {member.email}: another run is checking this account; try again after it"
+    )
+    assert site.received == []
+    assert not session_file(isolated_home, member, site).exists()
 
 
 # -- check ---------------------------------------------------------------------------------------
